@@ -1,0 +1,28 @@
+// Bundles each entry point into dist/. Native modules and the vscode API stay external:
+// they are loaded from node_modules (or provided by VS Code) at run time.
+import * as esbuild from 'esbuild';
+
+const entries = {
+  cli: 'src/cli/main.ts',
+  bench: 'src/bench/main.ts',
+};
+
+const watch = process.argv.includes('--watch');
+const options = {
+  entryPoints: entries,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outdir: 'dist',
+  sourcemap: true,
+  external: ['vscode', 'onnxruntime-node', 'tokenizers'],
+  logLevel: 'warning',
+};
+
+if (watch) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+} else {
+  await esbuild.build(options);
+}

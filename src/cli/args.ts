@@ -1,0 +1,72 @@
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { InfillError, InfillOptions, ALGS, Alg, EXECUTION_PROVIDERS, ExecutionProvider } from '../core';
+
+/** The sampler and window flags shared by `fill` and `serve`. */
+export const SAMPLER_FLAGS = {
+  steps: { type: 'string' },
+  alg: { type: 'string' },
+  temperature: { type: 'string' },
+  'top-p': { type: 'string' },
+  'top-k': { type: 'string' },
+  'alg-temp': { type: 'string' },
+  threshold: { type: 'string' },
+  'block-length': { type: 'string' },
+  seed: { type: 'string' },
+  'context-tokens': { type: 'string' },
+  'hole-tokens': { type: 'string' },
+} as const;
+
+export const MODEL_FLAGS = {
+  model: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export class UsageError extends Error {}
+
+export function samplerOptions(values: FlagValues): InfillOptions {
+  const num = (flag: string): number | undefined => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} takes a number, not "${raw}"`);
+    return n;
+  };
+  const alg = values.alg as string | undefined;
+  if (alg !== undefined && !(ALGS as readonly string[]).includes(alg)) throw new UsageError(`--alg must be one of ${ALGS.join(', ')}, not "${alg}"`);
+  return {
+    steps: num('steps'),
+    alg: alg as Alg | undefined,
+    temperature: num('temperature'),
+    topP: num('top-p'),
+    topK: num('top-k'),
+    algTemp: num('alg-temp'),
+    threshold: num('threshold'),
+    blockLength: num('block-length'),
+    seed: num('seed'),
+    contextTokens: num('context-tokens'),
+    defaultHoleTokens: num('hole-tokens'),
+  };
+}
+
+export function runtimeOptions(values: FlagValues): { executionProvider?: ExecutionProvider; threads?: number } {
+  const device = values.device as string | undefined;
+  if (device !== undefined && !(EXECUTION_PROVIDERS as string[]).includes(device)) {
+    throw new UsageError(`--device must be one of ${EXECUTION_PROVIDERS.join(', ')}, not "${device}"`);
+  }
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new UsageError(`--threads takes a whole number, not "${values.threads}"`);
+  return { executionProvider: device as ExecutionProvider | undefined, threads };
+}
+
+export { InfillError };

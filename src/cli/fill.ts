@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bundledModelDir, InfillError, LocalEngine, loadModelFolder, parseMarkers, ResultEvent } from '../core';
+import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
+import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
+
+export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [--steps N] [--alg A] [--temperature T]
+    [--top-p P] [--top-k K] [--alg-temp T] [--threshold X] [--block-length B] [--seed S]
+    [--context-tokens N] [--hole-tokens N] [--device cpu|webgpu|cuda|dml|coreml] [--threads N]
+    [--write] [--json] [--quiet]`;
+
+/** `fill`: fills every hole marker of FILE, printing the result (or writing it in place). */
+export async function fillCommand(argv: string[], signal: AbortSignal): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    ...SAMPLER_FLAGS,
+    ...MODEL_FLAGS,
+    write: { type: 'boolean' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new UsageError('fill takes exactly one FILE');
+  const file = positionals[0];
+  const flags = values as FlagValues;
+  const options = samplerOptions(flags);
+  if (!fs.existsSync(file)) throw new InfillError(`${file}: no such file`);
+  const original = fs.readFileSync(file, 'utf8');
+  let request;
+  try {
+    request = parseMarkers(original);
+  } catch (e) {
+    if (e instanceof InfillError) throw new InfillError(`${file}:${e.message}`);
+    throw e;
+  }
+  if (request.holes.length === 0) throw new InfillError(`${file}: no holes: type <|hole|> where code should go`);
+
+  const model = await loadModelFolder((flags.model as string | undefined) ?? bundledModelDir(), runtimeOptions(flags));
+  const engine = new LocalEngine(model);
+  const renderer: DraftRenderer | null = flags.json || flags.quiet ? null : process.stderr.isTTY ? liveCanvas(process.stderr, request.text, request.holes) : progressLines(process.stderr);
+  let result: ResultEvent | undefined;
+  try {
+    for await (const event of engine.infill(request, options, signal)) {
+      if (flags.json) process.stdout.write(JSON.stringify(event) + '\n');
+      if (event.type === 'draft') renderer?.draft(event);
+      else result = event;
+    }
+  } finally {
+    renderer?.done();
+  }
+  if (!result) throw new InfillError('the engine ended without a result');
+  if (!flags.json && !flags.quiet) {
+    const s = result.stats;
+    process.stderr.write(`${s.steps} steps, ${s.maskedTokens} tokens, ${s.msPerStep.toFixed(1)} ms/step on ${s.device} (${s.model})\n`);
+  }
+  if (flags.write) {
+    writeAtomically(file, result.text, original);
+  } else if (!flags.json) {
+    process.stdout.write(result.text);
+  }
+}
+
+/** The file is replaced in one rename, and only if nobody changed it while the model worked. */
+function writeAtomically(file: string, text: string, original: string): void {
+  if (fs.readFileSync(file, 'utf8') !== original) {
+    throw new InfillError(`${file} changed while the model was working: nothing written`);
+  }
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.infill`);
+  fs.writeFileSync(temp, text, { mode: fs.statSync(file).mode });
+  fs.renameSync(temp, file);
+}

@@ -1,0 +1,131 @@
+import { InfillError } from './errors';
+import { Hole, MAX_HOLE_TOKENS } from './holes';
+import { TextTokenizer } from './tokenizer';
+
+export interface CanvasOptions {
+  /** Most tokens in the canvas, holes included. */
+  maxTokens: number;
+  /** Length of a hole that replaces nothing and has no hint. */
+  defaultHoleTokens: number;
+  /** Extra masked tokens after the length of the replaced text, cut at end-of-text or pad. */
+  holeSlack: number;
+  maskTokenId: number;
+  bosTokenId: number | null;
+}
+
+/** Where a hole's masked positions sit in the canvas. */
+export interface CanvasHole {
+  start: number;
+  length: number;
+}
+
+/**
+ * The model's input: the context around the holes (trimmed to a window of whole lines that fits
+ * the budget) with mask tokens where the holes are.
+ */
+export interface Canvas {
+  ids: Int32Array;
+  holes: CanvasHole[];
+  /** The context text kept before, between and after the holes: holes.length + 1 pieces. */
+  context: string[];
+}
+
+export async function buildCanvas(text: string, holes: Hole[], tokenizer: TextTokenizer, options: CanvasOptions): Promise<Canvas> {
+  const lengths = await Promise.all(holes.map((hole) => holeLength(text, hole, tokenizer, options)));
+  const holeTokens = lengths.reduce((a, b) => a + b, 0);
+  const budget = options.maxTokens - holeTokens - (options.bosTokenId === null ? 0 : 1);
+  if (budget < 0) {
+    throw new InfillError(`the holes need ${holeTokens} tokens but the canvas holds ${options.maxTokens}: make them shorter or fewer`);
+  }
+  const segments = holes.map((hole, i) => text.slice(i === 0 ? 0 : holes[i - 1].end, hole.start));
+  segments.push(text.slice(holes[holes.length - 1].end));
+  const { context, tokens } = await fitWindow(segments, tokenizer, budget);
+
+  const ids: number[] = options.bosTokenId === null ? [] : [options.bosTokenId];
+  const canvasHoles: CanvasHole[] = [];
+  tokens.forEach((segment, i) => {
+    ids.push(...segment);
+    if (i < lengths.length) {
+      canvasHoles.push({ start: ids.length, length: lengths[i] });
+      for (let k = 0; k < lengths[i]; k++) ids.push(options.maskTokenId);
+    }
+  });
+  return { ids: Int32Array.from(ids), holes: canvasHoles, context };
+}
+
+async function holeLength(text: string, hole: Hole, tokenizer: TextTokenizer, options: CanvasOptions): Promise<number> {
+  if (hole.tokens !== undefined) return hole.tokens;
+  if (hole.end === hole.start) return options.defaultHoleTokens;
+  const replaced = (await tokenizer.encode(text.slice(hole.start, hole.end))).length;
+  return Math.min(MAX_HOLE_TOKENS, replaced + options.holeSlack);
+}
+
+/** One side of a segment that grows away from a hole, a line at a time. */
+interface Edge {
+  segment: number;
+  /** 'tail' grows backwards from the segment's end (towards the hole after it); 'head' forwards. */
+  side: 'head' | 'tail';
+  taken: number;
+  open: boolean;
+}
+
+/**
+ * Keeps, for every segment, the whole lines nearest its holes, growing all edges in turn until the
+ * budget is spent. Only lines near the holes are tokenized, so a huge file costs what a small one does.
+ */
+async function fitWindow(segments: string[], tokenizer: TextTokenizer, budget: number): Promise<{ context: string[]; tokens: number[][] }> {
+  const lines = segments.map((s) => (s.length === 0 ? [] : s.split(/(?<=\n)/)));
+  const last = segments.length - 1;
+  const edges: Edge[] = [];
+  segments.forEach((_, i) => {
+    if (i > 0) edges.push({ segment: i, side: 'head', taken: 0, open: true });
+    if (i < last) edges.push({ segment: i, side: 'tail', taken: 0, open: true });
+  });
+  const kept = lines.map((l) => ({ head: 0, tail: 0, total: l.length }));
+  // A line longer than this many characters per remaining token cannot fit: cut it to the part
+  // nearest the hole before tokenizing it.
+  const CHARS_PER_TOKEN_BOUND = 8;
+  let remaining = budget;
+  while (edges.some((e) => e.open)) {
+    for (const edge of edges) {
+      if (!edge.open) continue;
+      const k = kept[edge.segment];
+      if (k.head + k.tail >= k.total) {
+        edge.open = false;
+        continue;
+      }
+      const index = edge.side === 'head' ? k.head : k.total - 1 - k.tail;
+      let line = lines[edge.segment][index];
+      const limit = Math.max(1, remaining) * CHARS_PER_TOKEN_BOUND;
+      if (line.length > limit) {
+        line = edge.side === 'head' ? line.slice(0, limit) : line.slice(line.length - limit);
+        lines[edge.segment][index] = line;
+      }
+      const cost = (await tokenizer.encode(line)).length;
+      if (cost > remaining) {
+        edge.open = false;
+        continue;
+      }
+      remaining -= cost;
+      if (edge.side === 'head') k.head++;
+      else k.tail++;
+    }
+  }
+  // Tokenizing whole segments can merge across line ends differently from line by line: drop the
+  // farthest line of the largest segment until the exact count fits.
+  for (;;) {
+    const context = lines.map((l, i) => keptText(l, kept[i]));
+    const tokens = await Promise.all(context.map((c) => tokenizer.encode(c)));
+    const total = tokens.reduce((a, t) => a + t.length, 0);
+    if (total <= budget) return { context, tokens };
+    const largest = tokens.reduce((best, t, i) => (t.length > tokens[best].length ? i : best), 0);
+    const k = kept[largest];
+    if (largest === 0 || (largest < last && k.tail > k.head)) k.tail--;
+    else k.head--;
+  }
+}
+
+function keptText(lines: string[], k: { head: number; tail: number; total: number }): string {
+  if (k.head + k.tail >= k.total) return lines.join('');
+  return lines.slice(0, k.head).join('') + lines.slice(k.total - k.tail).join('');
+}

@@ -1,0 +1,94 @@
+import { InfillError } from './errors';
+
+/** A span of the document that the model must write. Offsets are UTF-16 indices into the text. */
+export interface Hole {
+  start: number;
+  /** Exclusive. Equal to `start` for a cursor; the text in between is replaced. */
+  end: number;
+  /** Exact length in tokens, when the caller knows it (a marker's hint, a rewrite at its current length). */
+  tokens?: number;
+}
+
+/** What the editor (or the CLI) hands to the engine: the document and its holes. */
+export interface InfillRequest {
+  text: string;
+  holes: Hole[];
+}
+
+export const MAX_HOLE_TOKENS = 4096;
+
+const MARKER_START = '<|hole';
+const MARKER = /^<\|hole(?::(\d+))?\|>/;
+
+/**
+ * Finds the `<|hole|>` and `<|hole:N|>` markers of `text` (only within [from, to) when given),
+ * removes them, and returns the text without them plus a hole at each marker's place.
+ */
+export function parseMarkers(text: string, from = 0, to = text.length): InfillRequest {
+  const holes: Hole[] = [];
+  let out = '';
+  let copied = 0;
+  let at = text.indexOf(MARKER_START, from);
+  while (at !== -1 && at < to) {
+    const match = MARKER.exec(text.slice(at, at + 32));
+    if (!match || at + match[0].length > to) {
+      throw new InfillError(`${where(text, at)}: malformed hole marker ${quote(text, at)}: write <|hole|> or <|hole:N|> with N tokens`);
+    }
+    const hint = match[1] === undefined ? undefined : Number(match[1]);
+    if (hint !== undefined && (!Number.isInteger(hint) || hint < 1 || hint > MAX_HOLE_TOKENS)) {
+      throw new InfillError(`${where(text, at)}: hole length ${match[1]} is out of range: use 1 to ${MAX_HOLE_TOKENS} tokens`);
+    }
+    out += text.slice(copied, at);
+    holes.push({ start: out.length, end: out.length, tokens: hint });
+    copied = at + match[0].length;
+    at = text.indexOf(MARKER_START, copied);
+  }
+  out += text.slice(copied);
+  return { text: out, holes };
+}
+
+/** Checks that holes lie inside the text, in order and without overlap; returns them sorted. */
+export function validateHoles(request: InfillRequest): Hole[] {
+  if (request.holes.length === 0) {
+    throw new InfillError('nothing to fill: the text has no holes (type <|hole|> where code should go, or select a span)');
+  }
+  const holes = [...request.holes].sort((a, b) => a.start - b.start || a.end - b.end);
+  let previousEnd = 0;
+  for (const hole of holes) {
+    if (!Number.isInteger(hole.start) || !Number.isInteger(hole.end) || hole.start < 0 || hole.end < hole.start || hole.end > request.text.length) {
+      throw new InfillError(`hole [${hole.start}, ${hole.end}) is outside the text (length ${request.text.length})`);
+    }
+    if (hole.start < previousEnd) {
+      throw new InfillError(`holes overlap at ${where(request.text, hole.start)}`);
+    }
+    if (hole.tokens !== undefined && (!Number.isInteger(hole.tokens) || hole.tokens < 1 || hole.tokens > MAX_HOLE_TOKENS)) {
+      throw new InfillError(`hole length ${hole.tokens} is out of range: use 1 to ${MAX_HOLE_TOKENS} tokens`);
+    }
+    previousEnd = hole.end;
+  }
+  return holes;
+}
+
+/** Replaces each hole's span by its fill. */
+export function applyFills(text: string, holes: Hole[], fills: string[]): string {
+  let out = '';
+  let copied = 0;
+  holes.forEach((hole, i) => {
+    out += text.slice(copied, hole.start) + fills[i];
+    copied = hole.end;
+  });
+  return out + text.slice(copied);
+}
+
+/** "line:column", both 1-based, of an offset. */
+export function where(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return `${line}:${column}`;
+}
+
+function quote(text: string, at: number): string {
+  const end = text.indexOf('\n', at);
+  return JSON.stringify(text.slice(at, Math.min(end === -1 ? text.length : end, at + 24)));
+}

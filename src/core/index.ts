@@ -1,0 +1,11 @@
+// The engine's public surface: what the CLI, the server and the extension import.
+export * from './errors';
+export * from './events';
+export * from './holes';
+export * from './settings';
+export * from './engine';
+export * from './modelConfig';
+export * from './modelFolder';
+export { EXECUTION_PROVIDERS, ExecutionProvider, RuntimeOptions } from './onnxModel';
+export { LogitsModel } from './logitsModel';
+export * from './bundledModel';

@@ -1,0 +1,10 @@
+/**
+ * A network that scores a canvas: for each wanted sequence index, one row of `vocabSize` logits.
+ * The ONNX backend implements it; the tests script it.
+ */
+export interface LogitsModel {
+  readonly vocabSize: number;
+  /** Returns rows.length * vocabSize floats, row r holding the logits at sequence index rows[r]. */
+  logits(ids: Int32Array, rows: number[]): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}

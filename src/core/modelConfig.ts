@@ -1,0 +1,88 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InfillError } from './errors';
+import { SamplerSettings } from './settings';
+
+export type ModelFamily = 'dream' | 'llada';
+
+/** `model.json` of a model folder: see docs/model-folder.md. */
+export interface ModelConfig {
+  format: string;
+  name: string;
+  family: ModelFamily;
+  vocabSize: number;
+  maxContext: number;
+  maskTokenId: number;
+  eosTokenId: number;
+  padTokenId: number;
+  bosTokenId: number | null;
+  sampler: SamplerSettings;
+  onnx: {
+    file: string;
+    inputs: { inputIds: string; attentionMask: string | null; positionIds: string | null; logitPositions: string | null };
+    output: string;
+  };
+  precision?: string;
+  source?: string;
+}
+
+export const MODEL_FORMAT = 'diffusion-infill-model/1';
+export const CONFIG_FILE = 'model.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
+
+/** Reads and checks `model.json`; every problem is reported with the folder's path. */
+export function readModelConfig(dir: string): ModelConfig {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new InfillError(`model folder ${dir} does not exist`);
+  }
+  const file = path.join(dir, CONFIG_FILE);
+  if (!fs.existsSync(file)) throw new InfillError(`model folder ${dir} has no ${CONFIG_FILE}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InfillError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const bad = (what: string): never => {
+    throw new InfillError(`${file}: ${what}`);
+  };
+  const c = raw as Partial<ModelConfig>;
+  if (typeof c !== 'object' || c === null) bad('expected a JSON object');
+  if (c.format !== MODEL_FORMAT) bad(`"format" must be "${MODEL_FORMAT}", not ${JSON.stringify(c.format)}`);
+  if (c.family !== 'dream' && c.family !== 'llada') bad(`"family" must be "dream" (shifted logits) or "llada", not ${JSON.stringify(c.family)}`);
+  const positive = (key: keyof ModelConfig) => {
+    const v = c[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(`"${key}" must be a positive whole number`);
+  };
+  const tokenId = (key: keyof ModelConfig, nullable = false) => {
+    const v = c[key];
+    if (nullable && (v === null || v === undefined)) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= (c.vocabSize ?? 0)) bad(`"${key}" must be a token id below vocabSize`);
+  };
+  positive('vocabSize');
+  positive('maxContext');
+  tokenId('maskTokenId');
+  tokenId('eosTokenId');
+  tokenId('padTokenId');
+  tokenId('bosTokenId', true);
+  const onnx = c.onnx;
+  if (!onnx || typeof onnx.file !== 'string' || typeof onnx.output !== 'string' || !onnx.inputs || typeof onnx.inputs.inputIds !== 'string') {
+    bad('"onnx" must name the file, the output and at least inputs.inputIds');
+  }
+  return {
+    ...(c as ModelConfig),
+    name: c.name ?? path.basename(dir),
+    bosTokenId: c.bosTokenId ?? null,
+    sampler: c.sampler ?? {},
+    onnx: {
+      file: onnx!.file,
+      output: onnx!.output,
+      inputs: {
+        inputIds: onnx!.inputs.inputIds,
+        attentionMask: onnx!.inputs.attentionMask ?? null,
+        positionIds: onnx!.inputs.positionIds ?? null,
+        logitPositions: onnx!.inputs.logitPositions ?? null,
+      },
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import * as path from 'node:path';
+import { InfillError } from './errors';
+import { LogitsModel } from './logitsModel';
+import { ModelConfig, readModelConfig, TOKENIZER_FILE } from './modelConfig';
+import { OnnxLogitsModel, RuntimeOptions } from './onnxModel';
+import { loadTokenizer, TextTokenizer } from './tokenizer';
+
+/** A model folder, checked and ready: what the local engine runs. */
+export interface LoadedModel {
+  dir: string;
+  config: ModelConfig;
+  tokenizer: TextTokenizer;
+  network: LogitsModel;
+  executionProvider: string;
+}
+
+const loaded = new Map<string, Promise<LoadedModel>>();
+
+/** Loads a model folder once per folder and runtime setting; later calls share the session. */
+export function loadModelFolder(dir: string, options: RuntimeOptions = {}): Promise<LoadedModel> {
+  const key = JSON.stringify([path.resolve(dir), options.executionProvider ?? 'cpu', options.threads ?? 0]);
+  let model = loaded.get(key);
+  if (!model) {
+    model = openModelFolder(path.resolve(dir), options);
+    model.catch(() => loaded.delete(key));
+    loaded.set(key, model);
+  }
+  return model;
+}
+
+/** Releases every loaded session (for a settings change or shutdown). */
+export async function unloadModels(): Promise<void> {
+  const all = [...loaded.values()];
+  loaded.clear();
+  await Promise.all(all.map(async (m) => (await m.catch(() => undefined))?.network.dispose()));
+}
+
+async function openModelFolder(dir: string, options: RuntimeOptions): Promise<LoadedModel> {
+  const config = readModelConfig(dir);
+  const tokenizer = loadTokenizer(path.join(dir, TOKENIZER_FILE));
+  if (tokenizer.size > config.vocabSize) {
+    throw new InfillError(`${dir}: the tokenizer has ${tokenizer.size} tokens but the logits have vocabSize ${config.vocabSize}: tokenizer and model disagree`);
+  }
+  for (const [name, id] of [['mask', config.maskTokenId], ['end', config.eosTokenId], ['pad', config.padTokenId]] as const) {
+    if (tokenizer.tokenText(id) === null) throw new InfillError(`${dir}: the tokenizer does not know the ${name} token id ${id}`);
+  }
+  const network = await OnnxLogitsModel.load(dir, config, options);
+  // One tiny forward now, so that a graph whose logits disagree with model.json fails at load, not mid-fill.
+  await network.logits(Int32Array.of(config.eosTokenId, config.maskTokenId), [0]);
+  return { dir, config, tokenizer, network, executionProvider: network.executionProvider };
+}

@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { InfillError } from './errors';
+import { LogitsModel } from './logitsModel';
+import { ModelConfig } from './modelConfig';
+
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+export const EXECUTION_PROVIDERS: ExecutionProvider[] = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+export interface RuntimeOptions {
+  executionProvider?: ExecutionProvider;
+  /** Intra-op threads; 0 lets onnxruntime choose. */
+  threads?: number;
+  /** Told about fallbacks and other things worth a line in a log. */
+  log?: (message: string) => void;
+}
+
+/** onnxruntime's name for each provider, where it differs from ours. */
+const ORT_NAMES: Record<ExecutionProvider, string> = { cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml' };
+
+export class OnnxLogitsModel implements LogitsModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly config: ModelConfig,
+    readonly executionProvider: ExecutionProvider,
+  ) {}
+
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
+
+  static async load(dir: string, config: ModelConfig, options: RuntimeOptions = {}): Promise<OnnxLogitsModel> {
+    const file = path.join(dir, config.onnx.file);
+    if (!fs.existsSync(file)) throw new InfillError(`model folder ${dir} has no ${config.onnx.file}`);
+    const wanted = options.executionProvider ?? 'cpu';
+    const available = new Set(ort.listSupportedBackends().map((b) => b.name));
+    let provider: ExecutionProvider = wanted;
+    if (!available.has(ORT_NAMES[wanted])) {
+      options.log?.(`execution provider "${wanted}" is not available in this onnxruntime (it has ${[...available].join(', ')}); using cpu`);
+      provider = 'cpu';
+    }
+    const sessionOptions = (p: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
+      executionProviders: [ORT_NAMES[p]],
+      intraOpNumThreads: options.threads ?? 0,
+      graphOptimizationLevel: 'all',
+    });
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(file, sessionOptions(provider));
+    } catch (e) {
+      if (provider === 'cpu') throw new InfillError(`${file} could not be loaded by onnxruntime: ${(e as Error).message}`);
+      options.log?.(`execution provider "${provider}" failed (${(e as Error).message}); using cpu`);
+      provider = 'cpu';
+      session = await ort.InferenceSession.create(file, sessionOptions(provider)).catch((err: Error) => {
+        throw new InfillError(`${file} could not be loaded by onnxruntime: ${err.message}`);
+      });
+    }
+    const model = new OnnxLogitsModel(session, config, provider);
+    model.checkNames(file);
+    return model;
+  }
+
+  /** The graph's inputs must be exactly those the config names, and its output must exist. */
+  private checkNames(file: string): void {
+    const named = Object.values(this.config.onnx.inputs).filter((n): n is string => n !== null);
+    const graph = this.session.inputNames;
+    const unknown = graph.filter((n) => !named.includes(n));
+    const missing = named.filter((n) => !graph.includes(n));
+    if (unknown.length > 0 || missing.length > 0) {
+      throw new InfillError(
+        `${file}: the graph's inputs (${graph.join(', ')}) do not match model.json's onnx.inputs` +
+          (unknown.length ? `; unknown input names: ${unknown.join(', ')}` : '') +
+          (missing.length ? `; not in the graph: ${missing.join(', ')}` : ''),
+      );
+    }
+    if (!this.session.outputNames.includes(this.config.onnx.output)) {
+      throw new InfillError(`${file}: the graph has no output "${this.config.onnx.output}" (it has ${this.session.outputNames.join(', ')})`);
+    }
+  }
+
+  async logits(ids: Int32Array, rows: number[]): Promise<Float32Array> {
+    const { inputs, output } = this.config.onnx;
+    const n = ids.length;
+    const feeds: Record<string, ort.Tensor> = {
+      [inputs.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, n]),
+    };
+    if (inputs.attentionMask) feeds[inputs.attentionMask] = new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]);
+    if (inputs.positionIds) feeds[inputs.positionIds] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), [1, n]);
+    if (inputs.logitPositions) {
+      feeds[inputs.logitPositions] = new ort.Tensor('int64', BigInt64Array.from(rows, (v) => BigInt(v)), [1, rows.length]);
+    }
+    const result = await this.session.run(feeds, [output]);
+    const tensor = result[output];
+    const data = tensor.data as Float32Array;
+    const vocab = tensor.dims[tensor.dims.length - 1];
+    if (tensor.type !== 'float32') throw new InfillError(`the model's output "${output}" is ${tensor.type}, the engine needs float32`);
+    if (vocab !== this.config.vocabSize) {
+      throw new InfillError(`the model's logits have ${vocab} columns but model.json says vocabSize ${this.config.vocabSize}`);
+    }
+    if (inputs.logitPositions) return data;
+    const out = new Float32Array(rows.length * vocab);
+    rows.forEach((row, r) => out.set(data.subarray(row * vocab, (row + 1) * vocab), r * vocab));
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

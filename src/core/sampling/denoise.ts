@@ -1,0 +1,102 @@
+import { throwIfAborted } from '../errors';
+import { LogitsModel } from '../logitsModel';
+import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
+import { Proposal, proposeDream, proposeLLaDA } from './propose';
+import { Rng, seededRng } from './rng';
+import { dreamCount, dreamTransferProbability, lladaCounts, stepsPerBlock } from './schedule';
+import { aboveThreshold, drawByScore, topByScore } from './select';
+
+export interface Commit {
+  /** Index in the canvas. */
+  pos: number;
+  token: number;
+  prob: number;
+  score: number;
+}
+
+export interface Step {
+  /** 1-based number of the forward pass. */
+  step: number;
+  /** Forward passes planned for the whole generation (with a threshold: the most there can be). */
+  steps: number;
+  commits: Commit[];
+}
+
+export interface DenoiseInput {
+  network: LogitsModel;
+  /** The canvas; masked positions are overwritten as they are committed. */
+  ids: Int32Array;
+  /** The masked positions, in canvas order. */
+  masked: number[];
+  /** Dream-family models predict position i from the row at i - 1. */
+  shifted: boolean;
+  maskTokenId: number;
+  sampler: ResolvedSampler;
+  signal?: AbortSignal;
+}
+
+/**
+ * The masked-diffusion loop: one forward per step over the whole canvas, a proposal for each
+ * masked position of the current block, and some of them committed as the schedule says.
+ */
+export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
+  const { network, ids, sampler: s } = input;
+  const rng = seededRng(s.seed);
+  const dream = (DREAM_ALGS as readonly Alg[]).includes(s.alg);
+  const blockLength = s.blockLength ?? Math.max(1, input.masked.length);
+  const blocks: number[][] = [];
+  for (let i = 0; i < input.masked.length; i += blockLength) blocks.push(input.masked.slice(i, i + blockLength));
+  const totalSteps = s.threshold !== null ? input.masked.length : (s.steps ?? input.masked.length);
+  const blockSteps = stepsPerBlock(totalSteps, blocks.length);
+  const planned = s.threshold !== null ? totalSteps : blockSteps.reduce((a, b) => a + b, 0);
+  let forward = 0;
+
+  for (const [b, block] of blocks.entries()) {
+    const steps = blockSteps[b];
+    const llada = lladaCounts(block.length, steps);
+    for (let i = 0; s.threshold !== null || i < steps; i++) {
+      throwIfAborted(input.signal);
+      const masked = block.filter((p) => ids[p] === input.maskTokenId);
+      if (masked.length === 0) break;
+      const count = s.threshold !== null ? null : dream ? dreamCount(i, steps, masked.length) : llada[i];
+      if (count === 0 && s.alg !== 'origin') continue;
+
+      const proposals = await propose(input, masked, rng);
+      throwIfAborted(input.signal);
+      let chosen: number[];
+      if (s.threshold !== null) chosen = aboveThreshold(proposals, s.threshold);
+      else if (s.alg === 'origin') chosen = originTransfers(masked.length, dreamTransferProbability(i, steps), rng);
+      else if (dream && s.algTemp > 0) chosen = drawByScore(proposals, count!, s.algTemp, rng);
+      else chosen = topByScore(proposals, count!);
+      if (chosen.length === 0) continue;
+
+      chosen.sort((a, b2) => masked[a] - masked[b2]);
+      const commits = chosen.map((k) => ({ pos: masked[k], ...proposals[k] }));
+      for (const c of commits) ids[c.pos] = c.token;
+      forward++;
+      yield { step: forward, steps: Math.max(planned, forward), commits };
+    }
+  }
+}
+
+async function propose(input: DenoiseInput, masked: number[], rng: Rng): Promise<Proposal[]> {
+  const { network, ids, sampler: s } = input;
+  const rowOf = (p: number) => (input.shifted ? Math.max(0, p - 1) : p);
+  const rows = [...new Set(masked.map(rowOf))];
+  const logits = await network.logits(ids, rows);
+  const vocab = network.vocabSize;
+  const rowIndex = new Map(rows.map((r, i) => [r, i]));
+  const dream = (DREAM_ALGS as readonly Alg[]).includes(s.alg);
+  return masked.map((p) => {
+    const r = rowIndex.get(rowOf(p))!;
+    const row = logits.subarray(r * vocab, (r + 1) * vocab);
+    return dream ? proposeDream(row, s.alg, s, rng) : proposeLLaDA(row, s.alg, s, rng);
+  });
+}
+
+/** Dream's `origin`: each masked position is committed with probability p, independently. */
+function originTransfers(masked: number, p: number, rng: Rng): number[] {
+  const chosen: number[] = [];
+  for (let k = 0; k < masked; k++) if (rng() < p) chosen.push(k);
+  return chosen;
+}

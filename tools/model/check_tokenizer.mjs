@@ -1,0 +1,35 @@
+// Checks that a tokenizer.json loads in the `tokenizers` npm package and round-trips text byte for byte.
+//   node tools/model/check_tokenizer.mjs MODEL_DIR_OR_TOKENIZER_JSON [TEXT_FILE...]
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { Tokenizer } = require('tokenizers');
+
+const [target, ...files] = process.argv.slice(2);
+const file = fs.statSync(target).isDirectory() ? path.join(target, 'tokenizer.json') : target;
+const tok = Tokenizer.fromFile(file);
+const samples = [
+  'def f(x):\r\n\treturn x  # ünïcödé ✓ 日本語 🙂\n',
+  '  \t\t  trailing spaces   \n\n\n',
+  'const s = `${a}` ?? "\\u00e9";\r\n',
+  ...files.map((f) => fs.readFileSync(f, 'utf8')),
+];
+let bad = 0;
+let tokens = 0;
+let bytes = 0;
+for (const s of samples) {
+  const enc = await tok.encode(s, null, { addSpecialTokens: false });
+  const ids = enc.getIds();
+  const back = await tok.decode(ids, false);
+  tokens += ids.length;
+  bytes += Buffer.byteLength(s);
+  if (back !== s) {
+    bad++;
+    console.error(`round trip FAILED for ${JSON.stringify(s.slice(0, 60))}...`);
+  }
+}
+const specials = ['<|mask|>', '<|endoftext|>', '<|dlm_pad|>'].map((t) => `${t}=${tok.tokenToId(t)}`);
+console.log(`${samples.length - bad}/${samples.length} round trips OK, ${(bytes / tokens).toFixed(2)} bytes/token, ${specials.join(' ')}`);
+process.exit(bad ? 1 : 0);

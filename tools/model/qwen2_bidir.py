@@ -1,0 +1,252 @@
+"""Bidirectional Qwen2 (Dream / DiffuCoder / LLaDA-style) network and its ONNX export.
+
+Parameter names follow the Hugging Face Qwen2 / Dream checkpoints so that
+`load_state_dict` accepts real weights unchanged.  The only architectural
+difference from Qwen2 is the missing causal mask: diffusion LMs see the whole
+canvas.
+"""
+import json
+import math
+import os
+from dataclasses import dataclass, asdict, field
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class Qwen2Config:
+    vocab_size: int = 260
+    hidden_size: int = 32
+    num_hidden_layers: int = 2
+    num_attention_heads: int = 4
+    num_key_value_heads: int = 2
+    intermediate_size: int = 64
+    rope_theta: float = 10000.0
+    rms_norm_eps: float = 1e-6
+    tie_word_embeddings: bool = True
+    max_position_embeddings: int = 512
+
+    @classmethod
+    def from_hf(cls, cfg: dict) -> "Qwen2Config":
+        names = cls.__dataclass_fields__.keys()
+        return cls(**{k: cfg[k] for k in names if k in cfg})
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, dim, eps):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+        self.eps = eps
+
+    def forward(self, x):
+        # Normalise in float32 like HF does, so fp16 graphs don't overflow in the square.
+        dtype = x.dtype
+        x = x.float()
+        x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return self.weight * x.to(dtype)
+
+
+def rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+class Attention(nn.Module):
+    def __init__(self, c: Qwen2Config):
+        super().__init__()
+        self.nh = c.num_attention_heads
+        self.nkv = c.num_key_value_heads
+        self.hd = c.hidden_size // c.num_attention_heads
+        self.q_proj = nn.Linear(c.hidden_size, self.nh * self.hd, bias=True)
+        self.k_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=True)
+        self.v_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=True)
+        self.o_proj = nn.Linear(self.nh * self.hd, c.hidden_size, bias=False)
+
+    def forward(self, x, cos, sin, bias):
+        b, s, _ = x.shape
+        q = self.q_proj(x).view(b, s, self.nh, self.hd).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        if self.nkv != self.nh:
+            # expand+reshape instead of repeat_interleave, which exports with a frozen shape.
+            rep = self.nh // self.nkv
+            k = k[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
+            v = v[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
+        # Explicit softmax attention: exports to plain ONNX ops on opset 14.
+        # Scores in float32 so fp16 graphs stay stable.
+        att = torch.matmul(q.float(), k.float().transpose(-1, -2)) * (1.0 / math.sqrt(self.hd))
+        if bias is not None:
+            att = att + bias
+        att = torch.softmax(att, dim=-1).to(v.dtype)
+        y = torch.matmul(att, v).transpose(1, 2).reshape(b, s, self.nh * self.hd)
+        return self.o_proj(y)
+
+
+class MLP(nn.Module):
+    def __init__(self, c: Qwen2Config):
+        super().__init__()
+        self.gate_proj = nn.Linear(c.hidden_size, c.intermediate_size, bias=False)
+        self.up_proj = nn.Linear(c.hidden_size, c.intermediate_size, bias=False)
+        self.down_proj = nn.Linear(c.intermediate_size, c.hidden_size, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Layer(nn.Module):
+    def __init__(self, c: Qwen2Config):
+        super().__init__()
+        self.self_attn = Attention(c)
+        self.mlp = MLP(c)
+        self.input_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
+        self.post_attention_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
+
+    def forward(self, x, cos, sin, bias):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, bias)
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Backbone(nn.Module):
+    def __init__(self, c: Qwen2Config):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(c.vocab_size, c.hidden_size)
+        self.layers = nn.ModuleList([Layer(c) for _ in range(c.num_hidden_layers)])
+        self.norm = RMSNorm(c.hidden_size, c.rms_norm_eps)
+
+
+class Qwen2Bidir(nn.Module):
+    def __init__(self, c: Qwen2Config):
+        super().__init__()
+        self.config = c
+        self.model = Backbone(c)
+        self.lm_head = nn.Linear(c.hidden_size, c.vocab_size, bias=False)
+        if c.tie_word_embeddings:
+            self.lm_head.weight = self.model.embed_tokens.weight
+        hd = c.hidden_size // c.num_attention_heads
+        inv = 1.0 / (c.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
+        # Not a checkpoint tensor: persistent=False keeps load_state_dict strict-compatible.
+        self.register_buffer("inv_freq", inv, persistent=False)
+
+    def hidden(self, input_ids, attention_mask=None, position_ids=None):
+        b, s = input_ids.shape
+        if position_ids is None:
+            position_ids = torch.arange(s, device=input_ids.device).unsqueeze(0).expand(b, s)
+        ang = position_ids.float().unsqueeze(-1) * self.inv_freq  # [b, s, hd/2]
+        ang = torch.cat((ang, ang), dim=-1).unsqueeze(1)  # [b, 1, s, hd]
+        x = self.model.embed_tokens(input_ids)
+        cos, sin = ang.cos().to(x.dtype), ang.sin().to(x.dtype)
+        bias = None
+        if attention_mask is not None:
+            # Padding keys get a large negative score; finite so an all-pad row can't NaN.
+            bias = (1.0 - attention_mask.float())[:, None, None, :] * -1e9
+        for layer in self.model.layers:
+            x = layer(x, cos, sin, bias)
+        return self.model.norm(x)
+
+    def forward(self, input_ids, attention_mask=None, position_ids=None, logit_positions=None):
+        h = self.hidden(input_ids, attention_mask, position_ids)
+        if logit_positions is not None:
+            idx = logit_positions.unsqueeze(-1).expand(-1, -1, h.shape[-1])
+            h = torch.gather(h, 1, idx)
+        return self.lm_head(h).float()
+
+
+def export_onnx(model: Qwen2Bidir, path: str, fp16: bool = False, opset: int = 14):
+    """Export with inputs input_ids, attention_mask, logit_positions (all int64), output float32 logits.
+
+    fp16 stores the weight matrices as float16 and casts them to float32 inside the graph: torch 1.13
+    cannot trace half precision on CPU, and onnxruntime's CPU provider lacks fp16 kernels for several
+    ops, so the arithmetic stays float32 while the file is half the size.
+    Graphs over 2 GB (protobuf limit) keep their weights in `model.onnx.data` beside the graph.
+    """
+    import onnx
+    import onnx.numpy_helper as nh
+
+    model.eval()
+    out_dir = os.path.dirname(os.path.abspath(path))
+    os.makedirs(out_dir, exist_ok=True)
+    ids = torch.zeros(1, 8, dtype=torch.long)
+    mask = torch.ones(1, 8, dtype=torch.long)
+    pos = torch.tensor([[1, 2]], dtype=torch.long)
+    tmp_dir = os.path.join(out_dir, ".export-tmp")
+    os.makedirs(tmp_dir, exist_ok=True)
+    tmp = os.path.join(tmp_dir, "model.onnx")
+    with torch.no_grad():
+        torch.onnx.export(
+            model, (ids, mask, None, pos), tmp,
+            input_names=["input_ids", "attention_mask", "logit_positions"],
+            output_names=["logits"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "seq"},
+                "attention_mask": {0: "batch", 1: "seq"},
+                "logit_positions": {0: "batch", 1: "n"},
+                "logits": {0: "batch", 1: "n"},
+            },
+            opset_version=opset, do_constant_folding=True)
+    m = onnx.load(tmp)  # also pulls in any per-tensor files torch wrote for a >2 GB graph
+    if fp16:
+        _weights_to_fp16(m, nh, onnx)
+    nbytes = sum(len(t.raw_data) for t in m.graph.initializer)
+    for f in os.listdir(tmp_dir):
+        os.remove(os.path.join(tmp_dir, f))
+    os.rmdir(tmp_dir)
+    data = path + ".data"
+    if os.path.exists(data):
+        os.remove(data)
+    if nbytes > 1.9e9:
+        onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=os.path.basename(data), size_threshold=1024)
+    else:
+        onnx.save_model(m, path)
+    return nbytes
+
+
+def _weights_to_fp16(m, nh, onnx):
+    casts = []
+    for t in m.graph.initializer:
+        if t.data_type != onnx.TensorProto.FLOAT or len(t.dims) < 1 or int(math.prod(t.dims)) < 16:
+            continue
+        arr = nh.to_array(t).astype("float16")
+        name = t.name
+        t.CopyFrom(nh.from_array(arr, name + "__fp16"))
+        casts.append(onnx.helper.make_node("Cast", [name + "__fp16"], [name], to=onnx.TensorProto.FLOAT,
+                                           name="cast_" + name))
+    nodes = list(m.graph.node)
+    del m.graph.node[:]
+    m.graph.node.extend(casts + nodes)
+
+
+def write_model_json(out_dir, **fields):
+    doc = {
+        "format": "diffusion-infill-model/1",
+        "name": fields["name"],
+        "family": fields.get("family", "dream"),
+        "vocabSize": fields["vocabSize"],
+        "maxContext": fields["maxContext"],
+        "maskTokenId": fields["maskTokenId"],
+        "eosTokenId": fields["eosTokenId"],
+        "padTokenId": fields["padTokenId"],
+        "bosTokenId": fields.get("bosTokenId"),
+        "sampler": fields.get("sampler", {"steps": 16, "alg": "entropy", "temperature": 0, "topP": 1,
+                                          "topK": 0, "algTemp": 0, "threshold": None, "blockLength": None}),
+        "onnx": {
+            "file": "model.onnx",
+            "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask",
+                       "positionIds": None, "logitPositions": "logit_positions"},
+            "output": "logits",
+        },
+        "precision": fields.get("precision", "float32"),
+        "source": fields.get("source", ""),
+    }
+    with open(os.path.join(out_dir, "model.json"), "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    return doc

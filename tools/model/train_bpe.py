@@ -1,0 +1,124 @@
+"""Train a byte-level BPE tokenizer (GPT-2 / Qwen2 style) in pure Python and save it as tokenizer.json.
+
+Usage: python3 tools/model/train_bpe.py [--corpus models/.train/corpus/train.jsonl] [--vocab 6144] [--out FILE]
+
+Ids: 0..255 are the bytes, then one id per merge in order, then the special tokens
+<|endoftext|>, <|mask|>, <|dlm_pad|> as the last three ids.
+Pair counts are updated incrementally (only words that contain the merged pair are touched) and the
+best pair comes from a lazily invalidated heap, so a few thousand merges take minutes, not hours.
+"""
+import argparse
+import heapq
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bytelevel import BYTE_SYMBOL, GPT2_PATTERN, write_tokenizer  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SPECIALS = ["<|endoftext|>", "<|mask|>", "<|dlm_pad|>"]
+
+try:
+    import regex as re_mod
+    PATTERN = re_mod.compile(GPT2_PATTERN)
+except ImportError:  # close approximation: \w without digits/underscore stands in for \p{L}
+    import re as re_mod
+    PATTERN = re_mod.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?[^\s\w]+|_+|\s+(?!\S)|\s+""")
+    print("warning: python3-regex missing, using an approximate pre-tokenizer", file=sys.stderr)
+
+
+def word_counts(path):
+    counts = Counter()
+    with open(path) as f:
+        for line in f:
+            text = json.loads(line)["text"]
+            counts.update(PATTERN.findall(text))
+    return counts
+
+
+def train(counts, n_merges, min_freq=2):
+    words, freqs = [], []
+    for w, c in counts.items():
+        words.append([BYTE_SYMBOL[b] for b in w.encode("utf-8")])
+        freqs.append(c)
+    pairs = defaultdict(int)
+    where = defaultdict(set)
+    for i, w in enumerate(words):
+        for p in zip(w, w[1:]):
+            pairs[p] += freqs[i]
+            where[p].add(i)
+    heap = [(-c, p) for p, c in pairs.items()]
+    heapq.heapify(heap)
+    merges = []
+    t0 = time.time()
+    while len(merges) < n_merges and heap:
+        negc, p = heapq.heappop(heap)
+        if pairs.get(p, 0) != -negc:
+            continue  # stale heap entry
+        if -negc < min_freq:
+            break
+        a, b = p
+        ab = a + b
+        merges.append(p)
+        touched = set()
+        for i in list(where[p]):
+            w = words[i]
+            if len(w) < 2:
+                continue
+            new, j, hit = [], 0, False
+            while j < len(w):
+                if j + 1 < len(w) and w[j] == a and w[j + 1] == b:
+                    new.append(ab)
+                    j += 2
+                    hit = True
+                else:
+                    new.append(w[j])
+                    j += 1
+            if not hit:
+                continue
+            f = freqs[i]
+            for q in zip(w, w[1:]):
+                pairs[q] -= f
+                touched.add(q)
+            for q in zip(new, new[1:]):
+                pairs[q] += f
+                where[q].add(i)
+                touched.add(q)
+            words[i] = new
+        del where[p]
+        pairs.pop(p, None)
+        for q in touched:
+            c = pairs.get(q, 0)
+            if c > 0 and q != p:
+                heapq.heappush(heap, (-c, q))
+            elif c <= 0:
+                pairs.pop(q, None)
+        if len(merges) % 500 == 0:
+            print(f"{len(merges)} merges, last {a!r}+{b!r} x{-negc}, {time.time() - t0:.0f}s", flush=True)
+    return merges
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "models", ".train", "corpus", "train.jsonl"))
+    ap.add_argument("--vocab", type=int, default=6144, help="total size including bytes and special tokens")
+    ap.add_argument("--out", default=os.path.join(ROOT, "models", ".train", "tokenizer.json"))
+    args = ap.parse_args()
+    t0 = time.time()
+    counts = word_counts(args.corpus)
+    print(f"{len(counts)} distinct pre-tokens in {time.time() - t0:.0f}s", flush=True)
+    merges = train(counts, args.vocab - 256 - len(SPECIALS))
+    vocab = {BYTE_SYMBOL[b]: b for b in range(256)}
+    for a, b in merges:
+        vocab.setdefault(a + b, len(vocab))
+    specials = {s: len(vocab) + i for i, s in enumerate(SPECIALS)}
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    write_tokenizer(args.out, vocab, merges, specials)
+    print(f"wrote {args.out}: {len(vocab)} tokens + {len(specials)} specials {specials}, {time.time() - t0:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
