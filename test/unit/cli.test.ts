@@ -1,0 +1,76 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CLI, copyOfTinyModel, tempDir, TINY_MODEL } from './support/fixtures';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const THREE_HOLES = 'def add(a, b):\n    <|hole|>\n\n\ndef sub(a, b):\n    return <|hole:6|>\n\nprint(add(1, 2), <|hole:3|>)\n';
+
+describe('the fill command, end to end on the tiny model', () => {
+  let temp: ReturnType<typeof tempDir>;
+  let file: string;
+  beforeEach(() => {
+    temp = tempDir();
+    file = path.join(temp.dir, 'example.py');
+    fs.writeFileSync(file, THREE_HOLES);
+  });
+  afterEach(() => temp.remove());
+
+  it('fills three holes, printing a JSON draft per step and the result', () => {
+    const r = cli('fill', file, '--model', TINY_MODEL, '--steps', '8', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const drafts = lines.filter((l) => l.type === 'draft');
+    const result = lines[lines.length - 1];
+    assert.equal(result.type, 'result');
+    assert.ok(drafts.length >= 2);
+    assert.ok(drafts.every((d) => d.holes.length === 3 && Array.isArray(d.committed)));
+    for (const c of drafts.flatMap((d) => d.committed)) assert.deepEqual(Object.keys(c).sort(), ['confidence', 'hole', 'offset', 'pos', 'text', 'token']);
+    assert.equal(drafts.reduce((a: number, d: any) => a + d.committed.length, 0), 32 + 6 + 3);
+    assert.ok(!result.text.includes('<|hole'));
+    assert.ok(result.text.startsWith('def add(a, b):\n    '));
+    assert.equal(fs.readFileSync(file, 'utf8'), THREE_HOLES, 'without --write the file is untouched');
+  });
+
+  it('prints progress to stderr and the filled file to stdout; --write replaces the file', () => {
+    const shown = cli('fill', file, '--model', TINY_MODEL, '--steps', '4', '--alg', 'low_confidence');
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stderr, /step 1\/4/);
+    assert.match(shown.stderr, /step 4\/4/);
+    const written = cli('fill', file, '--model', TINY_MODEL, '--steps', '4', '--alg', 'low_confidence', '--write');
+    assert.equal(written.code, 0, written.stderr);
+    assert.equal(written.stdout, '');
+    assert.equal(fs.readFileSync(file, 'utf8'), shown.stdout);
+    assert.deepEqual(fs.readdirSync(temp.dir).sort(), ['example.py'], 'no temporary file is left behind');
+  });
+
+  it('a broken model folder exits non-zero, names the problem, and leaves the file byte for byte', () => {
+    const broken = copyOfTinyModel(temp.dir);
+    fs.rmSync(path.join(broken, 'tokenizer.json'));
+    const before = fs.readFileSync(file);
+    const r = cli('fill', file, '--model', broken, '--write');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /tokenizer\.json is missing/);
+    assert.deepEqual(fs.readFileSync(file), before);
+  });
+
+  it('a malformed marker exits non-zero with its place, and leaves the file byte for byte', () => {
+    fs.writeFileSync(file, 'x = 1\ny = <|hole:two|>\r\n');
+    const before = fs.readFileSync(file);
+    const r = cli('fill', file, '--model', TINY_MODEL, '--write');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /example\.py:2:5: malformed hole marker/);
+    assert.deepEqual(fs.readFileSync(file), before);
+  });
+
+  it('bad flags exit 2 with the usage', () => {
+    const r = cli('fill', file, '--alg', 'greedy');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--alg must be one of/);
+  });
+});

@@ -1,0 +1,100 @@
+import * as assert from 'node:assert/strict';
+import { DraftEvent, InfillAborted, InfillEvent, LocalEngine, loadModelFolder, LoadedModel, MASK_PLACEHOLDER, parseMarkers, ResultEvent } from '../../src/core';
+import { TINY_MODEL } from './support/fixtures';
+
+async function collect(events: AsyncGenerator<InfillEvent>): Promise<{ drafts: DraftEvent[]; result: ResultEvent }> {
+  const drafts: DraftEvent[] = [];
+  let result: ResultEvent | undefined;
+  for await (const e of events) {
+    if (e.type === 'draft') drafts.push(e);
+    else result = e;
+  }
+  assert.ok(result, 'a result event ends the stream');
+  return { drafts, result };
+}
+
+describe('the local engine on the tiny model', () => {
+  let model: LoadedModel;
+  before(async () => {
+    model = await loadModelFolder(TINY_MODEL);
+  });
+
+  it('streams a draft per step, placeholders shrinking, then the whole text with every hole filled', async () => {
+    const request = parseMarkers('def f(x):\n    <|hole:6|>\n\nprint(<|hole:4|>)\n');
+    const { drafts, result } = await collect(new LocalEngine(model).infill(request, { steps: 5 }));
+    assert.ok(drafts.length >= 2 && drafts.length <= 5);
+    const masked = drafts.map((d) => d.holes.reduce((a, h) => a + h.masked, 0));
+    assert.deepEqual(masked, [...masked].sort((a, b) => b - a), 'masked positions only ever decrease');
+    assert.ok(drafts[0].holes.some((h) => h.text.includes(MASK_PLACEHOLDER)));
+    assert.equal(drafts.reduce((a, d) => a + d.committed.length, 0), 10, 'each of the 10 masked positions is committed once');
+    for (const c of drafts.flatMap((d) => d.committed)) {
+      assert.ok(c.confidence > 0 && c.confidence <= 1);
+      assert.ok(c.hole === 0 ? c.offset < 6 : c.offset < 4);
+    }
+    const [a, b] = result.holes.map((h) => h.text);
+    assert.ok(!a.includes(MASK_PLACEHOLDER) && !b.includes(MASK_PLACEHOLDER));
+    assert.equal(result.text, `def f(x):\n    ${a}\n\nprint(${b})\n`);
+    assert.equal(result.stats.maskedTokens, 10);
+    assert.equal(result.stats.steps, drafts.length);
+  });
+
+  it('is reproducible: the same request and seed give the same drafts', async () => {
+    const request = parseMarkers('x = <|hole:8|>\n');
+    const one = await collect(new LocalEngine(model).infill(request, { steps: 4, temperature: 0.8, seed: 11 }));
+    const two = await collect(new LocalEngine(model).infill(request, { steps: 4, temperature: 0.8, seed: 11 }));
+    assert.deepEqual(one.drafts, two.drafts);
+    assert.equal(one.result.text, two.result.text);
+  });
+
+  it('cuts a hole at the first end-of-text or pad token', async () => {
+    // Force the pad token (258) at the hole's third position by biasing the network.
+    const padAt = new Set<number>();
+    const biased: LoadedModel = {
+      ...model,
+      network: {
+        vocabSize: model.network.vocabSize,
+        dispose: async () => {},
+        async logits(ids, rows) {
+          const out = await model.network.logits(ids, rows);
+          rows.forEach((row, r) => {
+            if (padAt.has(row)) out[r * 260 + 258] = 100;
+            else out[r * 260 + 65] = 100; // 'A'
+          });
+          return out;
+        },
+      },
+    };
+    const request = parseMarkers('x = <|hole:6|>;');
+    padAt.add(4 + 2 - 1); // shifted: the row before the hole's third position
+    const { result, drafts } = await collect(new LocalEngine(biased).infill(request, { steps: 6 }));
+    assert.equal(result.holes[0].text, 'AA');
+    assert.equal(result.text, 'x = AA;');
+    assert.ok(!drafts[drafts.length - 1].holes[0].text.includes(MASK_PLACEHOLDER));
+  });
+
+  it('stops between steps when cancelled and runs no forward after it', async () => {
+    let forwards = 0;
+    const counting: LoadedModel = {
+      ...model,
+      network: { vocabSize: 260, dispose: async () => {}, logits: (ids, rows) => (forwards++, model.network.logits(ids, rows)) },
+    };
+    const abort = new AbortController();
+    const request = parseMarkers('a = <|hole:16|>\n');
+    const seen: InfillEvent[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const e of new LocalEngine(counting).infill(request, { steps: 16 }, abort.signal)) {
+          seen.push(e);
+          if (seen.length === 2) abort.abort();
+        }
+      })(),
+      InfillAborted,
+    );
+    assert.equal(seen.length, 2);
+    assert.equal(forwards, 2);
+  });
+
+  it('loads a model folder once and shares it', async () => {
+    assert.equal(await loadModelFolder(TINY_MODEL), model);
+  });
+});

@@ -1,0 +1,73 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InfillError, loadModelFolder } from '../../src/core';
+import { copyOfTinyModel, tempDir } from './support/fixtures';
+
+describe('model folder checks', () => {
+  let temp: ReturnType<typeof tempDir>;
+  let dir: string;
+  beforeEach(() => {
+    temp = tempDir();
+    dir = copyOfTinyModel(temp.dir);
+  });
+  afterEach(() => temp.remove());
+
+  const editConfig = (edit: (c: Record<string, any>) => void) => {
+    const file = path.join(dir, 'model.json');
+    const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+    edit(c);
+    fs.writeFileSync(file, JSON.stringify(c));
+  };
+  const refused = (pattern: RegExp) => assert.rejects(loadModelFolder(dir), (e: Error) => e instanceof InfillError && pattern.test(e.message));
+
+  it('loads the intact copy', async () => {
+    const model = await loadModelFolder(dir);
+    assert.equal(model.config.family, 'dream');
+  });
+
+  it('names a missing file', async () => {
+    fs.rmSync(path.join(dir, 'model.onnx'));
+    await refused(/has no model\.onnx/);
+  });
+
+  it('names a missing tokenizer', async () => {
+    fs.rmSync(path.join(dir, 'tokenizer.json'));
+    await refused(/tokenizer\.json is missing/);
+  });
+
+  it('names a missing config', async () => {
+    fs.rmSync(path.join(dir, 'model.json'));
+    await refused(/has no model\.json/);
+  });
+
+  it('names input names the graph does not have', async () => {
+    editConfig((c) => (c.onnx.inputs.positionIds = 'position_ids'));
+    await refused(/not in the graph: position_ids/);
+  });
+
+  it('names graph inputs the config does not', async () => {
+    editConfig((c) => (c.onnx.inputs.attentionMask = null));
+    await refused(/unknown input names: attention_mask/);
+  });
+
+  it('refuses a tokenizer larger than the logits', async () => {
+    editConfig((c) => (c.vocabSize = 100));
+    await refused(/token id below vocabSize|tokenizer and model disagree/);
+  });
+
+  it('refuses logits that disagree with vocabSize', async () => {
+    editConfig((c) => (c.vocabSize = 300));
+    await refused(/logits have 260 columns but model\.json says vocabSize 300/);
+  });
+
+  it('refuses a mask token the tokenizer does not know', async () => {
+    editConfig((c) => (c.maskTokenId = 259));
+    await refused(/does not know the mask token id 259/);
+  });
+
+  it('refuses an unknown family', async () => {
+    editConfig((c) => (c.family = 'gpt'));
+    await refused(/"family" must be "dream"/);
+  });
+});
