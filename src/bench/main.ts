@@ -42,6 +42,29 @@ async function main() {
     console.log(`${String(size).padStart(6)}  ${String(masked.length).padStart(6)}  ${f.toFixed(2).padStart(10)}  ${s.toFixed(2).padStart(10)}  ${(s / f).toFixed(3).padStart(15)}`);
   }
   await network.dispose();
+  samplerAtQwenVocab();
+}
+
+/**
+ * The sampler's cost does not depend on the network, only on the vocabulary: measure it at the
+ * Qwen2.5 vocabulary of DiffuCoder and Dream with DiffuCoder's suggested settings.
+ */
+function samplerAtQwenVocab() {
+  const vocab = 151936;
+  const rng = seededRng(2);
+  const rows = Array.from({ length: 8 }, () => {
+    const row = new Float32Array(vocab);
+    for (let v = 0; v < vocab; v++) row[v] = rng() * 6 - 3;
+    row[Math.floor(rng() * vocab)] = 12;
+    return row;
+  });
+  console.log(`sampler at vocab ${vocab}, ms per masked position:`);
+  for (const settings of [{ temperature: 0 }, { temperature: 0.4, topP: 0.95 }, { temperature: 0.4, topP: 0.95, topK: 50 }]) {
+    const s = resolveSampler({ alg: 'entropy', ...settings });
+    const t0 = performance.now();
+    for (const row of rows) proposeDream(row, 'entropy', s, rng);
+    console.log(`  ${JSON.stringify(settings).padEnd(44)} ${((performance.now() - t0) / rows.length).toFixed(2)}`);
+  }
 }
 
 main().catch((e) => {

@@ -15,22 +15,47 @@ export interface Proposal {
  * from that distribution (argmax at temperature 0) and the confidence is read from it.
  */
 export function proposeDream(logits: Float32Array, alg: Alg, s: ResolvedSampler, rng: Rng): Proposal {
-  const scaled = Float64Array.from(logits);
-  if (s.temperature > 0) for (let v = 0; v < scaled.length; v++) scaled[v] /= s.temperature;
-  if (s.topP < 1) keepTopP(scaled, s.topP);
-  if (s.topK > 0) keepTopK(scaled, s.topK);
-  const probs = softmax(scaled);
-  const token = s.temperature > 0 ? drawFrom(probs, rng) : argmax(probs);
-  const prob = probs[token];
+  // At a 150k vocabulary this runs for every masked position of every step: one scratch buffer,
+  // one exp per token, and no log per token (the entropy is read from the same sums).
+  const x = scratchFor(logits.length);
+  const inverseT = s.temperature > 0 ? 1 / s.temperature : 1;
+  for (let v = 0; v < logits.length; v++) x[v] = logits[v] * inverseT;
+  if (s.topP < 1) keepTopP(x, s.topP);
+  if (s.topK > 0) keepTopK(x, s.topK);
+  let max = -Infinity;
+  let best = 0;
+  for (let v = 0; v < x.length; v++) {
+    if (x[v] > max) {
+      max = x[v];
+      best = v;
+    }
+  }
+  let z = 0;
+  let weighted = 0;
+  for (let v = 0; v < x.length; v++) {
+    const d = x[v] - max;
+    const e = d === -Infinity ? 0 : Math.exp(d);
+    x[v] = e;
+    z += e;
+    if (e > 0) weighted += e * d;
+  }
+  const token = s.temperature > 0 ? drawFrom(x, z, rng, best) : best;
+  const prob = x[token] / z;
   let score = prob;
   if (alg === 'topk_margin') {
-    const [p1, p2] = topTwo(probs);
-    score = p1 - p2;
+    const [e1, e2] = topTwo(x);
+    score = (e1 - e2) / z;
   } else if (alg === 'entropy') {
-    score = 0;
-    for (let v = 0; v < probs.length; v++) score += probs[v] * Math.log(probs[v] + 1e-10);
+    // sum p log p with p = e^d / z is sum(p d) - log z.
+    score = weighted / z - Math.log(z);
   }
   return { token, prob, score };
+}
+
+let scratch = new Float64Array(0);
+function scratchFor(n: number): Float64Array {
+  if (scratch.length !== n) scratch = new Float64Array(n);
+  return scratch;
 }
 
 /**
@@ -53,7 +78,11 @@ export function proposeLLaDA(logits: Float32Array, alg: Alg, s: ResolvedSampler,
   } else {
     token = argmax(logits);
   }
-  const prob = softmax(Float64Array.from(logits))[token];
+  let max = -Infinity;
+  for (let v = 0; v < logits.length; v++) if (logits[v] > max) max = logits[v];
+  let z = 0;
+  for (let v = 0; v < logits.length; v++) z += Math.exp(logits[v] - max);
+  const prob = Math.exp(logits[token] - max) / z;
   return { token, prob, score: alg === 'random' ? rng() : prob };
 }
 
@@ -76,13 +105,14 @@ export function argmax(x: ArrayLike<number>): number {
   return best;
 }
 
-function drawFrom(probs: Float64Array, rng: Rng): number {
-  let u = rng();
-  for (let v = 0; v < probs.length; v++) {
-    u -= probs[v];
+/** Draws from unnormalised weights summing to z. */
+function drawFrom(weights: Float64Array, z: number, rng: Rng, fallback: number): number {
+  let u = rng() * z;
+  for (let v = 0; v < weights.length; v++) {
+    u -= weights[v];
     if (u < 0) return v;
   }
-  return argmax(probs);
+  return fallback;
 }
 
 function topTwo(probs: Float64Array): [number, number] {
@@ -99,19 +129,58 @@ function topTwo(probs: Float64Array): [number, number] {
 
 /** Dream's `top_p_logits`: drop the tokens after the smallest prefix whose mass exceeds p. */
 function keepTopP(logits: Float64Array, p: number): void {
-  const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]);
-  const probs = softmax(Float64Array.from(order, (i) => logits[i]));
+  const probs = softmax(logits);
+  // Sorting a 150k vocabulary for every masked position is the sampler's main cost; the cut almost
+  // always falls among the few likely tokens, so sort those first and the whole row only if not.
+  let order = likelyFirst(probs, 1e-7);
+  if (!crossesMass(order, probs, p)) order = likelyFirst(probs, 0);
   let cumulative = 0;
-  for (let r = 0; r < order.length; r++) {
+  const kept = new Uint8Array(logits.length);
+  for (const v of order) {
     // The shift by one keeps the token that crosses p.
-    if (cumulative > p) logits[order[r]] = -Infinity;
-    cumulative += probs[r];
+    if (cumulative > p) break;
+    kept[v] = 1;
+    cumulative += probs[v];
   }
+  for (let v = 0; v < logits.length; v++) if (!kept[v]) logits[v] = -Infinity;
+}
+
+/** Indices of the tokens with probability above `floor`, most likely first (ties: lower index first). */
+function likelyFirst(probs: Float64Array, floor: number): number[] {
+  const order: number[] = [];
+  for (let v = 0; v < probs.length; v++) if (probs[v] > floor || floor === 0) order.push(v);
+  return order.sort((a, b) => probs[b] - probs[a] || a - b);
+}
+
+function crossesMass(order: number[], probs: Float64Array, p: number): boolean {
+  let cumulative = 0;
+  for (const v of order) {
+    cumulative += probs[v];
+    if (cumulative > p) return true;
+  }
+  return false;
 }
 
 /** Dream's `top_k_logits`: drop every logit below the k-th largest (ties stay). */
 function keepTopK(logits: Float64Array, k: number): void {
   if (k >= logits.length) return;
-  const kth = Float64Array.from(logits).sort().reverse()[k - 1];
+  // A min-heap of the k largest seen: O(V log k) instead of sorting the vocabulary.
+  const heap = new Float64Array(k).fill(-Infinity);
+  for (let v = 0; v < logits.length; v++) {
+    const x = logits[v];
+    if (x <= heap[0]) continue;
+    heap[0] = x;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < k && heap[l] < heap[m]) m = l;
+      if (r < k && heap[r] < heap[m]) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  }
+  const kth = heap[0];
   for (let v = 0; v < logits.length; v++) if (logits[v] < kth) logits[v] = -Infinity;
 }
