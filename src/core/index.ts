@@ -9,3 +9,5 @@ export * from './modelFolder';
 export { EXECUTION_PROVIDERS, ExecutionProvider, RuntimeOptions } from './onnxModel';
 export { LogitsModel } from './logitsModel';
 export * from './bundledModel';
+export * from './repair';
+export * from './generation';

@@ -78,12 +78,17 @@ export function proposeLLaDA(logits: Float32Array, alg: Alg, s: ResolvedSampler,
   } else {
     token = argmax(logits);
   }
+  const prob = probabilityOf(logits, token);
+  return { token, prob, score: alg === 'random' ? rng() : prob };
+}
+
+/** softmax(logits)[token], without materialising the softmax. */
+export function probabilityOf(logits: Float32Array, token: number): number {
   let max = -Infinity;
   for (let v = 0; v < logits.length; v++) if (logits[v] > max) max = logits[v];
   let z = 0;
   for (let v = 0; v < logits.length; v++) z += Math.exp(logits[v] - max);
-  const prob = Math.exp(logits[token] - max) / z;
-  return { token, prob, score: alg === 'random' ? rng() : prob };
+  return Math.exp(logits[token] - max) / z;
 }
 
 export function softmax(x: Float64Array): Float64Array {

@@ -1,0 +1,99 @@
+import { CanvasHole } from './canvas';
+import { CommittedToken, DraftEvent, DraftHole, GenerationStats, MASK_PLACEHOLDER, ResultEvent } from './events';
+import { applyFills, Hole } from './holes';
+import { LoadedModel } from './modelFolder';
+import { denoise } from './sampling/denoise';
+import { ResolvedSampler } from './settings';
+
+/**
+ * What becomes of an end-of-text or pad token inside a hole: `cut` ends the hole there (a hole
+ * of unknown length, padded); `drop` leaves it out (a span whose length is fixed, as in repair).
+ */
+export type StopTokens = 'cut' | 'drop';
+
+export interface HoleGeneration {
+  model: LoadedModel;
+  /** The canvas; every position of `holes` is masked. */
+  ids: Int32Array;
+  holes: CanvasHole[];
+  sampler: ResolvedSampler;
+  stops: StopTokens;
+  signal?: AbortSignal;
+}
+
+/** Denoises the holes of a canvas, yielding a draft per step; returns each hole's final text. */
+export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEvent, { fills: string[]; steps: number }> {
+  const { config, tokenizer, network } = g.model;
+  const masked = g.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
+  const stopIds = new Set([config.eosTokenId, config.padTokenId]);
+  const holeTokens = (h: CanvasHole) => {
+    const tokens = Array.from(g.ids.subarray(h.start, h.start + h.length));
+    if (g.stops === 'drop') return tokens.filter((t) => !stopIds.has(t));
+    const cut = tokens.findIndex((t) => stopIds.has(t));
+    return cut === -1 ? tokens : tokens.slice(0, cut);
+  };
+  const holeOf = (pos: number) => g.holes.findIndex((h) => pos >= h.start && pos < h.start + h.length);
+  let steps = 0;
+  for await (const step of denoise({
+    network,
+    ids: g.ids,
+    masked,
+    shifted: config.family === 'dream',
+    maskTokenId: config.maskTokenId,
+    sampler: g.sampler,
+    signal: g.signal,
+  })) {
+    steps = step.step;
+    const committed: CommittedToken[] = await Promise.all(
+      step.commits.map(async (c) => {
+        const hole = holeOf(c.pos);
+        return { pos: c.pos, hole, offset: c.pos - g.holes[hole].start, token: c.token, text: await tokenizer.decode([c.token]), confidence: c.prob };
+      }),
+    );
+    const holes = await Promise.all(g.holes.map((h) => draftText(g.model, holeTokens(h))));
+    yield { type: 'draft', step: step.step, steps: step.steps, holes, committed };
+  }
+  const fills = await Promise.all(g.holes.map((h) => tokenizer.decode(holeTokens(h), true)));
+  return { fills, steps };
+}
+
+/** Committed runs decoded, a placeholder for each masked position. */
+async function draftText(model: LoadedModel, tokens: number[]): Promise<DraftHole> {
+  const mask = model.config.maskTokenId;
+  let text = '';
+  let run: number[] = [];
+  let masked = 0;
+  for (const t of tokens) {
+    if (t !== mask) {
+      run.push(t);
+      continue;
+    }
+    text += (await model.tokenizer.decode(run, true)) + MASK_PLACEHOLDER;
+    run = [];
+    masked++;
+  }
+  text += await model.tokenizer.decode(run, true);
+  return { text, masked };
+}
+
+/** The last event of every generation: the document with its holes filled, and the figures. */
+export function resultEvent(
+  text: string,
+  holes: Hole[],
+  fills: string[],
+  figures: Omit<GenerationStats, 'msPerStep' | 'tokensPerStep' | 'elapsedMs'> & { started: number },
+): ResultEvent {
+  const { started, ...rest } = figures;
+  const elapsedMs = performance.now() - started;
+  return {
+    type: 'result',
+    text: applyFills(text, holes, fills),
+    holes: fills.map((f) => ({ text: f })),
+    stats: {
+      ...rest,
+      elapsedMs,
+      msPerStep: rest.steps ? elapsedMs / rest.steps : 0,
+      tokensPerStep: rest.steps ? rest.maskedTokens / rest.steps : 0,
+    },
+  };
+}
