@@ -5,6 +5,8 @@ import * as esbuild from 'esbuild';
 const entries = {
   cli: 'src/cli/main.ts',
   bench: 'src/bench/main.ts',
+  load: 'src/bench/load.ts',
+  extension: 'src/extension/extension.ts',
 };
 
 const watch = process.argv.includes('--watch');

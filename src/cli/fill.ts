@@ -1,13 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bundledModelDir, InfillError, LocalEngine, loadModelFolder, parseMarkers, ResultEvent } from '../core';
+import { bundledModelDir, InfillEngine, InfillError, LocalEngine, loadModelFolder, parseMarkers, ResultEvent } from '../core';
+import { openEngine } from '../core/remote';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 
 export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [--steps N] [--alg A] [--temperature T]
     [--top-p P] [--top-k K] [--alg-temp T] [--threshold X] [--block-length B] [--seed S]
     [--context-tokens N] [--hole-tokens N] [--device cpu|webgpu|cuda|dml|coreml] [--threads N]
-    [--write] [--json] [--quiet]`;
+    [--server URL [--token T]] [--write] [--json] [--quiet]`;
 
 /** `fill`: fills every hole marker of FILE, printing the result (or writing it in place). */
 export async function fillCommand(argv: string[], signal: AbortSignal): Promise<void> {
@@ -17,6 +18,8 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
     write: { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
+    server: { type: 'string' },
+    token: { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError('fill takes exactly one FILE');
   const file = positionals[0];
@@ -33,8 +36,10 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   }
   if (request.holes.length === 0) throw new InfillError(`${file}: no holes: type <|hole|> where code should go`);
 
-  const model = await loadModelFolder((flags.model as string | undefined) ?? bundledModelDir(), runtimeOptions(flags));
-  const engine = new LocalEngine(model);
+  // --server: a `diffusion-infill serve` does the work (token from --token or DIFFUSION_INFILL_TOKEN).
+  const engine: InfillEngine = flags.server
+    ? await openEngine({ kind: 'server', url: flags.server as string, token: (flags.token as string | undefined) ?? process.env.DIFFUSION_INFILL_TOKEN }, signal)
+    : new LocalEngine(await loadModelFolder((flags.model as string | undefined) ?? bundledModelDir(), runtimeOptions(flags)));
   const renderer: DraftRenderer | null = flags.json || flags.quiet ? null : process.stderr.isTTY ? liveCanvas(process.stderr, request.text, request.holes) : progressLines(process.stderr);
   let result: ResultEvent | undefined;
   try {

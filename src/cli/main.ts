@@ -1,17 +1,20 @@
 import { InfillAborted, InfillError } from '../core';
 import { UsageError } from './args';
 import { FILL_USAGE, fillCommand } from './fill';
+import { SERVE_USAGE, serveCommand } from './serve';
 
 const USAGE = `Fill holes in code with a masked-diffusion model.
 
 usage:
   ${FILL_USAGE}
+  ${SERVE_USAGE}
 
 Holes are typed in the file as <|hole|>, or <|hole:N|> for a hole of N tokens.
 `;
 
 const commands: Record<string, (argv: string[], signal: AbortSignal) => Promise<void>> = {
   fill: fillCommand,
+  serve: serveCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -104,6 +104,52 @@ export class OnnxLogitsModel implements LogitsModel {
     return out;
   }
 
+  /**
+   * One forward over several canvases of the same length ([B, n] feeds). Returns, for each
+   * canvas, rows[b].length * vocabSize floats, as logits() would. When the row counts differ,
+   * the shorter lists are padded with a repeat of their last row and the extra rows dropped.
+   */
+  async logitsBatch(batch: Int32Array[], rows: number[][]): Promise<Float32Array[]> {
+    const { inputs, output } = this.config.onnx;
+    const b = batch.length;
+    if (b === 0) return [];
+    const n = batch[0].length;
+    if (batch.some((ids) => ids.length !== n)) throw new InfillError('logitsBatch: every canvas of a batch must have the same length');
+    if (rows.length !== b || rows.some((r) => r.length === 0)) throw new InfillError('logitsBatch: one non-empty row list per canvas');
+    const ids = new BigInt64Array(b * n);
+    batch.forEach((canvas, i) => canvas.forEach((v, j) => (ids[i * n + j] = BigInt(v))));
+    const feeds: Record<string, ort.Tensor> = { [inputs.inputIds]: new ort.Tensor('int64', ids, [b, n]) };
+    if (inputs.attentionMask) feeds[inputs.attentionMask] = new ort.Tensor('int64', new BigInt64Array(b * n).fill(1n), [b, n]);
+    if (inputs.positionIds) {
+      feeds[inputs.positionIds] = new ort.Tensor('int64', BigInt64Array.from({ length: b * n }, (_, i) => BigInt(i % n)), [b, n]);
+    }
+    const k = Math.max(...rows.map((r) => r.length));
+    if (inputs.logitPositions) {
+      const positions = new BigInt64Array(b * k);
+      rows.forEach((r, i) => {
+        for (let j = 0; j < k; j++) positions[i * k + j] = BigInt(r[Math.min(j, r.length - 1)]);
+      });
+      feeds[inputs.logitPositions] = new ort.Tensor('int64', positions, [b, k]);
+    }
+    const result = await this.session.run(feeds, [output]);
+    const tensor = result[output];
+    const data = tensor.data as Float32Array;
+    const vocab = tensor.dims[tensor.dims.length - 1];
+    if (tensor.type !== 'float32') throw new InfillError(`the model's output "${output}" is ${tensor.type}, the engine needs float32`);
+    if (vocab !== this.config.vocabSize) {
+      throw new InfillError(`the model's logits have ${vocab} columns but model.json says vocabSize ${this.config.vocabSize}`);
+    }
+    const perCanvas = inputs.logitPositions ? k : n;
+    return rows.map((r, i) => {
+      const out = new Float32Array(r.length * vocab);
+      r.forEach((row, j) => {
+        const from = (i * perCanvas + (inputs.logitPositions ? j : row)) * vocab;
+        out.set(data.subarray(from, from + vocab), j * vocab);
+      });
+      return out;
+    });
+  }
+
   async dispose(): Promise<void> {
     await this.session.release();
   }

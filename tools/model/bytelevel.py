@@ -23,7 +23,13 @@ BYTE_SYMBOL = bytes_to_unicode()
 
 
 def tokenizer_json(vocab: dict, merges: list, specials: dict) -> dict:
-    """vocab: symbol string -> id; merges: list of (left, right) symbol strings; specials: content -> id."""
+    """vocab: symbol string -> id; merges: list of (left, right) symbol strings; specials: content -> id.
+
+    tokenizers ignores an added token's "id" when it is not the next free id and renumbers it,
+    so special ids must follow the vocabulary without gaps."""
+    want = list(range(len(vocab), len(vocab) + len(specials)))
+    if sorted(specials.values()) != want:
+        raise ValueError(f"special token ids must be {want[0]}..{want[-1]}, got {sorted(specials.values())}")
     bl = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
     return {
         "version": "1.0",

@@ -31,5 +31,24 @@ for (const s of samples) {
   }
 }
 const specials = ['<|mask|>', '<|endoftext|>', '<|dlm_pad|>'].map((t) => `${t}=${tok.tokenToId(t)}`);
+// The ids in model.json must be the ones the tokenizer really uses (tokenizers renumbers added
+// tokens whose ids leave a gap after the vocabulary).
+const cfgPath = path.join(path.dirname(file), 'model.json');
+if (fs.existsSync(cfgPath)) {
+  const cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
+  for (const key of ['maskTokenId', 'eosTokenId', 'padTokenId', 'bosTokenId']) {
+    const id = cfg[key];
+    if (id === null || id === undefined) continue;
+    const text = await tok.decode([id], false);
+    if (tok.tokenToId(text) !== id) {
+      bad++;
+      console.error(`${key} ${id} decodes to ${JSON.stringify(text)} which the tokenizer maps to ${tok.tokenToId(text)}`);
+    }
+    if (id >= cfg.vocabSize) {
+      bad++;
+      console.error(`${key} ${id} >= vocabSize ${cfg.vocabSize}`);
+    }
+  }
+}
 console.log(`${samples.length - bad}/${samples.length} round trips OK, ${(bytes / tokens).toFixed(2)} bytes/token, ${specials.join(' ')}`);
 process.exit(bad ? 1 : 0);

@@ -135,7 +135,8 @@ class Qwen2Bidir(nn.Module):
         # Not a checkpoint tensor: persistent=False keeps load_state_dict strict-compatible.
         self.register_buffer("inv_freq", inv, persistent=False)
 
-    def hidden(self, input_ids, attention_mask=None, position_ids=None):
+    def hidden(self, input_ids, attention_mask=None, position_ids=None, causal=False):
+        """causal=True is for training only (auto-regressive warm-up steps); the export never uses it."""
         b, s = input_ids.shape
         if position_ids is None:
             position_ids = torch.arange(s, device=input_ids.device).unsqueeze(0).expand(b, s)
@@ -147,6 +148,9 @@ class Qwen2Bidir(nn.Module):
         if attention_mask is not None:
             # Padding keys get a large negative score; finite so an all-pad row can't NaN.
             bias = (1.0 - attention_mask.float())[:, None, None, :] * -1e9
+        if causal:
+            tri = torch.triu(torch.full((s, s), -1e9, device=input_ids.device), 1)[None, None]
+            bias = tri if bias is None else bias + tri
         for layer in self.model.layers:
             x = layer(x, cos, sin, bias)
         return self.model.norm(x)
@@ -159,7 +163,7 @@ class Qwen2Bidir(nn.Module):
         return self.lm_head(h).float()
 
 
-def export_onnx(model: Qwen2Bidir, path: str, fp16: bool = False, opset: int = 14):
+def export_onnx(model: Qwen2Bidir, path: str, fp16: bool = False, opset: int = 14, external_data=None):
     """Export with inputs input_ids, attention_mask, logit_positions (all int64), output float32 logits.
 
     fp16 stores the weight matrices as float16 and casts them to float32 inside the graph: torch 1.13
@@ -201,7 +205,9 @@ def export_onnx(model: Qwen2Bidir, path: str, fp16: bool = False, opset: int = 1
     data = path + ".data"
     if os.path.exists(data):
         os.remove(data)
-    if nbytes > 1.9e9:
+    if external_data is None:
+        external_data = nbytes > 1.9e9
+    if external_data:
         onnx.save_model(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
                         location=os.path.basename(data), size_threshold=1024)
     else:

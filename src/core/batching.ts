@@ -1,0 +1,153 @@
+import { LogitsModel } from './logitsModel';
+
+/** A network that can also score several canvases of one length in one forward ([B, n]). */
+export interface BatchLogitsModel extends LogitsModel {
+  /** For each canvas, what logits(batch[i], rows[i]) returns. */
+  logitsBatch(batch: Int32Array[], rows: number[][]): Promise<Float32Array[]>;
+}
+
+export function canBatch(model: LogitsModel): model is BatchLogitsModel {
+  return typeof (model as Partial<BatchLogitsModel>).logitsBatch === 'function';
+}
+
+export interface BatchingOptions {
+  /** Most canvases in one forward. Default 16. */
+  maxBatch?: number;
+  /**
+   * Longest wait for callers of the last round that have not called again yet (they are still
+   * sampling, or have finished). Unset: half the last forward's time, from 1 to 50 ms. A round is sent
+   * at once when every such caller is back, or when maxBatch calls wait.
+   */
+  windowMs?: number;
+}
+
+interface Pending {
+  ids: Int32Array;
+  rows: number[];
+  resolve: (logits: Float32Array) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Shares forwards between concurrent generations: logits() calls that arrive while a forward
+ * runs, or within a short window, are gathered, and those whose canvases have the same length go
+ * through the network as one batch. One round runs at a time.
+ */
+export class BatchingLogitsModel implements LogitsModel {
+  /** Forwards run by the inner network. */
+  forwards = 0;
+  /** logits() calls answered. */
+  calls = 0;
+  largestBatch = 0;
+  private pending: Pending[] = [];
+  private busy = false;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private immediate = false;
+  private lastForwardMs = 0;
+  /** Callers answered in earlier rounds and not heard from since. */
+  private away = 0;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly inner: BatchLogitsModel,
+    private readonly options: BatchingOptions = {},
+  ) {
+    this.maxBatch = Math.max(1, options.maxBatch ?? 16);
+  }
+
+  get vocabSize(): number {
+    return this.inner.vocabSize;
+  }
+
+  logits(ids: Int32Array, rows: number[]): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      // The caller commits tokens into its canvas after the answer; copy so a batch sees this state.
+      this.pending.push({ ids: Int32Array.from(ids), rows: [...rows], resolve, reject });
+      this.away = Math.max(0, this.away - 1);
+      this.schedule();
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.inner.dispose();
+  }
+
+  private schedule(): void {
+    if (this.busy) return;
+    if (this.pending.length >= this.maxBatch || (this.away === 0 && this.timer && !this.immediate)) {
+      this.clearTimer();
+      void this.flush();
+      return;
+    }
+    if (this.timer) return;
+    if (this.away === 0) {
+      // Nobody else is expected: gather what arrives in this turn of the event loop.
+      this.immediate = true;
+      this.timer = setImmediate(() => this.flush());
+      return;
+    }
+    const wait = this.options.windowMs ?? Math.min(50, Math.max(1, this.lastForwardMs / 2));
+    this.immediate = false;
+    this.timer = setTimeout(() => {
+      // Whoever has not come back by now is taken to have finished.
+      this.away = 0;
+      void this.flush();
+    }, wait);
+  }
+
+  private clearTimer(): void {
+    if (!this.timer) return;
+    if (this.immediate) clearImmediate(this.timer as NodeJS.Immediate);
+    else clearTimeout(this.timer as NodeJS.Timeout);
+    this.timer = null;
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = null;
+    if (this.busy || this.pending.length === 0) return;
+    this.busy = true;
+    const round = this.pending;
+    this.pending = [];
+    const groups = new Map<number, Pending[]>();
+    for (const p of round) {
+      const group = groups.get(p.ids.length) ?? [];
+      group.push(p);
+      groups.set(p.ids.length, group);
+    }
+    const started = performance.now();
+    let forwards = 0;
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += this.maxBatch) {
+        const chunk = group.slice(i, i + this.maxBatch);
+        forwards++;
+        await this.run(chunk);
+      }
+    }
+    this.lastForwardMs = (performance.now() - started) / Math.max(1, forwards);
+    this.away += round.length;
+    this.busy = false;
+    if (this.pending.length > 0) this.schedule();
+  }
+
+  private async run(chunk: Pending[]): Promise<void> {
+    this.forwards++;
+    this.largestBatch = Math.max(this.largestBatch, chunk.length);
+    try {
+      if (chunk.length === 1) {
+        const [p] = chunk;
+        const out = await this.inner.logits(p.ids, p.rows);
+        this.calls++;
+        p.resolve(out);
+        return;
+      }
+      const outs = await this.inner.logitsBatch(
+        chunk.map((p) => p.ids),
+        chunk.map((p) => p.rows),
+      );
+      this.calls += chunk.length;
+      chunk.forEach((p, i) => p.resolve(outs[i]));
+    } catch (e) {
+      chunk.forEach((p) => p.reject(e));
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { InfillEngine, LocalEngine } from '../engine';
+import { InfillError } from '../errors';
+import { loadModelFolder } from '../modelFolder';
+import { RuntimeOptions } from '../onnxModel';
+import { OpenAIFimEngine } from './openaiFim';
+import { ServerEngine } from './serverEngine';
+
+export * from './http';
+export * from './openaiFim';
+export * from './serverEngine';
+export * from './validate';
+
+/** Where the model runs: a folder here, a `diffusion-infill serve`, or an OpenAI-compatible FIM endpoint. */
+export type EngineSource =
+  | { kind: 'local'; dir: string; runtime?: RuntimeOptions }
+  | { kind: 'server'; url: string; token?: string }
+  | { kind: 'openai-fim'; url: string; model: string; apiKey?: string; diffusing?: boolean; maxTokens?: number };
+
+/**
+ * An engine for a source. Local folders are loaded (once per folder); a server is asked for its
+ * model first, so that a wrong URL or token fails here; FIM endpoints are only checked for form.
+ */
+export async function openEngine(source: EngineSource, signal?: AbortSignal): Promise<InfillEngine> {
+  switch (source.kind) {
+    case 'local':
+      return new LocalEngine(await loadModelFolder(source.dir, source.runtime));
+    case 'server':
+      return ServerEngine.connect(source.url, { token: source.token }, signal);
+    case 'openai-fim':
+      return new OpenAIFimEngine(source);
+    default:
+      throw new InfillError(`unknown engine kind ${JSON.stringify((source as { kind: unknown }).kind)}: use local, server or openai-fim`);
+  }
+}

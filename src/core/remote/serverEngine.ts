@@ -1,0 +1,94 @@
+import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
+import { InfillAborted, InfillError } from '../errors';
+import { InfillEvent } from '../events';
+import { InfillRequest, validateHoles } from '../holes';
+import { isAbort, lines, postJson, redact, showUrl } from './http';
+import { checkEvent } from './validate';
+
+export interface ServerEngineOptions {
+  /** Bearer token of the server (serve --token). */
+  token?: string;
+}
+
+/** The project's own server (`diffusion-infill serve`): POST /v1/infill, NDJSON back. */
+export class ServerEngine implements InfillEngine {
+  private readonly base: URL;
+
+  constructor(
+    url: string,
+    private readonly options: ServerEngineOptions = {},
+    private modelInfo?: ModelInfo,
+  ) {
+    try {
+      this.base = new URL(url.endsWith('/') ? url : url + '/');
+    } catch {
+      throw new InfillError(`"${redact(url, [options.token])}" is not a URL: give the server as http://host:port`);
+    }
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new InfillError(`${showUrl(this.base)}: only http and https servers are supported`);
+  }
+
+  /** Asks the server for its model first, so that a wrong URL or token fails before any work. */
+  static async connect(url: string, options: ServerEngineOptions = {}, signal?: AbortSignal): Promise<ServerEngine> {
+    const engine = new ServerEngine(url, options);
+    await engine.refreshInfo(signal);
+    return engine;
+  }
+
+  get info(): ModelInfo {
+    return this.modelInfo ?? { name: 'remote', family: 'unknown', device: showUrl(this.base), maxContext: 0 };
+  }
+
+  async refreshInfo(signal?: AbortSignal): Promise<ModelInfo> {
+    const url = new URL('v1/model', this.base);
+    const response = await postJson(url, undefined, this.headers(), [this.options.token], signal, 'GET');
+    let body: Partial<ModelInfo>;
+    try {
+      body = (await response.json()) as Partial<ModelInfo>;
+    } catch (e) {
+      if (isAbort(e, signal)) throw new InfillAborted();
+      throw new InfillError(`${showUrl(url)} did not answer with JSON: is this a diffusion-infill server?`);
+    }
+    if (typeof body?.name !== 'string') throw new InfillError(`${showUrl(url)} answered without a model name: is this a diffusion-infill server?`);
+    this.modelInfo = {
+      name: body.name,
+      family: String(body.family ?? 'unknown'),
+      device: `${body.device ?? '?'} at ${this.base.host}`,
+      maxContext: Number(body.maxContext ?? 0),
+    };
+    return this.modelInfo;
+  }
+
+  async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
+    const holes = validateHoles(request);
+    const url = new URL('v1/infill', this.base);
+    const body: Record<string, unknown> = { text: request.text, holes: holes.map((h) => ({ start: h.start, end: h.end, ...(h.tokens !== undefined ? { tokens: h.tokens } : {}) })) };
+    for (const [k, v] of Object.entries(options)) if (v !== undefined) body[k] = v;
+    const response = await postJson(url, body, { ...this.headers(), Accept: 'application/x-ndjson' }, [this.options.token], signal);
+    const where = showUrl(url);
+    let n = 0;
+    let drafts = 0;
+    for await (const line of lines(response, where, signal)) {
+      n++;
+      if (line.trim() === '') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new InfillError(`${where}: line ${n} of the stream is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
+      }
+      const event = checkEvent(parsed, holes.length, `${where}, line ${n}`);
+      if (event.type === 'result') {
+        yield event;
+        return;
+      }
+      drafts++;
+      yield event;
+    }
+    if (signal?.aborted) throw new InfillAborted();
+    throw new InfillError(`${where}: the stream ended after ${drafts} drafts without a result (the server stopped or the connection was cut)`);
+  }
+
+  private headers(): Record<string, string> {
+    return this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {};
+  }
+}

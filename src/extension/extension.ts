@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+import { unloadModels } from '../core';
+import { trackGeneratingContextKey } from './contextKeys';
+import { openEngine } from './engineSource';
+import { ErrorReporter } from './errorReporter';
+import { FILL_SELECTION_COMMAND, fillSelection, FillOutcome } from './fill/fillSelection';
+import { Generations } from './generations';
+import { DiffusionInlineProvider } from './inline/inlineProvider';
+import { ModelService } from './modelService';
+import { ExtensionSettings, readSettings } from './settings';
+import { createStatusBar, SHOW_LOG_COMMAND } from './statusBar';
+import { startTestEntryIfAsked } from './testEntry';
+import { registerDraftsPanel } from './panel/draftsPanel';
+import { registerRefactor } from './refactor/registerRefactor';
+
+export const CANCEL_COMMAND = 'diffusionInfill.cancel';
+export const RELOAD_MODEL_COMMAND = 'diffusionInfill.reloadModel';
+
+/** What activate() returns: the pieces a drafts panel, another extension or a test can follow. */
+export interface DiffusionInfillApi {
+  generations: Generations;
+  models: ModelService;
+  inline: DiffusionInlineProvider;
+  fillSelection(editor?: vscode.TextEditor): Promise<FillOutcome>;
+}
+
+/**
+ * Wires the small modules together; it owns no behaviour of its own. Nothing heavy happens
+ * here: the model is opened on first use by ModelService.
+ */
+export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
+  const log = vscode.window.createOutputChannel('Diffusion Infill', { log: true });
+  const settings = (): ExtensionSettings => {
+    const config = vscode.workspace.getConfiguration('diffusionInfill');
+    return readSettings((key) => config.get(key));
+  };
+  const models = new ModelService(() => settings().model, openEngine, (m) => log.info(m));
+  const generations = new Generations();
+  const errors = new ErrorReporter(log);
+  const inline = new DiffusionInlineProvider({ models, generations, settings, log, errors });
+  const fill = (editor?: vscode.TextEditor) => fillSelection({ models, generations, settings, log, errors }, editor);
+
+  context.subscriptions.push(
+    log,
+    models,
+    generations,
+    inline,
+    createStatusBar(models, generations),
+    trackGeneratingContextKey(generations),
+    vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], inline),
+    vscode.commands.registerCommand(FILL_SELECTION_COMMAND, () => fill()),
+    vscode.commands.registerCommand(CANCEL_COMMAND, () => generations.cancel()),
+    vscode.commands.registerCommand(SHOW_LOG_COMMAND, () => log.show()),
+    vscode.commands.registerCommand(RELOAD_MODEL_COMMAND, async () => {
+      generations.cancel();
+      models.reset();
+      await unloadModels();
+      inline.cache.clear();
+      await models.engine().catch((e) => errors.report(e, 'reload model', { always: true }));
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('diffusionInfill.model')) {
+        log.info('model settings changed: the model reloads on next use');
+        generations.cancel();
+        models.reset();
+        void unloadModels();
+      }
+      if (e.affectsConfiguration('diffusionInfill')) inline.cache.clear();
+    }),
+  );
+  const proposals = registerRefactor(context, { models, generations, settings, log, errors });
+  registerDraftsPanel(context, { models, generations, proposals, log });
+  log.info(`activated (VS Code ${vscode.version}, ${process.platform}-${process.arch}, node ${process.versions.node})`);
+  startTestEntryIfAsked(log);
+  return { generations, models, inline, fillSelection: fill };
+}
+
+export function deactivate(): Promise<void> {
+  return unloadModels();
+}

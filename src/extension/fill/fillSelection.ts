@@ -1,0 +1,110 @@
+import * as vscode from 'vscode';
+import { InfillError } from '../../core';
+import { ErrorReporter } from '../errorReporter';
+import { Generations } from '../generations';
+import { ModelService } from '../modelService';
+import { ExtensionSettings } from '../settings';
+import { HoleDraftDecorations } from './holeDrafts';
+import { holesFromSelections } from './selectionHoles';
+
+export const FILL_SELECTION_COMMAND = 'diffusionInfill.fillSelection';
+
+/** What a Fill Selection did; returned by the command so that tests and other commands can tell. */
+export type FillOutcome =
+  | { status: 'applied'; fills: string[] }
+  | { status: 'stale' }
+  | { status: 'cancelled' }
+  | { status: 'failed'; message: string };
+
+export interface FillDependencies {
+  models: ModelService;
+  generations: Generations;
+  settings: () => ExtensionSettings;
+  log: vscode.LogOutputChannel;
+  errors: ErrorReporter;
+}
+
+/**
+ * Fill Selection: every selection (or every marker inside one) is a hole; all are filled in one
+ * generation and written as one edit, only if the document is still the version the request
+ * was made from.
+ */
+export async function fillSelection(deps: FillDependencies, editor = vscode.window.activeTextEditor): Promise<FillOutcome> {
+  if (!editor) return fail(deps, new InfillError('open a file and select what to fill first'));
+  const document = editor.document;
+  const text = document.getText();
+  const spans = editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) }));
+  let holes;
+  try {
+    holes = holesFromSelections(text, spans);
+  } catch (e) {
+    return fail(deps, e);
+  }
+  const version = document.version;
+  let engine;
+  try {
+    engine = await deps.models.engine();
+  } catch (e) {
+    return fail(deps, e);
+  }
+  if (document.version !== version) return stale(deps);
+
+  const settings = deps.settings();
+  const generation = deps.generations.start('fill', engine, holes.request, { ...settings.sampler, defaultHoleTokens: settings.fill.holeTokens });
+  if (!generation) return fail(deps, new Error('could not start a generation'));
+  deps.log.info(`fill #${generation.id}: ${holes.request.holes.length} hole(s) in ${document.uri.toString(true)} (version ${version})`);
+  const drafts = new HoleDraftDecorations(editor, holes.replaces);
+  let editedMeanwhile = false;
+  const subscriptions = [
+    deps.generations.onDidEvent(({ id, event }) => {
+      if (id === generation.id && event.type === 'draft') drafts.show(event);
+    }),
+    // An edit makes the result useless (it was computed for the old text): stop the model now.
+    vscode.workspace.onDidChangeTextDocument((change) => {
+      if (change.document === document && change.contentChanges.length > 0) {
+        editedMeanwhile = true;
+        generation.cancel();
+      }
+    }),
+  ];
+  let outcome;
+  try {
+    outcome = await generation.outcome;
+  } finally {
+    subscriptions.forEach((s) => s.dispose());
+    drafts.dispose();
+  }
+
+  if (editedMeanwhile || document.version !== version) return stale(deps);
+  if (outcome.status === 'cancelled') {
+    deps.log.info(`fill #${generation.id}: cancelled, nothing written`);
+    vscode.window.setStatusBarMessage('Diffusion Infill: cancelled, nothing written', 5000);
+    return { status: 'cancelled' };
+  }
+  if (outcome.status === 'failed') return fail(deps, outcome.error);
+
+  const fills = outcome.result.holes.map((h) => h.text);
+  const applied = await editor.edit(
+    (builder) => {
+      holes.replaces.forEach((span, i) => builder.replace(new vscode.Range(document.positionAt(span.start), document.positionAt(span.end)), fills[i]));
+    },
+    { undoStopBefore: true, undoStopAfter: true },
+  );
+  // editor.edit refuses when the document moved on between our check and the edit.
+  if (!applied) return stale(deps);
+  const s = outcome.result.stats;
+  deps.log.info(`fill #${generation.id}: applied ${fills.length} fill(s); ${s.steps} steps, ${s.maskedTokens} tokens, ${Math.round(s.elapsedMs)} ms`);
+  return { status: 'applied', fills };
+}
+
+function stale(deps: FillDependencies): FillOutcome {
+  const message = 'the document changed while the model was working, so nothing was written: run Fill Selection again';
+  deps.log.info(`fill: ${message}`);
+  void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
+  return { status: 'stale' };
+}
+
+function fail(deps: FillDependencies, error: unknown): FillOutcome {
+  deps.errors.report(error, 'fill', { always: true });
+  return { status: 'failed', message: error instanceof Error ? error.message : String(error) };
+}

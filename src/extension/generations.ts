@@ -1,0 +1,128 @@
+import { DraftEvent, InfillAborted, InfillEngine, InfillEvent, InfillOptions, InfillRequest, ResultEvent } from '../core';
+import { Emitter } from './emitter';
+
+/** What asked for a generation; the drafts panel of issue #5 follows any of them. */
+export type GenerationKind = 'inline' | 'fill' | 'refactor';
+
+export interface GenerationEvent {
+  id: number;
+  kind: GenerationKind;
+  event: InfillEvent;
+}
+
+export type GenerationOutcome =
+  | { status: 'done'; result: ResultEvent }
+  | { status: 'cancelled' }
+  | { status: 'failed'; error: Error };
+
+export interface GenerationEnd {
+  id: number;
+  kind: GenerationKind;
+  outcome: GenerationOutcome;
+}
+
+/** One running call of the engine, with its own abort. */
+export class Generation {
+  private readonly abortController = new AbortController();
+  private draft: DraftEvent | undefined;
+  /** Settles when the engine stops; never rejects. */
+  readonly outcome: Promise<GenerationOutcome>;
+
+  constructor(
+    readonly id: number,
+    readonly kind: GenerationKind,
+    readonly request: InfillRequest,
+    run: (generation: Generation, signal: AbortSignal) => Promise<GenerationOutcome>,
+  ) {
+    this.outcome = run(this, this.abortController.signal);
+  }
+
+  get latestDraft(): DraftEvent | undefined {
+    return this.draft;
+  }
+
+  get cancelled(): boolean {
+    return this.abortController.signal.aborted;
+  }
+
+  cancel(): void {
+    this.abortController.abort();
+  }
+
+  /** Called by Generations for each draft, before listeners hear of it. */
+  noteDraft(draft: DraftEvent): void {
+    this.draft = draft;
+  }
+}
+
+/**
+ * Every generation of the extension goes through here, so that whoever wants to watch drafts (the
+ * status bar, the decorations, a drafts panel) listens in one place, and so that one command can
+ * cancel whatever is running. One generation runs at a time: the model is one CPU-bound session
+ * and two generations would each run at half speed.
+ */
+export class Generations {
+  private readonly events = new Emitter<GenerationEvent>();
+  private readonly starts = new Emitter<Generation>();
+  private readonly ends = new Emitter<GenerationEnd>();
+  readonly onDidEvent = this.events.event;
+  readonly onDidStart = this.starts.event;
+  readonly onDidEnd = this.ends.event;
+  private nextId = 1;
+  private current: Generation | undefined;
+
+  get running(): Generation | undefined {
+    return this.current;
+  }
+
+  /**
+   * Starts a generation, cancelling the one that runs. An inline completion is the exception: it
+   * never interrupts a fill or a refactor the user asked for explicitly, and gets undefined.
+   */
+  start(kind: GenerationKind, engine: InfillEngine, request: InfillRequest, options: InfillOptions): Generation | undefined {
+    if (this.current && kind === 'inline' && this.current.kind !== 'inline') return undefined;
+    this.current?.cancel();
+    const generation = new Generation(this.nextId++, kind, request, (g, signal) => this.run(g, engine, options, signal));
+    this.current = generation;
+    this.starts.fire(generation);
+    return generation;
+  }
+
+  /** Cancels the running generation (of the given kind only, when given); true if there was one. */
+  cancel(kind?: GenerationKind): boolean {
+    const running = this.current;
+    if (!running || (kind && running.kind !== kind)) return false;
+    running.cancel();
+    return true;
+  }
+
+  dispose(): void {
+    this.current?.cancel();
+    this.events.dispose();
+    this.starts.dispose();
+    this.ends.dispose();
+  }
+
+  private async run(generation: Generation, engine: InfillEngine, options: InfillOptions, signal: AbortSignal): Promise<GenerationOutcome> {
+    // Let the constructor finish (and `current` be set) before the first event is fired.
+    await Promise.resolve();
+    let outcome: GenerationOutcome;
+    try {
+      let result: ResultEvent | undefined;
+      for await (const event of engine.infill(generation.request, options, signal)) {
+        if (signal.aborted) break;
+        if (event.type === 'draft') generation.noteDraft(event);
+        else result = event;
+        this.events.fire({ id: generation.id, kind: generation.kind, event });
+      }
+      if (signal.aborted) outcome = { status: 'cancelled' };
+      else if (result) outcome = { status: 'done', result };
+      else outcome = { status: 'failed', error: new Error('the engine ended without a result') };
+    } catch (e) {
+      outcome = e instanceof InfillAborted || signal.aborted ? { status: 'cancelled' } : { status: 'failed', error: e as Error };
+    }
+    if (this.current === generation) this.current = undefined;
+    this.ends.fire({ id: generation.id, kind: generation.kind, outcome });
+    return outcome;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The text around the cursor that an inline completion sends to the engine. The engine fits the
+ * canvas to its token budget itself; this cut only keeps a huge file from being tokenized on
+ * every keystroke. Three quarters of the budget go before the cursor, where most of the signal is.
+ */
+export interface CompletionWindow {
+  /** The window's text; the hole is at `cursor`. */
+  text: string;
+  cursor: number;
+  /** Offset of the window in the document. */
+  start: number;
+}
+
+export function completionWindow(text: string, cursor: number, maxChars: number): CompletionWindow {
+  const before = Math.floor(maxChars * 0.75);
+  let start = Math.max(0, cursor - before);
+  let end = Math.min(text.length, cursor + (maxChars - (cursor - start)));
+  // Start and end on whole lines, so the model never sees half an identifier at the edge.
+  if (start > 0) {
+    const nl = text.indexOf('\n', start);
+    if (nl !== -1 && nl < cursor) start = nl + 1;
+  }
+  if (end < text.length) {
+    const nl = text.lastIndexOf('\n', end);
+    if (nl >= cursor) end = nl;
+  }
+  return { text: text.slice(start, end), cursor: cursor - start, start };
+}
+
+/** Roughly four characters per token for code; used only to size the window. */
+export function charsForTokens(tokens: number): number {
+  return tokens * 4;
+}

@@ -1,0 +1,207 @@
+import * as vscode from 'vscode';
+import { ErrorReporter } from '../errorReporter';
+import { Generation, Generations } from '../generations';
+import { ModelService } from '../modelService';
+import { ExtensionSettings, languageEnabled } from '../settings';
+import { CompletionCache } from './completionCache';
+import { charsForTokens, completionWindow } from './completionContext';
+import { debounce } from './debounce';
+import { DecorationDraftView, editorOf, GhostTextDraftView } from './draftViews';
+import { CursorContext, postprocessFill } from './postprocess';
+
+export interface InlineDependencies {
+  models: ModelService;
+  generations: Generations;
+  settings: () => ExtensionSettings;
+  log: vscode.LogOutputChannel;
+  errors: ErrorReporter;
+}
+
+/** The place a completion was asked for; a generation belongs to one place. */
+interface Place {
+  uri: string;
+  version: number;
+  offset: number;
+}
+
+/** The inline generation that is running, with the place it fills. */
+interface LiveCompletion {
+  place: Place;
+  generation: Generation;
+  /** The post-processed final text, or undefined when there is nothing to offer. */
+  finished: Promise<string | undefined>;
+}
+
+const DEFAULT_CONTEXT_TOKENS = 1024;
+
+/**
+ * Inline completions where the cursor is the hole, as a pipeline of small stages:
+ * settings gate -> cache -> debounce -> window of context -> generation (drafts shown live)
+ * -> post-processing -> cache. A new request or an edit aborts the generation before it.
+ */
+export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
+  readonly cache = new CompletionCache();
+  private readonly decorationDrafts = new DecorationDraftView();
+  private readonly ghostTextDrafts = new GhostTextDraftView();
+  private live: LiveCompletion | undefined;
+
+  constructor(private readonly deps: InlineDependencies) {}
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const settings = this.deps.settings();
+    if (!settings.inline.enabled || !languageEnabled(settings.languages, document.languageId)) return undefined;
+    // The suggest widget is open: its item is what the user is choosing, do not compete with it.
+    if (context.selectedCompletionInfo) return undefined;
+
+    const text = document.getText();
+    const offset = document.offsetAt(position);
+    const window = completionWindow(text, offset, charsForTokens(settings.sampler.contextTokens ?? DEFAULT_CONTEXT_TOKENS));
+    const prefix = window.text.slice(0, window.cursor);
+    const suffix = window.text.slice(window.cursor);
+    const place: Place = { uri: document.uri.toString(), version: document.version, offset };
+
+    const cached = this.cache.get(prefix, suffix);
+    if (cached !== undefined) return [item(cached, position)];
+
+    // Asked again at the place of the running generation: join it instead of starting over.
+    // With ghost-text drafts that is VS Code refreshing after a step: answer with the newest draft.
+    if (this.live && samePlace(this.live.place, place) && !this.live.generation.cancelled) {
+      if (settings.inline.drafts === 'ghostText') {
+        const draft = this.live.generation.latestDraft;
+        return draft ? [item(draft.holes[0]?.text ?? '', position)] : undefined;
+      }
+      const fill = await this.live.finished;
+      return fill === undefined || token.isCancellationRequested ? undefined : [item(fill, position)];
+    }
+
+    if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && !(await debounce(settings.inline.debounceMs, token))) return undefined;
+
+    let engine;
+    try {
+      engine = await this.deps.models.engine();
+    } catch (e) {
+      this.deps.errors.report(e, 'inline completion');
+      return undefined;
+    }
+    if (token.isCancellationRequested || document.version !== place.version) return undefined;
+
+    const generation = this.deps.generations.start(
+      'inline',
+      engine,
+      { text: window.text, holes: [{ start: window.cursor, end: window.cursor }] },
+      { ...settings.sampler, defaultHoleTokens: settings.inline.holeTokens },
+    );
+    if (!generation) return undefined; // a Fill Selection or refactor is running: it has the model.
+    const style = settings.inline.drafts;
+    const watch = this.watchMovedOn(document, place, generation, token);
+    const drafts = this.deps.generations.onDidEvent(({ id, event }) => {
+      if (id !== generation.id || event.type !== 'draft') return;
+      if (style === 'decoration') this.decorationDrafts.show(document, position, event.holes[0]?.text ?? '');
+      else if (style === 'ghostText') this.ghostTextDrafts.show();
+    });
+
+    const finished = generation.outcome.then((outcome) => {
+      drafts.dispose();
+      watch.dispose();
+      this.decorationDrafts.clear();
+      if (this.live?.generation === generation) this.live = undefined;
+      if (outcome.status === 'failed') this.deps.errors.report(outcome.error, 'inline completion');
+      if (outcome.status !== 'done') return undefined;
+      const fill = postprocessFill(outcome.result.holes[0]?.text ?? '', cursorContext(document, position));
+      const s = outcome.result.stats;
+      this.deps.log.debug(`inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? 'nothing to offer' : JSON.stringify(fill.slice(0, 60))}`);
+      if (fill === undefined) return undefined;
+      this.cache.set(prefix, suffix, fill);
+      return fill;
+    });
+    this.live = { place, generation, finished };
+
+    if (style === 'ghostText') {
+      // Answer now with the first draft; later drafts and the final text come by re-triggering.
+      void finished.then((fill) => {
+        if (fill !== undefined && stillAt(document, place)) this.ghostTextDrafts.refresh();
+      });
+      await Promise.race([firstDraft(this.deps.generations, generation), generation.outcome]);
+      const draft = generation.latestDraft;
+      return draft && !token.isCancellationRequested ? [item(draft.holes[0]?.text ?? '', position)] : undefined;
+    }
+
+    const fill = await finished;
+    if (fill === undefined) return undefined;
+    if (token.isCancellationRequested) {
+      // VS Code dropped this request without the user moving on: show the cached fill when asked again.
+      if (stillAt(document, place)) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      return undefined;
+    }
+    return [item(fill, position)];
+  }
+
+  dispose(): void {
+    this.live?.generation.cancel();
+    this.decorationDrafts.dispose();
+    this.ghostTextDrafts.dispose();
+  }
+
+  /**
+   * Aborts the generation once the user moves on: an edit of the document, the cursor leaving the
+   * place, or VS Code cancelling the request after either. A cancellation without either is VS
+   * Code asking again at the same place (our own ghost-text refresh), which must not abort.
+   */
+  private watchMovedOn(document: vscode.TextDocument, place: Place, generation: Generation, token: vscode.CancellationToken): vscode.Disposable {
+    const abortIfMoved = () => {
+      if (!stillAt(document, place)) generation.cancel();
+    };
+    return vscode.Disposable.from(
+      token.onCancellationRequested(abortIfMoved),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === document && e.contentChanges.length > 0) generation.cancel();
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor.document === document) abortIfMoved();
+      }),
+    );
+  }
+}
+
+function item(text: string, position: vscode.Position): vscode.InlineCompletionItem {
+  return new vscode.InlineCompletionItem(text, new vscode.Range(position, position));
+}
+
+function samePlace(a: Place, b: Place): boolean {
+  return a.uri === b.uri && a.version === b.version && a.offset === b.offset;
+}
+
+/** The document is unchanged and its editor's cursor is still at the place. */
+function stillAt(document: vscode.TextDocument, place: Place): boolean {
+  if (document.version !== place.version) return false;
+  const editor = editorOf(document);
+  return !editor || document.offsetAt(editor.selection.active) === place.offset;
+}
+
+function firstDraft(generations: Generations, generation: Generation): Promise<void> {
+  if (generation.latestDraft) return Promise.resolve();
+  return new Promise((resolve) => {
+    const subscription = generations.onDidEvent(({ id }) => {
+      if (id === generation.id) {
+        subscription.dispose();
+        resolve();
+      }
+    });
+    void generation.outcome.then(() => {
+      subscription.dispose();
+      resolve();
+    });
+  });
+}
+
+export function cursorContext(document: vscode.TextDocument, position: vscode.Position): CursorContext {
+  const line = document.lineAt(position.line).text;
+  const following: string[] = [];
+  for (let l = position.line + 1; l < Math.min(document.lineCount, position.line + 6); l++) following.push(document.lineAt(l).text);
+  return { linePrefix: line.slice(0, position.character), lineSuffix: line.slice(position.character), followingLines: following };
+}

@@ -1,0 +1,62 @@
+/**
+ * Editor-agnostic clean-up of an inline fill, in small steps that each undo one way a fill can
+ * be wrong at a cursor. Returns undefined when nothing worth showing is left.
+ */
+export interface CursorContext {
+  /** Text of the cursor's line before the cursor. */
+  linePrefix: string;
+  /** Text of the cursor's line after the cursor. */
+  lineSuffix: string;
+  /** The lines after the cursor's line, in order. */
+  followingLines: string[];
+}
+
+export function postprocessFill(fill: string, context: CursorContext): string | undefined {
+  let text = fill;
+  text = keepOneLineMidLine(text, context);
+  text = stopAtSuffix(text, context);
+  text = dropRepeatedLineSuffix(text, context);
+  text = text.replace(/[ \t]+$/gm, '').replace(/\n+$/, '');
+  if (text.trim() === '') return undefined;
+  if (repeatsNextLine(text, context)) return undefined;
+  return text;
+}
+
+/** With code after the cursor on its line, only that line can be completed. */
+export function keepOneLineMidLine(fill: string, context: CursorContext): string {
+  if (context.lineSuffix.trim() === '') return fill;
+  const nl = fill.indexOf('\n');
+  return nl === -1 ? fill : fill.slice(0, nl);
+}
+
+/** Cuts the fill where it starts writing the code that already follows the cursor. */
+export function stopAtSuffix(fill: string, context: CursorContext): string {
+  const next = firstNonBlank(context.followingLines);
+  if (next === undefined) return fill;
+  const lines = fill.split('\n');
+  // The first line continues the cursor's line, so it cannot be a copy of a following line.
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i].trim() !== '' && lines[i].trim() === next.trim()) return lines.slice(0, i).join('\n');
+  }
+  return fill;
+}
+
+/** "a + b)" before ")" becomes "a + b": the closing text is already in the document. */
+export function dropRepeatedLineSuffix(fill: string, context: CursorContext): string {
+  const suffix = context.lineSuffix.trim();
+  if (suffix === '') return fill;
+  const firstLineEnd = fill.indexOf('\n') === -1 ? fill.length : fill.indexOf('\n');
+  const firstLine = fill.slice(0, firstLineEnd).trimEnd();
+  if (firstLine.endsWith(suffix)) return firstLine.slice(0, firstLine.length - suffix.length) + fill.slice(firstLineEnd);
+  return fill;
+}
+
+/** A fill that only repeats the next line adds nothing. */
+export function repeatsNextLine(fill: string, context: CursorContext): boolean {
+  const next = firstNonBlank(context.followingLines);
+  return next !== undefined && context.linePrefix.trim() === '' && fill.trim() === next.trim();
+}
+
+function firstNonBlank(lines: string[]): string | undefined {
+  return lines.find((l) => l.trim() !== '');
+}

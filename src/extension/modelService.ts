@@ -1,0 +1,81 @@
+import { InfillEngine, ModelInfo } from '../core';
+import { Emitter } from './emitter';
+import { engineKey, ModelSettings } from './settings';
+
+export type ModelState =
+  | { kind: 'idle' }
+  | { kind: 'loading'; source: string }
+  | { kind: 'ready'; info: ModelInfo }
+  | { kind: 'error'; message: string };
+
+export type EngineOpener = (model: ModelSettings, log: (message: string) => void) => Promise<InfillEngine>;
+
+/**
+ * Owns the one engine of the extension host. It is opened on first use (never at activation, so
+ * that starting VS Code costs nothing) and shared by every feature; a change of the model
+ * settings drops it, and the next use opens the new one.
+ */
+export class ModelService {
+  private readonly stateChanged = new Emitter<ModelState>();
+  readonly onDidChangeState = this.stateChanged.event;
+  private current: { key: string; engine: Promise<InfillEngine> } | undefined;
+  private stateValue: ModelState = { kind: 'idle' };
+
+  constructor(
+    private readonly settings: () => ModelSettings,
+    private readonly open: EngineOpener,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  get state(): ModelState {
+    return this.stateValue;
+  }
+
+  /** The engine for the current settings, opening it if needed; concurrent callers share one load. */
+  engine(): Promise<InfillEngine> {
+    const model = this.settings();
+    const key = engineKey(model);
+    if (this.current?.key !== key) {
+      this.current = { key, engine: this.load(model, key) };
+    }
+    return this.current.engine;
+  }
+
+  /** Forgets the engine so that the next use opens it again (a settings change, or "Reload Model"). */
+  reset(): void {
+    this.current = undefined;
+    this.setState({ kind: 'idle' });
+  }
+
+  dispose(): void {
+    this.stateChanged.dispose();
+  }
+
+  private async load(model: ModelSettings, key: string): Promise<InfillEngine> {
+    const source = model.source === 'folder' ? model.folder : model.source;
+    this.setState({ kind: 'loading', source });
+    const started = performance.now();
+    try {
+      const engine = await this.open(model, this.log);
+      if (this.current?.key === key) {
+        this.log(`model ready: ${engine.info.name} (${engine.info.family}) on ${engine.info.device} in ${Math.round(performance.now() - started)} ms`);
+        this.setState({ kind: 'ready', info: engine.info });
+      }
+      return engine;
+    } catch (e) {
+      if (this.current?.key === key) {
+        // A failed load is not cached: the next use tries again (the user may have fixed the folder).
+        this.current = undefined;
+        const message = (e as Error).message;
+        this.log(`model failed to load: ${message}`);
+        this.setState({ kind: 'error', message });
+      }
+      throw e;
+    }
+  }
+
+  private setState(state: ModelState): void {
+    this.stateValue = state;
+    this.stateChanged.fire(state);
+  }
+}

@@ -1,0 +1,146 @@
+import * as vscode from 'vscode';
+import { InfillEngine, InfillError, InfillRequest, LocalEngine, MAX_HOLE_TOKENS, planRepair, repairRequest, repairSpan } from '../../core';
+import { ErrorReporter } from '../errorReporter';
+import { Generations } from '../generations';
+import { ModelService } from '../modelService';
+import { ExtensionSettings } from '../settings';
+import { functionAtCursor } from './functionAtCursor';
+import { Span } from './functionRange';
+import { Proposals, RefactorMode } from './proposals';
+import { parseRefactorSettings } from './refactorSettings';
+
+export const REWRITE_FUNCTION_COMMAND = 'diffusionInfill.rewriteFunction';
+export const REPAIR_FUNCTION_COMMAND = 'diffusionInfill.repairFunction';
+
+/** What a refactor command did; returned by the command so that tests and the panel can tell. */
+export type RefactorOutcome =
+  | {
+      status: 'proposed';
+      mode: RefactorMode;
+      /** The function's span in the document, signature included, and its body. */
+      whole: Span;
+      body: Span;
+      /** The spans of the document the model wrote (the body for a rewrite, the remasked runs for a repair) and their new text. */
+      holes: Span[];
+      fills: string[];
+      replacement: string;
+    }
+  | { status: 'stale' }
+  | { status: 'cancelled' }
+  | { status: 'failed'; message: string };
+
+export interface RefactorDependencies {
+  models: ModelService;
+  generations: Generations;
+  settings: () => ExtensionSettings;
+  log: vscode.LogOutputChannel;
+  errors: ErrorReporter;
+  proposals: Proposals;
+}
+
+/**
+ * Rewrite or Repair the function around the cursor. Rewrite masks the whole body at its current
+ * length (the signature stays as context on one side, the code after on the other); Repair lets
+ * the model score every body token and masks only the ones it doubts most. Either way the result
+ * opens as a diff to Accept or Reject; nothing is written before Accept.
+ */
+export async function refactorFunction(deps: RefactorDependencies, mode: RefactorMode, editor = vscode.window.activeTextEditor): Promise<RefactorOutcome> {
+  if (!editor) return fail(deps, new InfillError('open a file and put the cursor inside a function first'));
+  const document = editor.document;
+  const found = await functionAtCursor(document, editor.selection.active);
+  if (!found) return fail(deps, new InfillError('no function around the cursor: put the cursor inside a function body'));
+  const text = document.getText();
+  const version = document.version;
+  let engine: InfillEngine;
+  try {
+    engine = await deps.models.engine();
+  } catch (e) {
+    return fail(deps, e);
+  }
+  const options = deps.settings().sampler;
+  let job: { engine: InfillEngine; request: InfillRequest };
+  try {
+    job = mode === 'rewrite' ? await rewriteJob(engine, text, found.body) : await repairJob(engine, text, found.body, repairTokens(), options);
+  } catch (e) {
+    return fail(deps, e);
+  }
+  if (document.version !== version) return stale(deps, mode);
+
+  const generation = deps.generations.start('refactor', job.engine, job.request, options);
+  if (!generation) return fail(deps, new Error('could not start a generation'));
+  deps.log.info(`${mode} #${generation.id}: function at ${found.whole.start}-${found.whole.end} (${found.from}), ${job.request.holes.length} hole(s), version ${version}`);
+  // An edit makes the result useless (it was computed for the old text): stop the model now.
+  const watch = vscode.workspace.onDidChangeTextDocument((change) => {
+    if (change.document === document && change.contentChanges.length > 0) generation.cancel();
+  });
+  const outcome = await generation.outcome.finally(() => watch.dispose());
+  if (document.version !== version) return stale(deps, mode);
+  if (outcome.status === 'cancelled') {
+    vscode.window.setStatusBarMessage(`Diffusion Infill: ${mode} cancelled, nothing written`, 5000);
+    return { status: 'cancelled' };
+  }
+  if (outcome.status === 'failed') return fail(deps, outcome.error);
+
+  const result = outcome.result;
+  const grown = result.text.length - text.length;
+  const replacement = result.text.slice(found.whole.start, found.whole.end + grown);
+  await deps.proposals.open({ mode, document, version, replace: found.whole, replacement }, text);
+  return {
+    status: 'proposed',
+    mode,
+    whole: found.whole,
+    body: found.body,
+    holes: job.request.holes.map((h) => ({ start: h.start, end: h.end })),
+    fills: result.holes.map((h) => h.text),
+    replacement,
+  };
+}
+
+/** The body as one hole of exactly its current length in tokens, where the engine can count them. */
+async function rewriteJob(engine: InfillEngine, text: string, body: Span): Promise<{ engine: InfillEngine; request: InfillRequest }> {
+  let tokens: number | undefined;
+  if (engine instanceof LocalEngine && body.end > body.start) {
+    const count = (await engine.loadedModel.tokenizer.encode(text.slice(body.start, body.end))).length;
+    tokens = Math.min(MAX_HOLE_TOKENS, Math.max(1, count));
+  }
+  // A remote engine cannot count our tokens: it sizes the hole as the body's tokens plus slack, cut at end-of-text.
+  return { engine, request: { text, holes: [{ start: body.start, end: body.end, tokens }] } };
+}
+
+/**
+ * Scores the body, picks the tokens to remask, and wraps the repair stream as an engine so that
+ * it runs as an ordinary generation (the status bar, the panel and Cancel follow it).
+ */
+async function repairJob(
+  engine: InfillEngine,
+  text: string,
+  body: Span,
+  count: number,
+  options: ExtensionSettings['sampler'],
+): Promise<{ engine: InfillEngine; request: InfillRequest }> {
+  if (!(engine instanceof LocalEngine)) {
+    throw new InfillError('Repair Function needs a local model (it scores every token of the body): set diffusionInfill.model.source to "bundled" or "folder", or use Rewrite Function');
+  }
+  if (body.end <= body.start || text.slice(body.start, body.end).trim() === '') throw new InfillError('the function body is empty: nothing to repair');
+  const model = engine.loadedModel;
+  const plan = await planRepair(model, { text, span: body }, count, options);
+  const repairing: InfillEngine = { info: engine.info, infill: (_request, opts, signal) => repairSpan(model, plan, opts, signal) };
+  return { engine: repairing, request: repairRequest(plan) };
+}
+
+function repairTokens(): number {
+  const config = vscode.workspace.getConfiguration('diffusionInfill.refactor');
+  return parseRefactorSettings((key) => config.get(key)).repairTokens;
+}
+
+function stale(deps: RefactorDependencies, mode: RefactorMode): RefactorOutcome {
+  const message = `the document changed while the model was working, so nothing was proposed: run ${mode === 'repair' ? 'Repair' : 'Rewrite'} Function again`;
+  deps.log.info(`refactor: ${message}`);
+  void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
+  return { status: 'stale' };
+}
+
+function fail(deps: RefactorDependencies, error: unknown): RefactorOutcome {
+  deps.errors.report(error, 'refactor', { always: true });
+  return { status: 'failed', message: error instanceof Error ? error.message : String(error) };
+}

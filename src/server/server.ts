@@ -1,0 +1,202 @@
+import * as http from 'node:http';
+import { InfillAborted, InfillEngine, InfillError, InfillOptions } from '../core';
+import { checkBearer } from './auth';
+import { HttpError } from './errors';
+import { BoundedQueue } from './queue';
+import { parseInfillBody } from './request';
+import { eventWriter, wantsSse } from './stream';
+
+export interface InfillServerOptions {
+  /** Bearer token every /v1 request must carry; none: no check (loopback only, see serve). */
+  token?: string;
+  /** Largest request body; beyond it, 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Generations at once. Default 4. */
+  maxRunning?: number;
+  /** Requests waiting for a place; beyond them, 429. Default 32. */
+  maxWaiting?: number;
+  /** Sampler and window settings used where a request gives none. */
+  defaults?: InfillOptions;
+  /** One line per finished request. */
+  log?: (line: string) => void;
+  /** More figures for GET /health (the batcher's forwards, say). */
+  healthExtra?: () => Record<string, number>;
+}
+
+export interface ServerCounters {
+  served: number;
+  cancelled: number;
+  failed: number;
+  rejected: number;
+}
+
+export interface InfillServer {
+  server: http.Server;
+  queue: BoundedQueue;
+  counters: ServerCounters;
+  /** Stops listening, aborts running generations and closes every connection. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+/** The engine behind HTTP: GET /health, GET /v1/model, POST /v1/infill (NDJSON or SSE). */
+export function createInfillServer(engine: InfillEngine, options: InfillServerOptions = {}): InfillServer {
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const queue = new BoundedQueue(options.maxRunning ?? 4, options.maxWaiting ?? 32);
+  const counters: ServerCounters = { served: 0, cancelled: 0, failed: 0, rejected: 0 };
+  const running = new Set<AbortController>();
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const error = e instanceof HttpError ? e : new HttpError(500, `internal error: ${(e as Error).message}`);
+      if (error.status === 429) counters.rejected++;
+      if (!res.headersSent && !res.destroyed) sendJson(res, error.status, { error: error.message }, error.headers);
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/health') {
+      if (req.method !== 'GET') throw new HttpError(405, 'use GET /health', { Allow: 'GET' });
+      sendJson(res, 200, {
+        status: 'ok',
+        running: queue.running,
+        waiting: queue.waiting,
+        ...counters,
+        rssBytes: process.memoryUsage().rss,
+        ...options.healthExtra?.(),
+      });
+      return;
+    }
+    if (path === '/v1/model' || path === '/v1/infill') checkBearer(req.headers.authorization, options.token);
+    if (path === '/v1/model') {
+      if (req.method !== 'GET') throw new HttpError(405, 'use GET /v1/model', { Allow: 'GET' });
+      sendJson(res, 200, {
+        ...engine.info,
+        defaults: options.defaults ?? {},
+        limits: { maxBodyBytes: maxBody, maxRunning: queue.maxRunning, maxWaiting: queue.maxWaiting },
+      });
+      return;
+    }
+    if (path === '/v1/infill') {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST /v1/infill', { Allow: 'POST' });
+      await infill(req, res);
+      return;
+    }
+    throw new HttpError(404, `no such endpoint: ${req.method} ${path} (there are GET /health, GET /v1/model, POST /v1/infill)`);
+  }
+
+  async function infill(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // The body is read as JSON whatever its Content-Type says (curl -d sends form encoding).
+    const raw = await readBody(req, maxBody);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch (e) {
+      throw new HttpError(400, `the body is not valid JSON: ${(e as Error).message}`);
+    }
+    const call = parseInfillBody(body, options.defaults);
+
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const release = await queue.acquire(abort.signal).catch((e: unknown) => {
+      if (abort.signal.aborted) {
+        counters.cancelled++;
+        return null;
+      }
+      throw e;
+    });
+    if (!release) return;
+    running.add(abort);
+    const started = performance.now();
+    const writer = eventWriter(res, wantsSse(req.headers.accept));
+    let events = 0;
+    try {
+      for await (const event of engine.infill(call.request, call.options, abort.signal)) {
+        if (res.destroyed) throw new InfillAborted();
+        if (events++ === 0) res.writeHead(200, { 'Content-Type': writer.contentType, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+        writer.write(event);
+        if (res.writableNeedDrain) await drained(res);
+      }
+      res.end();
+      counters.served++;
+      options.log?.(`200 ${events - 1} drafts in ${(performance.now() - started).toFixed(0)} ms`);
+    } catch (e) {
+      if (e instanceof InfillAborted || abort.signal.aborted) {
+        counters.cancelled++;
+        options.log?.(`client went away after ${events} events; generation stopped`);
+        res.destroy();
+        return;
+      }
+      counters.failed++;
+      const message = e instanceof InfillError ? e.message : `internal error: ${(e as Error).message}`;
+      options.log?.(`failed after ${events} events: ${message}`);
+      if (events === 0) sendJson(res, e instanceof InfillError ? 400 : 500, { error: message });
+      else {
+        writer.write({ type: 'error', message } as { type: string });
+        res.end();
+      }
+    } finally {
+      running.delete(abort);
+      release();
+    }
+  }
+
+  return {
+    server,
+    queue,
+    counters,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const a of running) a.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body) + '\n';
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(new HttpError(413, `the body is ${declared} bytes; this server takes at most ${limit}`, { Connection: 'close' }));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError(413, `the body is over ${limit} bytes, the most this server takes`, { Connection: 'close' }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

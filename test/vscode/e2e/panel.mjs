@@ -1,0 +1,210 @@
+// End to end in Chromium: the Drafts panel follows a Fill Selection step by step (read inside the
+// webview's nested iframes), its replay slider moves the canvas back through the steps, and a
+// Repair Function opens its diff, which the panel's Accept applies. Screenshots are kept in
+// .test-artifacts/e2e-panel/. Needs `npm run build` first (npm run test:e2e:panel does it).
+// Prints "N passed, N failed" on its own line; exits 1 on any failure.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ARTIFACTS, EXTENSION_FOLDER, installCodeServer, launchChromium, openWorkbench, playwright, ROOT, scratch, startCodeServer, stopCodeServer, summary } from '../codeServer.mjs';
+
+const FIXTURE_MODEL = path.join(ROOT, 'test/fixtures/tiny-model');
+/** Many tokens and one step each: the fill takes long enough to be watched while it runs. */
+const STEPS = 400;
+const FILL_FILE = 'table.js';
+const FILL_TEXT = `// a lookup table\nconst table = [\n  <|hole:${STEPS}|>\n];\nexport default table;\n`;
+const REPAIR_FILE = 'geometry.py';
+const REPAIR_TEXT = 'import math\n\n\ndef hypotenuse(a, b):\n    squares = a * a + b * b\n    return math.sqrt(squares)\n\n\nprint(hypotenuse(3, 4))\n';
+
+const artifacts = path.join(ARTIFACTS, 'e2e-panel');
+fs.rmSync(artifacts, { recursive: true, force: true });
+fs.mkdirSync(artifacts, { recursive: true });
+if (!fs.existsSync(path.join(ROOT, 'dist/extension.js'))) {
+  console.error('dist/extension.js is missing: run "npm run build" first');
+  process.exit(1);
+}
+
+const bin = installCodeServer();
+const dirs = scratch('panel', {
+  'diffusionInfill.model.source': 'folder',
+  'diffusionInfill.model.folder': FIXTURE_MODEL,
+  'diffusionInfill.sampler.steps': STEPS,
+  'diffusionInfill.refactor.repairTokens': 10,
+  // Only the generations under test: no inline completions while the test types.
+  'editor.inlineSuggest.enabled': false,
+  'diffusionInfill.inline.enabled': false,
+});
+fs.symlinkSync(ROOT, path.join(dirs.ext, EXTENSION_FOLDER), 'dir');
+fs.writeFileSync(path.join(dirs.work, FILL_FILE), FILL_TEXT);
+fs.writeFileSync(path.join(dirs.work, REPAIR_FILE), REPAIR_TEXT);
+
+const results = [];
+let server;
+let browser;
+let page;
+try {
+  server = await startCodeServer(bin, dirs, {}, path.join(artifacts, 'code-server.log'));
+  browser = await launchChromium(playwright(bin));
+  page = await openWorkbench(browser, server);
+  await page.waitForTimeout(3000);
+
+  await runCommand(page, 'Diffusion Infill: Show Drafts Panel');
+  const panel = await panelFrame(page);
+  await test('the panel opens in its own container, idle, with its strict page', async () => {
+    assert.equal(await panel.locator('#kind').textContent(), 'idle');
+    // The webview's own document: no inline script ran (the policy would block it) and the script loaded.
+    assert.ok((await panel.locator('#figures').count()) === 1);
+    assert.equal(await panel.locator('#replay').isDisabled(), true);
+  });
+
+  await test('the panel shows the timeline grow while a Fill Selection runs, then the figures', async () => {
+    await openFile(page, FILL_FILE);
+    await page.keyboard.press('Control+A');
+    await runCommand(page, 'Diffusion Infill: Fill Selection');
+    const samples = [];
+    let midShot = false;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const sample = await panel.evaluate(() => ({
+        ticks: document.querySelectorAll('#timeline .tick').length,
+        status: document.getElementById('status').dataset.status ?? '',
+        kind: document.getElementById('kind').textContent,
+        masks: document.querySelectorAll('#canvas .mask').length,
+        tokens: document.querySelectorAll('#canvas .token').length,
+      }));
+      samples.push(sample);
+      if (!midShot && sample.status === 'running' && sample.ticks >= STEPS * 0.3) {
+        midShot = true;
+        await page.screenshot({ path: path.join(artifacts, 'panel-mid-generation.png') });
+      }
+      if (sample.status === 'done' || sample.status === 'failed' || sample.status === 'cancelled') break;
+      assert.ok(Date.now() < deadline, 'the fill did not end within 120 s');
+      await page.waitForTimeout(40);
+    }
+    fs.writeFileSync(path.join(artifacts, 'fill-samples.json'), JSON.stringify(samples, null, 1));
+    const last = samples[samples.length - 1];
+    assert.equal(last.status, 'done');
+    assert.equal(last.kind, 'Fill Selection');
+    const running = samples.filter((s) => s.status === 'running' && s.ticks > 0);
+    assert.ok(running.length >= 2, `the timeline was seen mid-generation at least twice (saw ${running.length})`);
+    const counts = running.map((s) => s.ticks);
+    assert.ok(counts.every((c, i) => i === 0 || c >= counts[i - 1]), 'the timeline only grows');
+    assert.ok(counts[counts.length - 1] > counts[0], `the timeline grew while running (${counts[0]} → ${counts[counts.length - 1]})`);
+    assert.ok(running.some((s) => s.masks > 0 && s.tokens > 0), 'a draft mid-way shows committed tokens and masked ones');
+    assert.equal(last.masks, 0, 'the last draft has nothing masked');
+    assert.equal(last.ticks, Number(await panel.locator('dd[data-figure="Steps"]').textContent()), 'a tick per step');
+    assert.equal(await panel.locator('dd[data-figure="Model"]').textContent(), 'tiny-random');
+    assert.ok(midShot, 'a screenshot was taken mid-generation');
+    await page.screenshot({ path: path.join(artifacts, 'panel-after-fill.png') });
+  });
+
+  await test('the replay slider moves the canvas back through the steps and forward again', async () => {
+    const finalText = await panel.locator('#canvas').textContent();
+    const slider = panel.locator('#replay');
+    assert.equal(await slider.isDisabled(), false);
+    await slider.focus();
+    await slider.press('Home');
+    assert.match(await panel.locator('#stepLabel').textContent(), /^step 1 \//);
+    const firstText = await panel.locator('#canvas').textContent();
+    assert.notEqual(firstText, finalText, 'step 1 shows a different canvas');
+    const masksAtFirst = await panel.locator('#canvas .mask').count();
+    assert.ok(masksAtFirst > STEPS / 2, `most of the hole is masked at step 1 (${masksAtFirst})`);
+    // PageUp moves a tenth of the way: three of them land about a third of the way through.
+    for (let i = 0; i < 3; i++) await slider.press('PageUp');
+    const masksLater = await panel.locator('#canvas .mask').count();
+    assert.ok(masksLater < masksAtFirst, `moving the slider on unmasks tokens (${masksAtFirst} → ${masksLater})`);
+    await page.screenshot({ path: path.join(artifacts, 'panel-replay.png') });
+    await panel.locator('#colorBy').selectOption('confidence');
+    await page.screenshot({ path: path.join(artifacts, 'panel-replay-confidence.png') });
+    await panel.locator('#colorBy').selectOption('step');
+    await slider.press('End');
+    assert.equal(await panel.locator('#canvas').textContent(), finalText, 'at the end the final canvas is back');
+  });
+
+  await test('Repair Function opens a diff, the panel follows it, and the panel\'s Accept applies it', async () => {
+    await openFile(page, REPAIR_FILE);
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('5');
+    await page.keyboard.press('Enter');
+    await runCommand(page, 'Diffusion Infill: Repair Function');
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 60_000 });
+    await panel.locator('#accept:not([disabled])').waitFor({ timeout: 30_000 });
+    assert.equal(await panel.locator('#kind').textContent(), 'Refactor');
+    assert.equal(await panel.locator('#accept').textContent(), 'Accept repair');
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(artifacts, 'repair-diff.png') });
+    // The diff's title bar carries Accept and Reject.
+    assert.ok((await page.locator('.editor-actions [aria-label*="Accept"]').count()) >= 1, 'Accept is in the diff editor title');
+    assert.ok((await page.locator('.editor-actions [aria-label*="Reject"]').count()) >= 1, 'Reject is in the diff editor title');
+    await panel.locator('#accept').click();
+    await page.waitForSelector('.monaco-diff-editor', { state: 'detached', timeout: 30_000 });
+    await panel.locator('#accept[disabled]').waitFor({ timeout: 10_000 });
+  });
+} catch (e) {
+  results.push({ title: 'setup', error: e instanceof Error ? e.stack : String(e) });
+  await page?.screenshot({ path: path.join(artifacts, 'failure.png') }).catch(() => undefined);
+} finally {
+  await browser?.close().catch(() => undefined);
+  stopCodeServer(server);
+  fs.rmSync(dirs.dir, { recursive: true, force: true });
+}
+for (const r of results) {
+  console.log(`${r.error ? '  FAIL' : '  ok  '} ${r.title}`);
+  if (r.error) console.log(r.error.split('\n').map((l) => '        ' + l).join('\n'));
+}
+const failed = results.filter((r) => r.error).length;
+console.log(summary(results.length - failed, failed));
+process.exit(failed === 0 && results.length > 0 ? 0 : 1);
+
+async function test(title, body) {
+  try {
+    await body();
+    results.push({ title });
+  } catch (e) {
+    results.push({ title, error: e instanceof Error ? e.stack : String(e) });
+    await page.screenshot({ path: path.join(artifacts, `failure-${results.length}.png`) }).catch(() => undefined);
+  }
+}
+
+/** Runs a command from the palette by its title; retried, as the palette learns extension commands a moment after start. */
+async function runCommand(page, title) {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+Shift+P');
+    await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+    await page.keyboard.type(title);
+    try {
+      await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label^="${title}"]`, { timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt === 4) throw e;
+    }
+  }
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget', { state: 'visible' });
+  await page.keyboard.type(name);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
+  await page.waitForTimeout(300);
+}
+
+/**
+ * The Drafts view's document. VS Code puts a webview in two iframes: its host frame, and inside
+ * it the active frame that holds our page; Playwright lists both among the page's frames.
+ */
+async function panelFrame(page) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const found = await frame.$('#timeline').catch(() => null);
+      if (found) return frame;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error('the Drafts webview did not appear within 60 s');
+}

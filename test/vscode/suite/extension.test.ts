@@ -1,0 +1,167 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { applyFills, parseMarkers } from '../../../src/core';
+import type { DiffusionInfillApi } from '../../../src/extension/extension';
+import { FillOutcome } from '../../../src/extension/fill/fillSelection';
+import { cursorContext } from '../../../src/extension/inline/inlineProvider';
+import { postprocessFill } from '../../../src/extension/inline/postprocess';
+import { extensionApi, onFirstDraft, openEditor, recordEvents, selectionAt, setSetting, useFixtureModel } from './helpers';
+
+const THREE_HOLES = 'function add(a, b) {\n  return <|hole|>;\n}\nconst x = <|hole:6|>;\n// <|hole|>\n';
+/** Enough masked tokens and steps that an edit or a cancel lands while the model still works. */
+const LONG_HOLE = 'const table = [\n  <|hole:200|>\n];\n';
+
+describe('Diffusion Infill in a real VS Code', () => {
+  let api: DiffusionInfillApi;
+
+  before(async () => {
+    api = await extensionApi();
+    await useFixtureModel();
+    await setSetting('inline.debounceMs', 0);
+    // The tests call the inline provider themselves; VS Code's own requests would start
+    // generations of their own and cancel the ones under test.
+    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  afterEach(async () => {
+    api.generations.cancel();
+    await setSetting('sampler.steps', undefined);
+    // Edited files are dirty: revert them, or closing would wait on a "save?" dialog.
+    for (let i = 0; i < 20 && vscode.window.activeTextEditor; i++) {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
+  it('Fill Selection fills the three holes of a selection in one generation and one undo step', async () => {
+    const editor = await openEditor(THREE_HOLES);
+    editor.selection = selectionAt(editor, 0, THREE_HOLES.length);
+    const recorder = recordEvents(api, 'fill');
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('diffusionInfill.fillSelection');
+    recorder.stop();
+
+    assert.equal(outcome.status, 'applied');
+    assert.ok(outcome.status === 'applied');
+    assert.equal(outcome.fills.length, 3);
+    const generationIds = new Set(recorder.events.map((e) => e.id));
+    assert.equal(generationIds.size, 1, 'all holes come from one generation');
+    assert.ok(recorder.events.some((e) => e.event.type === 'draft' && e.event.holes.length === 3), 'each draft has the three holes');
+    const { text, holes } = parseMarkers(THREE_HOLES);
+    assert.equal(editor.document.getText(), applyFills(text, holes, outcome.fills));
+
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), THREE_HOLES, 'one undo restores the text with its markers');
+  });
+
+  it('Fill Selection makes each cursor of a multi-cursor a hole', async () => {
+    const content = 'let a = ;\nlet b = ;\nlet c = ;\n';
+    const editor = await openEditor(content);
+    const cursors = [8, 18, 28];
+    editor.selections = cursors.map((at) => selectionAt(editor, at));
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('diffusionInfill.fillSelection');
+    assert.ok(outcome.status === 'applied', `status ${outcome.status}`);
+    assert.equal(outcome.fills.length, 3);
+    assert.equal(editor.document.getText(), applyFills(content, cursors.map((at) => ({ start: at, end: at })), outcome.fills));
+  });
+
+  it('an edit made during a generation makes Fill Selection write nothing', async () => {
+    await setSetting('sampler.steps', 200);
+    const editor = await openEditor(LONG_HOLE);
+    editor.selection = selectionAt(editor, 0, LONG_HOLE.length);
+    const typed = onFirstDraft(api, 'fill', () => editor.edit((b) => b.insert(new vscode.Position(0, 0), '// typed meanwhile\n')));
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('diffusionInfill.fillSelection');
+    await typed;
+
+    assert.equal(outcome.status, 'stale');
+    assert.equal(editor.document.getText(), '// typed meanwhile\n' + LONG_HOLE, 'only the user edit is in the document');
+  });
+
+  it('Cancel Generation stops a Fill Selection and leaves the document untouched', async () => {
+    await setSetting('sampler.steps', 200);
+    const editor = await openEditor(LONG_HOLE);
+    editor.selection = selectionAt(editor, 0, LONG_HOLE.length);
+    const version = editor.document.version;
+    const cancelled = onFirstDraft(api, 'fill', () => vscode.commands.executeCommand('diffusionInfill.cancel'));
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('diffusionInfill.fillSelection');
+    await cancelled;
+
+    assert.equal(outcome.status, 'cancelled');
+    assert.equal(editor.document.getText(), LONG_HOLE);
+    assert.equal(editor.document.version, version);
+    assert.equal(api.generations.running, undefined);
+  });
+
+  it('the inline provider offers the final draft, and the cache answers a second request', async () => {
+    const content = 'function add(a, b) {\n  return ';
+    const editor = await openEditor(content);
+    const position = editor.document.positionAt(content.length);
+    editor.selection = new vscode.Selection(position, position);
+    const recorder = recordEvents(api, 'inline');
+    const context: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
+    const items = await api.inline.provideInlineCompletionItems(editor.document, position, context, new vscode.CancellationTokenSource().token);
+    recorder.stop();
+
+    const drafts = recorder.events.flatMap((e) => (e.event.type === 'draft' ? [e.event] : []));
+    assert.ok(drafts.length > 1, 'drafts were broadcast step by step');
+    const finalDraft = drafts[drafts.length - 1].holes[0];
+    assert.equal(finalDraft.masked, 0, 'the last draft has no masked positions left');
+    const expected = postprocessFill(finalDraft.text, cursorContext(editor.document, position));
+    assert.ok(expected !== undefined, 'the fixture model writes something at this place');
+    assert.equal(items?.length, 1);
+    assert.equal(items?.[0].insertText, expected);
+
+    const again = recordEvents(api, 'inline');
+    const cached = await api.inline.provideInlineCompletionItems(editor.document, position, context, new vscode.CancellationTokenSource().token);
+    again.stop();
+    assert.equal(cached?.[0].insertText, expected);
+    assert.equal(again.events.length, 0, 'no generation for a cached place');
+  });
+
+  it('offers no inline completion in a language turned off, and starts no generation', async () => {
+    await setSetting('languages', { '*': true, javascript: false });
+    try {
+      const editor = await openEditor('const x = ');
+      const position = editor.document.positionAt(10);
+      const recorder = recordEvents(api, 'inline');
+      const context: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
+      const items = await api.inline.provideInlineCompletionItems(editor.document, position, context, new vscode.CancellationTokenSource().token);
+      recorder.stop();
+      assert.equal(items, undefined);
+      assert.equal(recorder.events.length, 0);
+    } finally {
+      await setSetting('languages', undefined);
+    }
+  });
+
+  it('typing on during an inline generation aborts it through the cancellation token', async () => {
+    await setSetting('sampler.steps', 200);
+    await setSetting('inline.holeTokens', 200);
+    try {
+      const content = 'const table = [\n  ';
+      const editor = await openEditor(content);
+      const position = editor.document.positionAt(content.length);
+      editor.selection = new vscode.Selection(position, position);
+      const tokenSource = new vscode.CancellationTokenSource();
+      const ends: string[] = [];
+      const endSubscription = api.generations.onDidEnd((e) => e.kind === 'inline' && ends.push(e.outcome.status));
+      // What VS Code does when the user types: the document changes and the request's token is cancelled.
+      const typed = onFirstDraft(api, 'inline', async () => {
+        await editor.edit((b) => b.insert(position, 'x'));
+        tokenSource.cancel();
+      });
+      const context: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
+      const items = await api.inline.provideInlineCompletionItems(editor.document, position, context, tokenSource.token);
+      await typed;
+      endSubscription.dispose();
+
+      assert.equal(items, undefined);
+      assert.deepEqual(ends, ['cancelled']);
+      assert.equal(editor.document.getText(), content + 'x');
+    } finally {
+      await setSetting('inline.holeTokens', undefined);
+    }
+  });
+});
