@@ -8,7 +8,7 @@ import { ModelSettings } from './settings';
  * Opens the engine that `diffusionInfill.model.*` names. Everything above this function sees only
  * an InfillEngine, so a remote engine can take the local one's place without other changes.
  */
-export async function openEngine(model: ModelSettings, log: (message: string) => void): Promise<InfillEngine> {
+export async function openEngine(model: ModelSettings, log: (message: string) => void, apiKey: ApiKeyLookup = async () => undefined): Promise<InfillEngine> {
   switch (model.source) {
     case 'bundled':
       return openFolder(bundledFolder(), model, log);
@@ -22,8 +22,39 @@ export async function openEngine(model: ModelSettings, log: (message: string) =>
         throw new InfillError('diffusionInfill.model.source is "remote" but diffusionInfill.model.remoteUrl is empty: set it to the URL of a `diffusion-infill serve`');
       }
       log(`connecting to ${showUrl(model.remoteUrl)}`);
-      return openCoreEngine({ kind: 'server', url: model.remoteUrl });
+      return openCoreEngine({ kind: 'server', url: model.remoteUrl, token: await apiKey(model.remoteUrl) });
+    case 'openai-fim':
+      if (!model.remoteUrl || !model.remoteModel) {
+        throw new InfillError(
+          'diffusionInfill.model.source is "openai-fim": set diffusionInfill.model.remoteUrl to the completions endpoint and diffusionInfill.model.remoteModel to the model name',
+        );
+      }
+      log(`using ${model.remoteModel} at ${showUrl(model.remoteUrl)}${model.remoteDiffusing ? ' (diffusing)' : ''}`);
+      return openCoreEngine({
+        kind: 'openai-fim',
+        url: model.remoteUrl,
+        model: model.remoteModel,
+        apiKey: await apiKey(model.remoteUrl),
+        diffusing: model.remoteDiffusing,
+      });
   }
+}
+
+/** The API key or bearer token stored for a server (VS Code's SecretStorage), if any. */
+export type ApiKeyLookup = (url: string) => Promise<string | undefined>;
+
+/**
+ * The SecretStorage slot of a server's key: one per origin, so a key is only ever sent to the
+ * server it was set for, whatever path or model the settings name later.
+ */
+export function apiKeySlot(url: string): string {
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    throw new InfillError(`"${showUrl(url)}" is not a URL: set diffusionInfill.model.remoteUrl first`);
+  }
+  return `diffusionInfill.apiKey:${origin}`;
 }
 
 /** The bundled model's folder, or a message that says what to do when this build has none. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { unloadModels } from '../core';
 import { trackGeneratingContextKey } from './contextKeys';
+import { registerApiKeys } from './apiKeys';
 import { openEngine } from './engineSource';
 import { ErrorReporter } from './errorReporter';
 import { FILL_SELECTION_COMMAND, fillSelection, FillOutcome } from './fill/fillSelection';
@@ -34,7 +35,9 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     const config = vscode.workspace.getConfiguration('diffusionInfill');
     return readSettings((key) => config.get(key));
   };
-  const models = new ModelService(() => settings().model, openEngine, (m) => log.info(m));
+  // The engine is reopened when a key changes: the old one holds the old key.
+  const apiKeys = registerApiKeys(context, () => settings().model, () => models.reset());
+  const models = new ModelService(() => settings().model, (model, say) => openEngine(model, say, apiKeys), (m) => log.info(m));
   const generations = new Generations();
   const errors = new ErrorReporter(log);
   const inline = new DiffusionInlineProvider({ models, generations, settings, log, errors });

@@ -1,8 +1,11 @@
 import { ALGS, Alg, EXECUTION_PROVIDERS, ExecutionProvider, InfillOptions } from '../core';
 
-/** Where the model comes from: the folder shipped in the .vsix, a folder of the user's, or a server. */
-export type ModelSource = 'bundled' | 'folder' | 'remote';
-export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'remote'];
+/**
+ * Where the model comes from: the folder shipped in the .vsix, a folder of the user's, a
+ * `diffusion-infill serve`, or an OpenAI-compatible fill-in-the-middle endpoint.
+ */
+export type ModelSource = 'bundled' | 'folder' | 'remote' | 'openai-fim';
+export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'remote', 'openai-fim'];
 
 /** How inline drafts are shown while the model denoises (see docs/extension.md, "Flicker"). */
 export type InlineDraftStyle = 'decoration' | 'ghostText' | 'off';
@@ -12,6 +15,10 @@ export interface ModelSettings {
   source: ModelSource;
   folder: string;
   remoteUrl: string;
+  /** The model an OpenAI-compatible endpoint is asked for. */
+  remoteModel: string;
+  /** Mercury's `diffusing: true`: the endpoint streams its intermediate states, which become drafts. */
+  remoteDiffusing: boolean;
   device: ExecutionProvider;
   threads: number;
 }
@@ -66,6 +73,8 @@ export function readSettings(get: SettingReader): ExtensionSettings {
       source: oneOf('model.source', MODEL_SOURCES, 'bundled'),
       folder: str('model.folder'),
       remoteUrl: str('model.remoteUrl'),
+      remoteModel: str('model.remoteModel'),
+      remoteDiffusing: get('model.remoteDiffusing') === true,
       device: oneOf('model.device', EXECUTION_PROVIDERS, 'cpu'),
       threads: Math.round(numOr('model.threads', 0, 0, 256)),
     },

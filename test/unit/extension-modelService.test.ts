@@ -13,7 +13,7 @@ const engine = (name: string): InfillEngine => ({
 describe('model service', () => {
   let model: ModelSettings;
   beforeEach(() => {
-    model = { source: 'folder', folder: '/m/a', remoteUrl: '', device: 'cpu', threads: 0 };
+    model = { source: 'folder', folder: '/m/a', remoteUrl: '', remoteModel: '', remoteDiffusing: false, device: 'cpu', threads: 0 };
   });
 
   it('opens the engine once on first use and shares it', async () => {
