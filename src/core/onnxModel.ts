@@ -80,28 +80,7 @@ export class OnnxLogitsModel implements LogitsModel {
   }
 
   async logits(ids: Int32Array, rows: number[]): Promise<Float32Array> {
-    const { inputs, output } = this.config.onnx;
-    const n = ids.length;
-    const feeds: Record<string, ort.Tensor> = {
-      [inputs.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, n]),
-    };
-    if (inputs.attentionMask) feeds[inputs.attentionMask] = new ort.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]);
-    if (inputs.positionIds) feeds[inputs.positionIds] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), [1, n]);
-    if (inputs.logitPositions) {
-      feeds[inputs.logitPositions] = new ort.Tensor('int64', BigInt64Array.from(rows, (v) => BigInt(v)), [1, rows.length]);
-    }
-    const result = await this.session.run(feeds, [output]);
-    const tensor = result[output];
-    const data = tensor.data as Float32Array;
-    const vocab = tensor.dims[tensor.dims.length - 1];
-    if (tensor.type !== 'float32') throw new InfillError(`the model's output "${output}" is ${tensor.type}, the engine needs float32`);
-    if (vocab !== this.config.vocabSize) {
-      throw new InfillError(`the model's logits have ${vocab} columns but model.json says vocabSize ${this.config.vocabSize}`);
-    }
-    if (inputs.logitPositions) return data;
-    const out = new Float32Array(rows.length * vocab);
-    rows.forEach((row, r) => out.set(data.subarray(row * vocab, (row + 1) * vocab), r * vocab));
-    return out;
+    return (await this.logitsBatch([ids], [rows]))[0];
   }
 
   /**

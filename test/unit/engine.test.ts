@@ -1,17 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { DraftEvent, InfillAborted, InfillEvent, LocalEngine, loadModelFolder, LoadedModel, MASK_PLACEHOLDER, parseMarkers, ResultEvent } from '../../src/core';
 import { TINY_MODEL } from './support/fixtures';
+import { collect } from './support/events';
 
-async function collect(events: AsyncGenerator<InfillEvent>): Promise<{ drafts: DraftEvent[]; result: ResultEvent }> {
-  const drafts: DraftEvent[] = [];
-  let result: ResultEvent | undefined;
-  for await (const e of events) {
-    if (e.type === 'draft') drafts.push(e);
-    else result = e;
-  }
-  assert.ok(result, 'a result event ends the stream');
-  return { drafts, result };
-}
 
 describe('the local engine on the tiny model', () => {
   let model: LoadedModel;

@@ -19,22 +19,13 @@ import {
 import { loadTokenizer } from '../../src/core/tokenizer';
 import { ScriptedModel } from './support/scripted';
 import { TINY_MODEL } from './support/fixtures';
+import { collect } from './support/events';
 
 const MASK = 256;
 const VOCAB = 260;
 const config = readModelConfig(TINY_MODEL);
 const tokenizer = loadTokenizer(path.join(TINY_MODEL, 'tokenizer.json'));
 
-async function collect(events: AsyncGenerator<InfillEvent>): Promise<{ drafts: DraftEvent[]; result: ResultEvent }> {
-  const drafts: DraftEvent[] = [];
-  let result: ResultEvent | undefined;
-  for await (const e of events) {
-    if (e.type === 'draft') drafts.push(e);
-    else result = e;
-  }
-  assert.ok(result, 'a result event ends the stream');
-  return { drafts, result };
-}
 
 /**
  * A Dream-shaped (shifted) network that believes in `intended`: the row at i scores the intended

@@ -1,6 +1,7 @@
 import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
 import { InfillAborted, InfillError } from '../errors';
 import { DraftHole, InfillEvent } from '../events';
+import { resultEvent } from '../generation';
 import { applyFills, InfillRequest, validateHoles } from '../holes';
 import { isAbort, lines, postJson, redact, showUrl, sseMessages } from './http';
 
@@ -132,23 +133,15 @@ export class OpenAIFimEngine implements InfillEngine {
       }
       fills.push(current);
     }
-    const elapsedMs = performance.now() - started;
-    yield {
-      type: 'result',
-      text: applyFills(request.text, holes, fills),
-      holes: fills.map((text) => ({ text })),
-      stats: {
-        model: this.options.model,
-        device: this.endpoint.host,
-        steps: step,
-        canvasTokens: usage ? promptTokens + completionTokens : 0,
-        maskedTokens: usage ? completionTokens : 0,
-        elapsedMs,
-        msPerStep: step ? elapsedMs / step : 0,
-        tokensPerStep: step && usage ? completionTokens / step : 0,
-        seed: options.seed ?? 0,
-      },
-    };
+    yield resultEvent(request.text, holes, fills, {
+      model: this.options.model,
+      device: this.endpoint.host,
+      steps: step,
+      canvasTokens: usage ? promptTokens + completionTokens : 0,
+      maskedTokens: usage ? completionTokens : 0,
+      seed: options.seed ?? 0,
+      started,
+    });
   }
 }
 
