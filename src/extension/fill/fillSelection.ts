@@ -1,11 +1,8 @@
 import * as vscode from 'vscode';
 import { InfillError } from '../../core';
-import { ErrorReporter } from '../errorReporter';
-import { Generations } from '../generations';
-import { ModelService } from '../modelService';
-import { ExtensionSettings } from '../settings';
 import { HoleDraftDecorations } from './holeDrafts';
 import { holesFromSelections } from './selectionHoles';
+import { FeatureDependencies } from '../featureDependencies';
 
 export const FILL_SELECTION_COMMAND = 'diffusionInfill.fillSelection';
 
@@ -16,13 +13,7 @@ export type FillOutcome =
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
-export interface FillDependencies {
-  models: ModelService;
-  generations: Generations;
-  settings: () => ExtensionSettings;
-  log: vscode.LogOutputChannel;
-  errors: ErrorReporter;
-}
+export type FillDependencies = FeatureDependencies;
 
 /**
  * Fill Selection: every selection (or every marker inside one) is a hole; all are filled in one

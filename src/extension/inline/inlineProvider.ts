@@ -1,21 +1,14 @@
 import * as vscode from 'vscode';
-import { ErrorReporter } from '../errorReporter';
 import { Generation, Generations } from '../generations';
-import { ModelService } from '../modelService';
-import { ExtensionSettings, languageEnabled } from '../settings';
+import { languageEnabled } from '../settings';
 import { CompletionCache } from './completionCache';
 import { charsForTokens, completionWindow } from './completionContext';
 import { debounce } from './debounce';
 import { DecorationDraftView, editorOf, GhostTextDraftView } from './draftViews';
 import { CursorContext, postprocessFill } from './postprocess';
+import { FeatureDependencies } from '../featureDependencies';
 
-export interface InlineDependencies {
-  models: ModelService;
-  generations: Generations;
-  settings: () => ExtensionSettings;
-  log: vscode.LogOutputChannel;
-  errors: ErrorReporter;
-}
+export type InlineDependencies = FeatureDependencies;
 
 /** The place a completion was asked for; a generation belongs to one place. */
 interface Place {

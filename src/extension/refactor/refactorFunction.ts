@@ -1,13 +1,11 @@
 import * as vscode from 'vscode';
 import { InfillEngine, InfillError, InfillRequest, LocalEngine, MAX_HOLE_TOKENS, planRepair, repairRequest, repairSpan } from '../../core';
-import { ErrorReporter } from '../errorReporter';
-import { Generations } from '../generations';
-import { ModelService } from '../modelService';
 import { ExtensionSettings } from '../settings';
 import { functionAtCursor } from './functionAtCursor';
 import { Span } from './functionRange';
 import { Proposals, RefactorMode } from './proposals';
 import { parseRefactorSettings } from './refactorSettings';
+import { FeatureDependencies } from '../featureDependencies';
 
 export const REWRITE_FUNCTION_COMMAND = 'diffusionInfill.rewriteFunction';
 export const REPAIR_FUNCTION_COMMAND = 'diffusionInfill.repairFunction';
@@ -29,12 +27,7 @@ export type RefactorOutcome =
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
-export interface RefactorDependencies {
-  models: ModelService;
-  generations: Generations;
-  settings: () => ExtensionSettings;
-  log: vscode.LogOutputChannel;
-  errors: ErrorReporter;
+export interface RefactorDependencies extends FeatureDependencies {
   proposals: Proposals;
 }
 
