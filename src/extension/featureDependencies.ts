@@ -12,3 +12,16 @@ export interface FeatureDependencies {
   log: vscode.LogOutputChannel;
   errors: ErrorReporter;
 }
+
+/** The document changed under a generation: say so once, in the log and to the user; nothing was written. */
+export function reportStale(deps: FeatureDependencies, feature: string, message: string): { status: 'stale' } {
+  deps.log.info(`${feature}: ${message}`);
+  void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
+  return { status: 'stale' };
+}
+
+/** A generation failed: reported through the error reporter, and returned for the caller to tell. */
+export function reportFailure(deps: FeatureDependencies, feature: string, error: unknown): { status: 'failed'; message: string } {
+  deps.errors.report(error, feature, { always: true });
+  return { status: 'failed', message: error instanceof Error ? error.message : String(error) };
+}

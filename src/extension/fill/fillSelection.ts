@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { InfillError } from '../../core';
 import { HoleDraftDecorations } from './holeDrafts';
 import { holesFromSelections } from './selectionHoles';
-import { FeatureDependencies } from '../featureDependencies';
+import { FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
 
 export const FILL_SELECTION_COMMAND = 'diffusionInfill.fillSelection';
 
@@ -89,13 +89,9 @@ export async function fillSelection(deps: FillDependencies, editor = vscode.wind
 }
 
 function stale(deps: FillDependencies): FillOutcome {
-  const message = 'the document changed while the model was working, so nothing was written: run Fill Selection again';
-  deps.log.info(`fill: ${message}`);
-  void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
-  return { status: 'stale' };
+  return reportStale(deps, 'fill', 'the document changed while the model was working, so nothing was written: run Fill Selection again');
 }
 
 function fail(deps: FillDependencies, error: unknown): FillOutcome {
-  deps.errors.report(error, 'fill', { always: true });
-  return { status: 'failed', message: error instanceof Error ? error.message : String(error) };
+  return reportFailure(deps, 'fill', error);
 }

@@ -5,7 +5,7 @@ import { functionAtCursor } from './functionAtCursor';
 import { Span } from './functionRange';
 import { Proposals, RefactorMode } from './proposals';
 import { parseRefactorSettings } from './refactorSettings';
-import { FeatureDependencies } from '../featureDependencies';
+import { FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
 
 export const REWRITE_FUNCTION_COMMAND = 'diffusionInfill.rewriteFunction';
 export const REPAIR_FUNCTION_COMMAND = 'diffusionInfill.repairFunction';
@@ -127,13 +127,9 @@ function repairTokens(): number {
 }
 
 function stale(deps: RefactorDependencies, mode: RefactorMode): RefactorOutcome {
-  const message = `the document changed while the model was working, so nothing was proposed: run ${mode === 'repair' ? 'Repair' : 'Rewrite'} Function again`;
-  deps.log.info(`refactor: ${message}`);
-  void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
-  return { status: 'stale' };
+  return reportStale(deps, 'refactor', `the document changed while the model was working, so nothing was proposed: run ${mode === 'repair' ? 'Repair' : 'Rewrite'} Function again`);
 }
 
 function fail(deps: RefactorDependencies, error: unknown): RefactorOutcome {
-  deps.errors.report(error, 'refactor', { always: true });
-  return { status: 'failed', message: error instanceof Error ? error.message : String(error) };
+  return reportFailure(deps, 'refactor', error);
 }
