@@ -34,12 +34,15 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
   };
   const holeOf = (pos: number) => g.holes.findIndex((h) => pos >= h.start && pos < h.start + h.length);
   let steps = 0;
+  // Only the holes a step touched are decoded again: with many holes, decoding dominated a step.
+  const drafts: DraftHole[] = g.holes.map((h) => ({ text: MASK_PLACEHOLDER.repeat(h.length), masked: h.length }));
   for await (const step of denoise({
     network,
     ids: g.ids,
     masked,
     shifted: config.family === 'dream',
     maskTokenId: config.maskTokenId,
+    endTokenIds: g.stops === 'cut' ? stopIds : undefined,
     sampler: g.sampler,
     signal: g.signal,
   })) {
@@ -50,8 +53,9 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
         return { pos: c.pos, hole, offset: c.pos - g.holes[hole].start, token: c.token, text: await tokenizer.decode([c.token]), confidence: c.prob };
       }),
     );
-    const holes = await Promise.all(g.holes.map((h) => draftText(g.model, holeTokens(h))));
-    yield { type: 'draft', step: step.step, steps: step.steps, holes, committed };
+    const touched = [...new Set(committed.map((c) => c.hole))];
+    await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k])))));
+    yield { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
   }
   const fills = await Promise.all(g.holes.map((h) => tokenizer.decode(holeTokens(h), true)));
   return { fills, steps };

@@ -4,7 +4,8 @@ The canvas is [BOS] + prefix + L masks + suffix.  Each step predicts the masked 
 the logits row i-1 predicts position i) and commits the most confident one (one token per step),
 plus, with `threshold`, every position whose top probability exceeds it.  With `block`, only the
 leftmost block of the hole that still has masks takes part (semi-autoregressive, as LLaDA).  The
-hole is cut at the first pad / eos.
+hole is cut at the first pad / eos.  As in the engine (src/core/sampling/denoise.ts), a pad / eos
+proposed where the position to its left is still masked waits: the hole ends where its text ends.
 """
 import os
 import sys
@@ -87,10 +88,12 @@ class Decoder:
                 p = probs[j, :k]
                 top_p, top = p.max(-1)
                 conf = (p * torch.log(p.clamp_min(1e-12))).sum(-1) if self.alg == "entropy" else top_p
+                waits = ((top == self.pad) | (top == self.eos)) & (ids[i, cand[j] - 1] == self.mask)
+                conf = conf.masked_fill(waits, float("-inf"))
                 commit = torch.zeros(k, dtype=torch.bool)
                 commit[conf.argmax()] = True
                 if threshold is not None:
-                    commit |= top_p > threshold
+                    commit |= (top_p > threshold) & ~waits
                 ids[i, cand[j][commit]] = top[commit]
                 nfe[i] += 1
         return [(self._cut(ids[i, h].tolist()), nfe[i]) for i, h in enumerate(holes)]

@@ -60,6 +60,7 @@ def token_stream(tok, docs, cache_path):
 class Examples:
     def __init__(self, tok, docs, stream, seq, rng):
         self.tok, self.docs, self.stream, self.seq, self.rng = tok, docs, stream, seq, rng
+        self.max_pad = 32
         self.eos = tok.specials["<|endoftext|>"]
         self.mask = tok.specials["<|mask|>"]
         self.pad = tok.specials["<|dlm_pad|>"]
@@ -123,7 +124,9 @@ class Examples:
             mid = tok.encode(text[a:b])
             if not mid or len(mid) > 96:
                 continue
-            npad = r.randint(0, max(4, min(32, len(mid))))
+            # The editor over-allocates: a cursor hole is 32 tokens whatever the line, so short spans
+            # are often followed by many pads.
+            npad = r.randint(0, self.max_pad)
             hole = mid + [self.pad] * npad
             pre = tok.encode(text[:a])
             suf = tok.encode(text[b:])
@@ -209,6 +212,8 @@ def main():
     ap.add_argument("--infill-frac", type=float, default=0.5)
     ap.add_argument("--ar-frac", type=float, default=0.5, help="share of auto-regressive steps in the first half")
     ap.add_argument("--budget-min", type=float, default=100)
+    ap.add_argument("--phase-min", type=float, default=0,
+                    help="continue a finished checkpoint for this many more minutes, with a fresh warm-up and cosine")
     ap.add_argument("--ckpt-min", type=float, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit, no checkpoint")
@@ -249,6 +254,13 @@ def main():
         rng.setstate(state["py_rng"])
         torch.set_rng_state(state["torch_rng"])
         log(f"resumed at step {step}, {tokens} tokens, {train_s / 60:.1f} min trained")
+    # A phase is a warm-up and cosine of its own over [phase_start, phase_start + budget].
+    phase_start = state.get("phase_start", 0.0) if state else 0.0
+    if state and args.phase_min and state["args"].get("phase_min") != args.phase_min:
+        phase_start = train_s
+        log(f"new phase of {args.phase_min} min from {train_s / 60:.1f} min")
+    if args.phase_min:
+        args.budget_min, args.ar_frac = args.phase_min, 0.0
     n_params = sum(p.numel() for p in model.parameters())
     log(f"model {n_params / 1e6:.2f}M params ({(n_params - vocab * args.hidden) / 1e6:.2f}M non-embedding), "
         f"args {vars(args)}")
@@ -258,9 +270,9 @@ def main():
     win_loss, win_ce, win_tok, win_n, win_t = 0.0, 0.0, 0, 0, time.time()
     win_ar, win_nar = 0.0, 0
     budget = args.budget_min * 60
-    while train_s < budget:
+    while train_s - phase_start < budget:
         ts = time.time()
-        frac = train_s / budget
+        frac = (train_s - phase_start) / budget
         for g in opt.param_groups:
             g["lr"] = lr_at(frac, args.lr)
         is_ar = rng.random() < ar_frac_at(frac, args.ar_frac)
@@ -297,17 +309,18 @@ def main():
                 f"{win_tok / dt:.0f} tok/s tokens {tokens / 1e6:.2f}M trained {train_s / 60:.1f}/{args.budget_min:.0f} min")
             win_loss, win_ce, win_tok, win_n, win_t = 0.0, 0.0, 0, 0, time.time()
             win_ar, win_nar = 0.0, 0
-        if time.time() - last_ckpt > args.ckpt_min * 60 or train_s >= budget:
-            save(ckpt_path, model, opt, step, tokens, train_s, rng, args, win_ce / max(1, win_n))
+        if time.time() - last_ckpt > args.ckpt_min * 60 or train_s - phase_start >= budget:
+            save(ckpt_path, model, opt, step, tokens, train_s, rng, args, win_ce / max(1, win_n), phase_start)
             last_ckpt = time.time()
     log("budget reached")
 
 
-def save(path, model, opt, step, tokens, train_s, rng, args, last_ce):
+def save(path, model, opt, step, tokens, train_s, rng, args, last_ce, phase_start):
     tmp = path + ".tmp"
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "tokens": tokens,
                 "train_s": train_s, "py_rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
-                "args": vars(args), "config": model.config.to_dict(), "last_ce": last_ce}, tmp)
+                "args": vars(args), "config": model.config.to_dict(), "last_ce": last_ce,
+                "phase_start": phase_start}, tmp)
     os.replace(tmp, path)
     log(f"checkpoint step {step}")
 

@@ -31,6 +31,12 @@ export interface DenoiseInput {
   /** Dream-family models predict position i from the row at i - 1. */
   shifted: boolean;
   maskTokenId: number;
+  /**
+   * End-of-text and pad: a hole of unknown length ends at the first of them.  One proposed where
+   * the position to its left is still masked waits until that position is decided, so that a
+   * hole ends where its text ends rather than wherever the model was surest of the padding.
+   */
+  endTokenIds?: ReadonlySet<number>;
   sampler: ResolvedSampler;
   signal?: AbortSignal;
 }
@@ -63,11 +69,12 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
 
       const proposals = await propose(input, masked, rng);
       throwIfAborted(input.signal);
+      const ranked = deferEndsAfterMasks(proposals, masked, input);
       let chosen: number[];
-      if (s.threshold !== null) chosen = aboveThreshold(proposals, s.threshold);
+      if (s.threshold !== null) chosen = aboveThreshold(ranked, s.threshold);
       else if (s.alg === 'origin') chosen = originTransfers(masked.length, dreamTransferProbability(i, steps), rng);
-      else if (dream && s.algTemp > 0) chosen = drawByScore(proposals, count!, s.algTemp, rng);
-      else chosen = topByScore(proposals, count!);
+      else if (dream && s.algTemp > 0) chosen = drawByScore(ranked, count!, s.algTemp, rng);
+      else chosen = topByScore(ranked, count!);
       if (chosen.length === 0) continue;
 
       chosen.sort((a, b2) => masked[a] - masked[b2]);
@@ -92,6 +99,19 @@ async function propose(input: DenoiseInput, masked: number[], rng: Rng): Promise
     const row = logits.subarray(r * vocab, (r + 1) * vocab);
     return dream ? proposeDream(row, s.alg, s, rng) : proposeLLaDA(row, s.alg, s, rng);
   });
+}
+
+/**
+ * Proposals as the selection sees them: an end token whose left neighbour is still masked is
+ * ranked below everything and never passes a threshold.  The leftmost masked position always has
+ * a decided neighbour, so every step still has something to commit.
+ */
+function deferEndsAfterMasks(proposals: Proposal[], masked: number[], input: DenoiseInput): Proposal[] {
+  const ends = input.endTokenIds;
+  if (!ends) return proposals;
+  return proposals.map((p, k) =>
+    ends.has(p.token) && input.ids[masked[k] - 1] === input.maskTokenId ? { ...p, prob: 0, score: -Infinity } : p,
+  );
 }
 
 /** Dream's `origin`: each masked position is committed with probability p, independently. */

@@ -9,23 +9,27 @@ export function topByScore(proposals: Proposal[], count: number): number[] {
     .slice(0, count);
 }
 
-/** Dream with `alg_temp`: draw `count` positions without replacement, weighted by softmax(score / algTemp). */
+/**
+ * Dream with `alg_temp`: draw `count` positions without replacement, weighted by
+ * softmax(score / algTemp); positions of weight zero (a score of -Infinity) come last, in order.
+ */
 export function drawByScore(proposals: Proposal[], count: number, algTemp: number, rng: Rng): number[] {
-  const max = Math.max(...proposals.map((p) => p.score));
-  const weights = proposals.map((p) => Math.exp((p.score - max) / algTemp));
+  const max = Math.max(...proposals.map((p) => p.score).filter(Number.isFinite));
+  const weights = proposals.map((p) => (Number.isFinite(p.score) ? Math.exp((p.score - max) / algTemp) : 0));
+  const left = new Set(proposals.keys());
   const chosen: number[] = [];
   for (let n = 0; n < Math.min(count, proposals.length); n++) {
-    const total = weights.reduce((a, b) => a + b, 0);
+    const total = [...left].reduce((a, i) => a + weights[i], 0);
+    let pick = [...left][0];
     let u = rng() * total;
-    let pick = weights.findIndex((w) => w > 0);
-    for (let i = 0; i < weights.length; i++) {
+    for (const i of left) {
       if (weights[i] === 0) continue;
       u -= weights[i];
       pick = i;
       if (u < 0) break;
     }
     chosen.push(pick);
-    weights[pick] = 0;
+    left.delete(pick);
   }
   return chosen;
 }

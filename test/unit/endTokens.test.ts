@@ -1,0 +1,66 @@
+import * as assert from 'node:assert/strict';
+import { denoise, Step } from '../../src/core/sampling/denoise';
+import { SamplerSettings } from '../../src/core/settings';
+import { ScriptedModel, sampler } from './support/scripted';
+
+const MASK = 9;
+const PAD = 8;
+const VOCAB = 10;
+
+/**
+ * A network that is sure the hole's last positions are padding (the way a small model trained on
+ * padded holes is) and less sure of the text: 3 tokens of text (1, 2, 3) then pads.
+ */
+function padHappyNetwork(context: number) {
+  return (_ids: Int32Array, row: number) => {
+    const offset = row + 1 - context; // shifted: row r predicts r + 1
+    const logits = new Array(VOCAB).fill(0);
+    if (offset < 3) logits[offset + 1] = 3;
+    else logits[PAD] = 5 + offset; // the farther right, the surer
+    return logits;
+  };
+}
+
+async function run(settings: SamplerSettings, ends: boolean) {
+  const context = 4;
+  const hole = 8;
+  const ids = new Int32Array(context + hole + 2).fill(1);
+  const masked = Array.from({ length: hole }, (_, k) => context + k);
+  masked.forEach((p) => (ids[p] = MASK));
+  const network = new ScriptedModel(VOCAB, padHappyNetwork(context));
+  const order: number[][] = [];
+  const snapshots: Int32Array[] = [];
+  for await (const step of denoise({
+    network, ids, masked, shifted: true, maskTokenId: MASK, sampler: sampler(settings),
+    endTokenIds: ends ? new Set([PAD]) : undefined,
+  }) as AsyncGenerator<Step>) {
+    order.push(step.commits.map((c) => c.pos - context));
+    snapshots.push(ids.slice());
+  }
+  return { fill: Array.from(ids.subarray(context, context + hole)), order, snapshots, context };
+}
+
+describe('end tokens in a hole of unknown length', () => {
+  for (const settings of [
+    { alg: 'entropy', steps: 8 },
+    { alg: 'maskgit_plus', steps: 4 },
+    { alg: 'entropy', steps: 8, algTemp: 0.5, seed: 3 },
+    { alg: 'low_confidence', steps: 8 },
+    { alg: 'maskgit_plus', threshold: 0.9 },
+  ] as SamplerSettings[]) {
+    it(`never leaves a committed pad after a masked position (${JSON.stringify(settings)})`, async () => {
+      const { fill, snapshots, context } = await run(settings, true);
+      assert.deepEqual(fill, [1, 2, 3, PAD, PAD, PAD, PAD, PAD]);
+      for (const [step, ids] of snapshots.entries()) {
+        for (let p = context + 1; p < context + 8; p++) {
+          if (ids[p] === PAD) assert.notEqual(ids[p - 1], MASK, `step ${step + 1}: pad at ${p - context} after a mask`);
+        }
+      }
+    });
+  }
+
+  it('without end tokens the same network commits the rightmost pads first (the reference samplers)', async () => {
+    const { order } = await run({ alg: 'entropy', steps: 8 }, false);
+    assert.deepEqual(order[0], [7]);
+  });
+});
