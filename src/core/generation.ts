@@ -42,7 +42,7 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     masked,
     shifted: config.family === 'dream',
     maskTokenId: config.maskTokenId,
-    endTokenIds: g.stops === 'cut' ? stopIds : undefined,
+    ends: g.stops === 'cut' ? { tokenIds: stopIds, holes: g.holes } : undefined,
     sampler: g.sampler,
     signal: g.signal,
   })) {

@@ -32,12 +32,12 @@ async function run(settings: SamplerSettings, ends: boolean) {
   const snapshots: Int32Array[] = [];
   for await (const step of denoise({
     network, ids, masked, shifted: true, maskTokenId: MASK, sampler: sampler(settings),
-    endTokenIds: ends ? new Set([PAD]) : undefined,
+    ends: ends ? { tokenIds: new Set([PAD]), holes: [{ start: context, length: hole }] } : undefined,
   }) as AsyncGenerator<Step>) {
     order.push(step.commits.map((c) => c.pos - context));
     snapshots.push(ids.slice());
   }
-  return { fill: Array.from(ids.subarray(context, context + hole)), order, snapshots, context };
+  return { fill: Array.from(ids.subarray(context, context + hole)), order, snapshots, context, network };
 }
 
 describe('end tokens in a hole of unknown length', () => {
@@ -58,6 +58,13 @@ describe('end tokens in a hole of unknown length', () => {
       }
     });
   }
+
+  it('a hole is finished once its first end token has only decided positions before it: no more forwards', async () => {
+    const { fill, network } = await run({ alg: 'entropy', steps: 8 }, true);
+    assert.deepEqual(fill, [1, 2, 3, PAD, PAD, PAD, PAD, PAD]);
+    // Text at offsets 0-2 and the pad at 3, one a step: the four pads after it cost nothing.
+    assert.equal(network.calls.length, 4);
+  });
 
   it('without end tokens the same network commits the rightmost pads first (the reference samplers)', async () => {
     const { order } = await run({ alg: 'entropy', steps: 8 }, false);

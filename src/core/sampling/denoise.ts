@@ -1,6 +1,7 @@
 import { throwIfAborted } from '../errors';
 import { LogitsModel } from '../logitsModel';
 import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
+import { deferEndsAfterMasks, finishEndedHoles, HoleEnds } from './holeEnds';
 import { Proposal, proposeDream, proposeLLaDA } from './propose';
 import { Rng, seededRng } from './rng';
 import { dreamCount, dreamTransferProbability, lladaCounts, stepsPerBlock } from './schedule';
@@ -31,12 +32,8 @@ export interface DenoiseInput {
   /** Dream-family models predict position i from the row at i - 1. */
   shifted: boolean;
   maskTokenId: number;
-  /**
-   * End-of-text and pad: a hole of unknown length ends at the first of them.  One proposed where
-   * the position to its left is still masked waits until that position is decided, so that a
-   * hole ends where its text ends rather than wherever the model was surest of the padding.
-   */
-  endTokenIds?: ReadonlySet<number>;
+  /** Holes of unknown length: they end at their first end token (see holeEnds.ts). */
+  ends?: HoleEnds;
   sampler: ResolvedSampler;
   signal?: AbortSignal;
 }
@@ -69,7 +66,7 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
 
       const proposals = await propose(input, masked, rng);
       throwIfAborted(input.signal);
-      const ranked = deferEndsAfterMasks(proposals, masked, input);
+      const ranked = deferEndsAfterMasks(proposals, masked, ids, input.maskTokenId, input.ends);
       let chosen: number[];
       if (s.threshold !== null) chosen = aboveThreshold(ranked, s.threshold);
       else if (s.alg === 'origin') chosen = originTransfers(masked.length, dreamTransferProbability(i, steps), rng);
@@ -80,6 +77,7 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
       chosen.sort((a, b2) => masked[a] - masked[b2]);
       const commits = chosen.map((k) => ({ pos: masked[k], ...proposals[k] }));
       for (const c of commits) ids[c.pos] = c.token;
+      finishEndedHoles(ids, input.maskTokenId, input.ends);
       forward++;
       yield { step: forward, steps: Math.max(planned, forward), commits };
     }
@@ -99,19 +97,6 @@ async function propose(input: DenoiseInput, masked: number[], rng: Rng): Promise
     const row = logits.subarray(r * vocab, (r + 1) * vocab);
     return dream ? proposeDream(row, s.alg, s, rng) : proposeLLaDA(row, s.alg, s, rng);
   });
-}
-
-/**
- * Proposals as the selection sees them: an end token whose left neighbour is still masked is
- * ranked below everything and never passes a threshold.  The leftmost masked position always has
- * a decided neighbour, so every step still has something to commit.
- */
-function deferEndsAfterMasks(proposals: Proposal[], masked: number[], input: DenoiseInput): Proposal[] {
-  const ends = input.endTokenIds;
-  if (!ends) return proposals;
-  return proposals.map((p, k) =>
-    ends.has(p.token) && input.ids[masked[k] - 1] === input.maskTokenId ? { ...p, prob: 0, score: -Infinity } : p,
-  );
 }
 
 /** Dream's `origin`: each masked position is committed with probability p, independently. */
