@@ -1,15 +1,18 @@
 /**
  * Where a step's time goes: the forward pass against the sampler's work, for a few canvas sizes.
- * usage: node dist/bench.js [--model DIR] [--repeats N]
+ * usage: node dist/bench.js [--model DIR] [--repeats N] [--sizes 64,128] [--hole-cases N]
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundledModelDir, loadModelFolder, resolveSampler } from '../core';
 import { proposeDream } from '../core/sampling/propose';
 import { seededRng } from '../core/sampling/rng';
 import { topByScore } from '../core/sampling/select';
+import { benchHoleEnds } from './holeEnds';
 
 async function main() {
-  const { values } = parseArgs({ options: { model: { type: 'string' }, repeats: { type: 'string' }, sizes: { type: 'string' } } });
+  const { values } = parseArgs({ options: { model: { type: 'string' }, repeats: { type: 'string' }, sizes: { type: 'string' }, 'hole-cases': { type: 'string' } } });
   const dir = values.model ?? bundledModelDir();
   const repeats = Number(values.repeats ?? 10);
   const model = await loadModelFolder(dir);
@@ -41,6 +44,9 @@ async function main() {
     const s = samplerMs / repeats;
     console.log(`${String(size).padStart(6)}  ${String(masked.length).padStart(6)}  ${f.toFixed(2).padStart(10)}  ${s.toFixed(2).padStart(10)}  ${(s / f).toFixed(3).padStart(15)}`);
   }
+  const data = path.resolve(__dirname, '..', '..', 'shared', 'data', 'humaneval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz');
+  if (fs.existsSync(data)) await benchHoleEnds(model, data, Number(values['hole-cases'] ?? 20));
+  else console.log(`(no ${data}: end-token comparison skipped)`);
   await network.dispose();
   samplerAtQwenVocab();
 }
