@@ -1,6 +1,9 @@
 """Infill evaluation on the held-out files of the corpus, with two baselines measured on the same cases.
 
-  python3 tools/model/eval_heldout.py [--ckpt models/.train/ckpt.pt] [--single 200] [--multi 100] [--json OUT]
+  python3 tools/model/eval_heldout.py [--ckpt models/.train/ckpt.pt | --engine [MODEL_DIR]] [--single 200] [--multi 100] [--json OUT]
+
+--ckpt decodes a training checkpoint in torch (dream_decode.py); --engine runs a model folder (the
+bundled one by default) through the project's own engine, `diffusion-infill serve`: what users run.
 
 Cases (fixed seed): a single line with its indentation kept in the prefix (hole of 24 tokens, lines
 longer than 24 tokens are skipped), and 2-4 consecutive lines (hole = target tokens + 8, as when the
@@ -19,7 +22,10 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
 from dream_decode import Decoder, load_checkpoint  # noqa: E402
+from engine_client import EngineServer  # noqa: E402
 from tok import ByteBPE  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -106,6 +112,7 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(WORK, "corpus"))
     ap.add_argument("--single", type=int, default=200)
     ap.add_argument("--multi", type=int, default=100)
+    ap.add_argument("--engine", nargs="?", const="bundled", help="score a model folder through the engine instead")
     ap.add_argument("--alg", default="entropy", choices=["entropy", "maskgit_plus"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16, help="cases decoded together")
@@ -123,23 +130,46 @@ def main():
         f"most frequent line ({frequent!r})": score(cases, [frequent for c in cases]),
         "copy the line(s) above": score(cases, [c["above"] for c in cases]),
     }
-    model, state = load_checkpoint(args.ckpt)
-    dec = Decoder(model, tok, max_tokens=state["args"]["seq"], alg=args.alg)
+    if args.engine:
+        engine = EngineServer(None if args.engine == "bundled" else args.engine)
+        source = f"model folder {args.engine} through the engine"
+
+        def fill_all(threshold):
+            def one(c):
+                opts = {"threshold": threshold} if threshold else {"steps": c["hole"]}
+                fills, stats = engine.fill(c["prefix"] + c["suffix"], [{"start": len(c["prefix"]), "end": len(c["prefix"]), "tokens": c["hole"]}],
+                                           alg=args.alg, **opts)
+                return fills[0], stats["steps"]
+            with ThreadPoolExecutor(8) as pool:  # the server batches concurrent requests
+                return list(pool.map(one, cases))
+    else:
+        model, state = load_checkpoint(args.ckpt)
+        dec = Decoder(model, tok, max_tokens=state["args"]["seq"], alg=args.alg)
+        source = f"checkpoint step {state['step']} decoded in torch"
+
+        def fill_all(threshold):
+            out = []
+            for i in range(0, len(cases), args.batch):
+                chunk = cases[i:i + args.batch]
+                out += dec.fill_batch([(c["prefix"], c["suffix"], c["hole"]) for c in chunk], threshold, args.block)
+            return out
     shown = 0
     blk = f", blocks of {args.block}" if args.block else ""
-    for label, thr in ((f"model, 1 token/step{blk}", None), (f"model, threshold 0.9{blk}", 0.9)):
-        t0, preds, nfe = time.time(), [], 0
-        for i in range(0, len(cases), args.batch):
-            chunk = cases[i:i + args.batch]
-            for c, (p, n) in zip(chunk, dec.fill_batch([(c["prefix"], c["suffix"], c["hole"]) for c in chunk], thr, args.block)):
+    try:
+        for label, thr in ((f"model, 1 token/step{blk}", None), (f"model, threshold 0.9{blk}", 0.9)):
+            t0, preds, nfe = time.time(), [], 0
+            for c, (p, n) in zip(cases, fill_all(thr)):
                 preds.append(p)
                 nfe += n
                 if shown < args.show:
                     shown += 1
                     print(f"--- {c['kind']} target {c['target']!r}\n    fill   {p!r}")
-        results[label] = score(cases, preds)
-        results[label]["steps_per_case"] = nfe / len(cases)
-        results[label]["seconds"] = time.time() - t0
+            results[label] = score(cases, preds)
+            results[label]["steps_per_case"] = nfe / len(cases)
+            results[label]["seconds"] = time.time() - t0
+    finally:
+        if args.engine:
+            engine.close()
     table = ["| method | single-line exact | single-line edit sim | multi-line exact | multi-line edit sim | steps/case |",
              "| --- | --- | --- | --- | --- | --- |"]
     for label, r in results.items():
@@ -149,14 +179,13 @@ def main():
     n_s = sum(c["kind"] == "single" for c in cases)
     note = (f"{n_s} single-line cases (hole {SINGLE_HOLE} tokens; {skipped} longer lines skipped), "
             f"{len(cases) - n_s} multi-line cases (2-4 lines, hole = target + {SLACK} tokens), "
-            f"{len(docs)} held-out files, checkpoint step {state['step']}, decoding alg {args.alg}, "
+            f"{len(docs)} held-out files, {source}, decoding alg {args.alg}, "
             f"block length {args.block or 'none'}; steps/case counts forward passes until the fill is decided")
     print("\n".join(table))
     print(note)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"results": results, "table": table, "note": note, "step": state["step"],
-                       "tokens": state["tokens"]}, f, indent=1)
+            json.dump({"results": results, "table": table, "note": note}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,47 @@
+"""The project's own engine (ONNX graph, TypeScript sampler), driven from Python through
+`diffusion-infill serve`, so that evaluations score exactly what users run.
+
+    with EngineServer(model_dir) as engine:
+        fills = engine.fill(text, [{"start": 10, "end": 10, "tokens": 24}], threshold=0.9)
+"""
+import json
+import os
+import subprocess
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLI = os.path.join(ROOT, "bin", "diffusion-infill.js")
+
+
+class EngineServer:
+    def __init__(self, model_dir=None, extra_args=()):
+        args = ["node", CLI, "serve", "--port", "0"] + (["--model", model_dir] if model_dir else []) + list(extra_args)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            self.close()
+            raise RuntimeError(f"diffusion-infill serve did not start: {line!r}")
+        self.url = line.split()[2]
+
+    def fill(self, text, holes, **options):
+        """The fills of `holes` (spans of `text`); options are the server's sampler fields."""
+        body = json.dumps({"text": text, "holes": holes, **options}).encode()
+        req = urllib.request.Request(self.url + "/v1/infill", body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=600) as r:
+            for line in r:
+                event = json.loads(line)
+                if event.get("type") == "result":
+                    return [h["text"] for h in event["holes"]], event["stats"]
+                if event.get("type") == "error":
+                    raise RuntimeError(event.get("message"))
+        raise RuntimeError("the server ended without a result")
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
