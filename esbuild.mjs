@@ -7,6 +7,8 @@ const entries = {
   bench: 'src/bench/main.ts',
   load: 'src/bench/load.ts',
   extension: 'src/extension/extension.ts',
+  // The thread that runs onnxruntime (src/core/workerLogitsModel.ts loads it from beside the bundle).
+  onnxWorker: 'src/core/onnxWorker.ts',
 };
 
 const watch = process.argv.includes('--watch');

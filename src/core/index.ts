@@ -6,7 +6,7 @@ export * from './settings';
 export * from './engine';
 export * from './modelConfig';
 export * from './modelFolder';
-export { EXECUTION_PROVIDERS, ExecutionProvider, RuntimeOptions } from './onnxModel';
+export { EXECUTION_PROVIDERS, ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 export { LogitsModel } from './logitsModel';
 export * from './bundledModel';
 export * from './repair';

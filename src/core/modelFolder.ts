@@ -2,8 +2,9 @@ import * as path from 'node:path';
 import { InfillError } from './errors';
 import { LogitsModel } from './logitsModel';
 import { ModelConfig, readModelConfig, TOKENIZER_FILE } from './modelConfig';
-import { OnnxLogitsModel, RuntimeOptions } from './onnxModel';
+import { RuntimeOptions } from './runtimeOptions';
 import { loadTokenizer, TextTokenizer } from './tokenizer';
+import { WorkerLogitsModel } from './workerLogitsModel';
 
 /** A model folder, checked and ready: what the local engine runs. */
 export interface LoadedModel {
@@ -44,7 +45,7 @@ async function openModelFolder(dir: string, options: RuntimeOptions): Promise<Lo
   for (const [name, id] of [['mask', config.maskTokenId], ['end', config.eosTokenId], ['pad', config.padTokenId]] as const) {
     if (tokenizer.tokenText(id) === null) throw new InfillError(`${dir}: the tokenizer does not know the ${name} token id ${id}`);
   }
-  const network = await OnnxLogitsModel.load(dir, config, options);
+  const network = await WorkerLogitsModel.load(dir, config, options);
   // One tiny forward now, so that a graph whose logits disagree with model.json fails at load, not mid-fill.
   await network.logits(Int32Array.of(config.eosTokenId, config.maskTokenId), [0]);
   return { dir, config, tokenizer, network, executionProvider: network.executionProvider };

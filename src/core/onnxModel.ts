@@ -4,17 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { InfillError } from './errors';
 import { LogitsModel } from './logitsModel';
 import { ModelConfig } from './modelConfig';
-
-export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
-export const EXECUTION_PROVIDERS: ExecutionProvider[] = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
-
-export interface RuntimeOptions {
-  executionProvider?: ExecutionProvider;
-  /** Intra-op threads; 0 lets onnxruntime choose. */
-  threads?: number;
-  /** Told about fallbacks and other things worth a line in a log. */
-  log?: (message: string) => void;
-}
+import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 
 /** onnxruntime's name for each provider, where it differs from ours. */
 const ORT_NAMES: Record<ExecutionProvider, string> = { cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml' };

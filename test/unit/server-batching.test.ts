@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { InfillEvent, LocalEngine, loadModelFolder, LoadedModel, parseMarkers } from '../../src/core';
 import { BatchingLogitsModel, BatchLogitsModel, canBatch } from '../../src/core/batching';
-import { OnnxLogitsModel } from '../../src/core/onnxModel';
+
 import { TINY } from './server-support';
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
@@ -43,7 +43,7 @@ describe('batching: one forward for concurrent canvases of the same length', () 
   });
 
   it('the ONNX model batches: each row of a [B, n] forward equals the single forward (within 1e-4), row counts differing', async () => {
-    const network = model.network as OnnxLogitsModel;
+    const network = model.network as BatchLogitsModel;
     assert.ok(canBatch(network));
     const canvases = [canvas(40, 1), canvas(40, 2), canvas(40, 3)];
     const rows = [[0, 5, 39], [7], [1, 2, 3, 4, 30]];
@@ -90,7 +90,7 @@ describe('batching: one forward for concurrent canvases of the same length', () 
     const request = parseMarkers('def add(a, b):\n    return <|hole:12|>\n');
     const options = { steps: 6 };
     const alone = await collect(new LocalEngine(model).infill(request, options));
-    const batcher = new BatchingLogitsModel(model.network as OnnxLogitsModel, { windowMs: 200 });
+    const batcher = new BatchingLogitsModel(model.network as BatchLogitsModel, { windowMs: 200 });
     const engine = new LocalEngine({ ...model, network: batcher });
     const [one, two] = await Promise.all([collect(engine.infill(request, options)), collect(engine.infill(request, options))]);
     const text = (events: InfillEvent[]) => events.map((e) => (e.type === 'draft' ? e.holes[0].text : e.text));

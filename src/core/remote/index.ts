@@ -1,7 +1,7 @@
 import { InfillEngine, LocalEngine } from '../engine';
 import { InfillError } from '../errors';
 import { loadModelFolder } from '../modelFolder';
-import { RuntimeOptions } from '../onnxModel';
+import { RuntimeOptions } from '../runtimeOptions';
 import { OpenAIFimEngine } from './openaiFim';
 import { ServerEngine } from './serverEngine';
 

@@ -1,0 +1,13 @@
+// How a model folder runs, apart from onnxruntime itself: importing this must not load the native
+// runtime, which only the model's worker thread needs (workerLogitsModel.ts).
+
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+export const EXECUTION_PROVIDERS: ExecutionProvider[] = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'];
+
+export interface RuntimeOptions {
+  executionProvider?: ExecutionProvider;
+  /** Intra-op threads; 0 lets onnxruntime choose. */
+  threads?: number;
+  /** Told about fallbacks and other things worth a line in a log. */
+  log?: (message: string) => void;
+}

@@ -1,0 +1,98 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { BatchLogitsModel } from './batching';
+import { InfillError } from './errors';
+import { ModelConfig } from './modelConfig';
+import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
+
+export type ToWorker = { kind: 'batch'; id: number; batch: Int32Array[]; rows: number[][] } | { kind: 'dispose' };
+export type FromWorker =
+  | { kind: 'ready'; executionProvider: ExecutionProvider }
+  | { kind: 'log'; message: string }
+  | { kind: 'logits'; id: number; out: Float32Array[] }
+  | { kind: 'failed'; id: number | null; message: string; infill: boolean };
+
+interface Pending {
+  resolve: (out: Float32Array[]) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The ONNX network on a worker thread.  onnxruntime-node blocks the calling thread for the whole
+ * forward (measured: the event loop stalls as long as the forward takes), and in the extension
+ * host that thread is shared with every other extension; here the host only waits on a message.
+ */
+export class WorkerLogitsModel implements BatchLogitsModel {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private stopped: Error | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly vocabSize: number,
+    readonly executionProvider: ExecutionProvider,
+  ) {
+    worker.on('message', (m: FromWorker) => {
+      const waiting = m.kind === 'logits' || m.kind === 'failed' ? this.pending.get(m.id!) : undefined;
+      if (!waiting) return;
+      this.pending.delete((m as { id: number }).id);
+      this.updateRef();
+      if (m.kind === 'logits') waiting.resolve(m.out);
+      else if (m.kind === 'failed') waiting.reject(m.infill ? new InfillError(m.message) : new Error(m.message));
+    });
+    const stop = (e: Error) => {
+      this.stopped = e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', (e) => stop(new InfillError(`the model's worker thread failed: ${e.message}`)));
+    worker.on('exit', () => stop(new InfillError('the model was unloaded')));
+    worker.unref();
+  }
+
+  static load(dir: string, config: ModelConfig, options: RuntimeOptions = {}): Promise<WorkerLogitsModel> {
+    const { log, ...cloneable } = options;
+    const worker = new Worker(path.join(__dirname, 'onnxWorker.js'), { workerData: { dir, config, options: cloneable } });
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        if (m.kind === 'log') log?.(m.message);
+        else if (m.kind === 'ready') {
+          resolve(new WorkerLogitsModel(worker, config.vocabSize, m.executionProvider));
+        } else if (m.kind === 'failed' && m.id === null) {
+          worker.off('message', onMessage);
+          void worker.terminate();
+          reject(m.infill ? new InfillError(m.message) : new Error(m.message));
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', (e) => reject(new InfillError(`the model's worker thread failed: ${e.message}`)));
+    });
+  }
+
+  async logits(ids: Int32Array, rows: number[]): Promise<Float32Array> {
+    return (await this.logitsBatch([ids], [rows]))[0];
+  }
+
+  logitsBatch(batch: Int32Array[], rows: number[][]): Promise<Float32Array[]> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.updateRef();
+      this.worker.postMessage({ kind: 'batch', id, batch, rows } satisfies ToWorker);
+    });
+  }
+
+  /** The worker keeps the process alive only while a forward is awaited (a CLI run must not hang on it). */
+  private updateRef(): void {
+    if (this.pending.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  async dispose(): Promise<void> {
+    if (this.stopped) return;
+    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
+    this.worker.postMessage({ kind: 'dispose' } satisfies ToWorker);
+    await exited;
+  }
+}

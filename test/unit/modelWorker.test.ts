@@ -1,0 +1,43 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { InfillError, loadModelFolder, unloadModels } from '../../src/core';
+import { copyOfTinyModel, tempDir } from './support/fixtures';
+
+const CORE = path.resolve(__dirname, '..', '..', 'src', 'core');
+const TINY = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model');
+
+describe('the network on its own thread', () => {
+  it('fills holes without loading onnxruntime on the main thread', () => {
+    // A fresh process: the mocha process itself has loaded onnxruntime for other tests.
+    const script = `
+      const core = require(${JSON.stringify(CORE)});
+      (async () => {
+        const model = await core.loadModelFolder(${JSON.stringify(TINY)});
+        const engine = new core.LocalEngine(model);
+        let result;
+        for await (const e of engine.infill(core.parseMarkers('a = <|hole:4|>\\n'), { seed: 1 })) if (e.type === 'result') result = e;
+        const native = Object.keys(require.cache).filter((k) => k.includes('onnxruntime-node'));
+        console.log(JSON.stringify({ filled: !result.text.includes('<|hole'), native }));
+      })();`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+    assert.deepEqual(out, { filled: true, native: [] });
+  });
+
+  it('the process exits when the work is done, with the model still loaded', () => {
+    // The worker must not keep a CLI run alive; this would time out if it did.
+    const script = `require(${JSON.stringify(CORE)}).loadModelFolder(${JSON.stringify(TINY)}).then((m) => m.network.logits(Int32Array.of(1, 2), [0])).then(() => console.log('done'))`;
+    assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }).trim(), 'done');
+  });
+
+  it('a forward after unloading is refused with a clear error', async () => {
+    const temp = tempDir();
+    try {
+      const model = await loadModelFolder(copyOfTinyModel(temp.dir));
+      await unloadModels();
+      await assert.rejects(model.network.logits(Int32Array.of(1, 2), [0]), (e: Error) => e instanceof InfillError && /unloaded/.test(e.message));
+    } finally {
+      temp.remove();
+    }
+  });
+});
