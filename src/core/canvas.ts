@@ -17,6 +17,8 @@ export interface CanvasOptions {
 export interface CanvasHole {
   start: number;
   length: number;
+  /** No line break may be written here (Hole.singleLine). */
+  singleLine: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function buildCanvas(text: string, holes: Hole[], tokenizer: TextTo
   tokens.forEach((segment, i) => {
     ids.push(...segment);
     if (i < lengths.length) {
-      canvasHoles.push({ start: ids.length, length: lengths[i] });
+      canvasHoles.push({ start: ids.length, length: lengths[i], singleLine: holes[i].singleLine === true });
       for (let k = 0; k < lengths[i]; k++) ids.push(options.maskTokenId);
     }
   });

@@ -33,6 +33,8 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     return cut === -1 ? tokens : tokens.slice(0, cut);
   };
   const holeOf = (pos: number) => g.holes.findIndex((h) => pos >= h.start && pos < h.start + h.length);
+  const singleLine = g.holes.filter((h) => h.singleLine).flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
+  const banned = singleLine.length > 0 ? { positions: new Set(singleLine), tokenIds: await tokenizer.lineBreakTokens() } : undefined;
   let steps = 0;
   // Only the holes a step touched are decoded again: with many holes, decoding dominated a step.
   const drafts: DraftHole[] = g.holes.map((h) => ({ text: MASK_PLACEHOLDER.repeat(h.length), masked: h.length }));
@@ -43,6 +45,7 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     shifted: config.family === 'dream',
     maskTokenId: config.maskTokenId,
     ends: g.stops === 'cut' ? { tokenIds: stopIds, holes: g.holes } : undefined,
+    banned,
     sampler: g.sampler,
     signal: g.signal,
   })) {

@@ -7,6 +7,11 @@ export interface Hole {
   end: number;
   /** Exact length in tokens, when the caller knows it (a marker's hint, a rewrite at its current length). */
   tokens?: number;
+  /**
+   * The fill stays on one line: the model may not write a line break in it (an inline completion
+   * with code after the cursor, or a line the caller asks for).
+   */
+  singleLine?: boolean;
 }
 
 /** What the editor (or the CLI) hands to the engine: the document and its holes. */
@@ -63,6 +68,9 @@ export function validateHoles(request: InfillRequest): Hole[] {
     }
     if (hole.tokens !== undefined && (!Number.isInteger(hole.tokens) || hole.tokens < 1 || hole.tokens > MAX_HOLE_TOKENS)) {
       throw new InfillError(`hole length ${hole.tokens} is out of range: use 1 to ${MAX_HOLE_TOKENS} tokens`);
+    }
+    if (hole.singleLine && /[\r\n]/.test(request.text.slice(hole.start, hole.end))) {
+      throw new InfillError(`the single-line hole at ${where(request.text, hole.start)} replaces more than one line`);
     }
     previousEnd = hole.end;
   }

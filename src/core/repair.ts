@@ -126,7 +126,7 @@ export async function* repairSpan(model: LoadedModel, plan: RepairPlan, options:
     throw new InfillError('the span changed since it was scored: score it again');
   }
   const start = canvas.holes[0].start;
-  const runs = plan.runs.map((r) => ({ start: start + r.from, length: r.to - r.from }));
+  const runs = plan.runs.map((r) => ({ start: start + r.from, length: r.to - r.from, singleLine: false }));
   for (const run of runs) canvas.ids.fill(config.maskTokenId, run.start, run.start + run.length);
   // A stop token inside a run is dropped rather than ending the span: the text after the run is
   // the user's code and stays.

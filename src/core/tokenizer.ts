@@ -10,6 +10,8 @@ export interface TextTokenizer {
   /** Vocabulary size including added tokens. */
   readonly size: number;
   tokenText(id: number): string | null;
+  /** Ids of the tokens whose text holds a line break (computed once). */
+  lineBreakTokens(): Promise<Int32Array>;
 }
 
 export function loadTokenizer(file: string): TextTokenizer {
@@ -23,6 +25,7 @@ export function loadTokenizer(file: string): TextTokenizer {
   // Padding or truncation saved in the file would change the canvas behind the engine's back.
   tokenizer.disablePadding();
   tokenizer.disableTruncation();
+  let lineBreaks: Promise<Int32Array> | undefined;
   return {
     size: tokenizer.getVocabSize(true),
     async encode(text) {
@@ -35,6 +38,14 @@ export function loadTokenizer(file: string): TextTokenizer {
     },
     tokenText(id) {
       return tokenizer.idToToken(id);
+    },
+    lineBreakTokens() {
+      lineBreaks ??= (async () => {
+        const size = tokenizer.getVocabSize(true);
+        const texts = await tokenizer.decodeBatch(Array.from({ length: size }, (_, id) => [id]), false);
+        return Int32Array.from(texts.flatMap((t, id) => (/[\r\n]/.test(t) ? [id] : [])));
+      })();
+      return lineBreaks;
     },
   };
 }

@@ -115,13 +115,19 @@ function parseText(fields: Record<string, unknown>, bad: (m: string) => never): 
 }
 
 function parseHoles(value: unknown, bad: (m: string) => never): Hole[] {
-  if (!Array.isArray(value)) bad('field "holes" must be an array of {start, end, tokens?}');
+  if (!Array.isArray(value)) bad('field "holes" must be an array of {start, end, tokens?, singleLine?}');
   return (value as unknown[]).map((h, i) => {
     const hole = h as Record<string, unknown>;
-    if (typeof h !== 'object' || h === null) bad(`field "holes[${i}]" must be an object {start, end, tokens?}`);
-    for (const k of Object.keys(hole)) if (!['start', 'end', 'tokens'].includes(k)) bad(`unknown field "holes[${i}].${k}"`);
+    if (typeof h !== 'object' || h === null) bad(`field "holes[${i}]" must be an object {start, end, tokens?, singleLine?}`);
+    for (const k of Object.keys(hole)) if (!['start', 'end', 'tokens', 'singleLine'].includes(k)) bad(`unknown field "holes[${i}].${k}"`);
     for (const k of ['start', 'end']) if (!Number.isInteger(hole[k])) bad(`field "holes[${i}].${k}" must be a whole number`);
     if (hole.tokens !== undefined && !Number.isInteger(hole.tokens)) bad(`field "holes[${i}].tokens" must be a whole number`);
-    return { start: hole.start as number, end: hole.end as number, tokens: hole.tokens as number | undefined };
+    if (hole.singleLine !== undefined && typeof hole.singleLine !== 'boolean') bad(`field "holes[${i}].singleLine" must be true or false`);
+    return {
+      start: hole.start as number,
+      end: hole.end as number,
+      tokens: hole.tokens as number | undefined,
+      ...(hole.singleLine === true ? { singleLine: true } : {}),
+    };
   });
 }

@@ -37,6 +37,32 @@ describe('the local engine on the tiny model', () => {
     assert.equal(one.result.text, two.result.text);
   });
 
+  it('never writes a line break in a single-line hole, where an unconstrained hole does', async () => {
+    const lineBreaks = await model.tokenizer.lineBreakTokens();
+    for (const id of lineBreaks) assert.match(await model.tokenizer.decode([id]), /[\r\n]/);
+    assert.ok(lineBreaks.includes((await model.tokenizer.encode('\n'))[0]));
+    // A network that would rather write line breaks than anything else.
+    const breaksFirst: LoadedModel = {
+      ...model,
+      network: {
+        vocabSize: model.network.vocabSize,
+        dispose: async () => {},
+        async logits(ids, rows) {
+          const out = await model.network.logits(ids, rows);
+          rows.forEach((_, r) => lineBreaks.forEach((id) => (out[r * 260 + id] += 20)));
+          return out;
+        },
+      },
+    };
+    const fill = async (singleLine: boolean) => {
+      const request = { text: 'a = 1\nb = \nc = 3\n', holes: [{ start: 10, end: 10, tokens: 12, singleLine }] };
+      return (await collect(new LocalEngine(breaksFirst).infill(request, { temperature: 0.5, seed: 3 }))).result.holes[0].text;
+    };
+    assert.match(await fill(false), /\n/);
+    const constrained = await fill(true);
+    assert.ok(constrained.length > 0 && !/[\r\n]/.test(constrained), JSON.stringify(constrained));
+  });
+
   it('cuts a hole at the first end-of-text or pad token', async () => {
     // Force the pad token (258) at the hole's third position by biasing the network.
     const padAt = new Set<number>();

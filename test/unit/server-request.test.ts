@@ -29,6 +29,8 @@ describe('server: POST /v1/infill bodies', () => {
     const call = parseInfillBody({ text: 'x = <|hole|> + old', holes: [{ start: 15, end: 18, tokens: 3 }] });
     assert.equal(call.request.text, 'x = <|hole|> + old');
     assert.deepEqual(call.request.holes, [{ start: 15, end: 18, tokens: 3 }]);
+    const line = parseInfillBody({ text: 'x = ', holes: [{ start: 4, end: 4, singleLine: true }] });
+    assert.deepEqual(line.request.holes, [{ start: 4, end: 4, tokens: undefined, singleLine: true }]);
   });
 
   it('request settings override the server defaults, and null clears a nullable one', () => {
@@ -56,6 +58,8 @@ describe('server: POST /v1/infill bodies', () => {
     status400({ text: 'abc', holes: [{ start: 'x', end: 1 }] }, /field "holes\[0\].start" must be a whole number/);
     status400({ text: 'abc', holes: [{ start: 1, end: 1, size: 2 }] }, /unknown field "holes\[0\].size"/);
     status400({ text: 'abc', holes: 'all' }, /field "holes" must be an array/);
+    status400({ text: 'abc', holes: [{ start: 1, end: 1, singleLine: 'yes' }] }, /field "holes\[0\].singleLine" must be true or false/);
+    status400({ text: 'a\nbc', holes: [{ start: 0, end: 3, singleLine: true }] }, /single-line hole at 1:1 replaces more than one line/);
   });
 });
 

@@ -35,6 +35,8 @@ class Decoder:
         self.mask = tok.specials["<|mask|>"]
         self.eos = tok.specials["<|endoftext|>"]
         self.pad = tok.specials["<|dlm_pad|>"]
+        # A single-line hole may not hold a line break (as the engine's `singleLine` holes).
+        self.newline_ids = torch.tensor([i for i, b in tok.id_to_bytes.items() if b"\n" in b or b"\r" in b])
 
     def canvas(self, prefix, suffix, hole_len):
         pre, suf = self.tok.encode(prefix), self.tok.encode(suffix)
@@ -46,17 +48,18 @@ class Decoder:
 
     @torch.no_grad()
     def fill_batch(self, items, threshold=None, block=None):
-        """items: [(prefix, suffix, hole_len)], decoded together (right padding + attention mask).
+        """items: [(prefix, suffix, hole_len)] or [(prefix, suffix, hole_len, single_line)], decoded
+        together (right padding + attention mask).
 
         block: LLaDA-style semi-autoregressive blocks; only the leftmost block with masks may commit.
         A row stops once everything up to its first committed pad / eos is decided (the rest would
         be cut anyway).  Returns [(text, forward passes that row needed)]."""
-        rows = [self.canvas(p, s, n) for p, s, n in items]
+        rows = [self.canvas(p, s, n) for p, s, n, *_ in items]
         width = max(r[0].shape[1] for r in rows)
         ids = torch.full((len(rows), width), self.eos, dtype=torch.long)
         attn = torch.zeros((len(rows), width), dtype=torch.long)
         holes = []
-        for i, ((row, start), (_, _, n)) in enumerate(zip(rows, items)):
+        for i, ((row, start), (_, _, n, *_)) in enumerate(zip(rows, items)):
             ids[i, :row.shape[1]] = row[0]
             attn[i, :row.shape[1]] = 1
             holes.append(torch.arange(start, start + n))
@@ -82,6 +85,9 @@ class Decoder:
                 pos[j, :len(c)] = c - 1
             logits = self.model(ids[live], attention_mask=attn[live], logit_positions=pos)
             logits[..., self.mask] = float("-inf")
+            for j, i in enumerate(live):
+                if len(items[i]) > 3 and items[i][3]:
+                    logits[j, :, self.newline_ids] = float("-inf")
             probs = torch.softmax(logits.float(), -1)
             for j, i in enumerate(live):
                 k = len(cand[j])

@@ -113,6 +113,7 @@ def main():
     ap.add_argument("--single", type=int, default=200)
     ap.add_argument("--multi", type=int, default=100)
     ap.add_argument("--engine", nargs="?", const="bundled", help="score a model folder through the engine instead")
+    ap.add_argument("--single-line", action="store_true", help="single-line cases get single-line holes (no line break)")
     ap.add_argument("--alg", default="entropy", choices=["entropy", "maskgit_plus"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16, help="cases decoded together")
@@ -151,7 +152,8 @@ def main():
             out = []
             for i in range(0, len(cases), args.batch):
                 chunk = cases[i:i + args.batch]
-                out += dec.fill_batch([(c["prefix"], c["suffix"], c["hole"]) for c in chunk], threshold, args.block)
+                out += dec.fill_batch([(c["prefix"], c["suffix"], c["hole"], c["kind"] == "single" and args.single_line)
+                                       for c in chunk], threshold, args.block)
             return out
     shown = 0
     blk = f", blocks of {args.block}" if args.block else ""

@@ -61,7 +61,7 @@ export class ServerEngine implements InfillEngine {
   async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
     const holes = validateHoles(request);
     const url = new URL('v1/infill', this.base);
-    const body: Record<string, unknown> = { text: request.text, holes: holes.map((h) => ({ start: h.start, end: h.end, ...(h.tokens !== undefined ? { tokens: h.tokens } : {}) })) };
+    const body: Record<string, unknown> = { text: request.text, holes: holes.map((h) => ({ start: h.start, end: h.end, ...(h.tokens !== undefined ? { tokens: h.tokens } : {}), ...(h.singleLine ? { singleLine: true } : {}) })) };
     for (const [k, v] of Object.entries(options)) if (v !== undefined) body[k] = v;
     const response = await postJson(url, body, { ...this.headers(), Accept: 'application/x-ndjson' }, [this.options.token], signal);
     const where = showUrl(url);

@@ -34,6 +34,8 @@ export interface DenoiseInput {
   maskTokenId: number;
   /** Holes of unknown length: they end at their first end token (see holeEnds.ts). */
   ends?: HoleEnds;
+  /** Tokens that may not be proposed at some positions (line breaks in a single-line hole). */
+  banned?: { positions: ReadonlySet<number>; tokenIds: Int32Array };
   sampler: ResolvedSampler;
   signal?: AbortSignal;
 }
@@ -95,6 +97,7 @@ async function propose(input: DenoiseInput, masked: number[], rng: Rng): Promise
   return masked.map((p) => {
     const r = rowIndex.get(rowOf(p))!;
     const row = logits.subarray(r * vocab, (r + 1) * vocab);
+    if (input.banned?.positions.has(p)) for (const id of input.banned.tokenIds) row[id] = -Infinity;
     return dream ? proposeDream(row, s.alg, s, rng) : proposeLLaDA(row, s.alg, s, rng);
   });
 }

@@ -22,9 +22,17 @@ export function postprocessFill(fill: string, context: CursorContext): string | 
   return text;
 }
 
-/** With code after the cursor on its line, only that line can be completed. */
+/**
+ * With code after the cursor on its line, only that line can be completed: the hole is asked for
+ * as single-line (the model cannot write a line break), and a fill from an engine that cannot
+ * honour that is cut at its first line break.
+ */
+export function isMidLine(context: CursorContext): boolean {
+  return context.lineSuffix.trim() !== '';
+}
+
 export function keepOneLineMidLine(fill: string, context: CursorContext): string {
-  if (context.lineSuffix.trim() === '') return fill;
+  if (!isMidLine(context)) return fill;
   const nl = fill.indexOf('\n');
   return nl === -1 ? fill : fill.slice(0, nl);
 }
