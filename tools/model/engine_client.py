@@ -7,6 +7,7 @@
 import json
 import os
 import subprocess
+import urllib.error
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -27,7 +28,11 @@ class EngineServer:
         """The fills of `holes` (spans of `text`); options are the server's sampler fields."""
         body = json.dumps({"text": text, "holes": holes, **options}).encode()
         req = urllib.request.Request(self.url + "/v1/infill", body, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=600) as r:
+        try:
+            r = urllib.request.urlopen(req, timeout=600)
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"the engine refused the request ({e.code}): {e.read().decode(errors='replace')}") from None
+        with r:
             for line in r:
                 event = json.loads(line)
                 if event.get("type") == "result":

@@ -113,6 +113,7 @@ def main():
     ap.add_argument("--single", type=int, default=200)
     ap.add_argument("--multi", type=int, default=100)
     ap.add_argument("--engine", nargs="?", const="bundled", help="score a model folder through the engine instead")
+    ap.add_argument("--case-seed", type=int, default=0, help="0: the reported cases; another seed draws a validation set for choosing settings")
     ap.add_argument("--single-line", action="store_true", help="single-line cases get single-line holes (no line break)")
     ap.add_argument("--alg", default="entropy", choices=["entropy", "maskgit_plus"])
     ap.add_argument("--threads", type=int, default=2)
@@ -125,7 +126,7 @@ def main():
     tok = ByteBPE(args.tokenizer)
     with open(os.path.join(args.corpus, "heldout.jsonl")) as f:
         docs = [json.loads(line)["text"] for line in f]
-    cases, skipped = make_cases(docs, tok, args.single, args.multi)
+    cases, skipped = make_cases(docs, tok, args.single, args.multi, seed=args.case_seed)
     frequent = most_frequent_line(os.path.join(args.corpus, "train.jsonl"))
     results = {
         f"most frequent line ({frequent!r})": score(cases, [frequent for c in cases]),
@@ -138,8 +139,12 @@ def main():
         def fill_all(threshold):
             def one(c):
                 opts = {"threshold": threshold} if threshold else {"steps": c["hole"]}
-                fills, stats = engine.fill(c["prefix"] + c["suffix"], [{"start": len(c["prefix"]), "end": len(c["prefix"]), "tokens": c["hole"]}],
-                                           alg=args.alg, **opts)
+                if args.block:
+                    opts["blockLength"] = args.block
+                hole = {"start": len(c["prefix"]), "end": len(c["prefix"]), "tokens": c["hole"]}
+                if c["kind"] == "single" and args.single_line:
+                    hole["singleLine"] = True
+                fills, stats = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, **opts)
                 return fills[0], stats["steps"]
             with ThreadPoolExecutor(8) as pool:  # the server batches concurrent requests
                 return list(pool.map(one, cases))
@@ -182,7 +187,8 @@ def main():
     note = (f"{n_s} single-line cases (hole {SINGLE_HOLE} tokens; {skipped} longer lines skipped), "
             f"{len(cases) - n_s} multi-line cases (2-4 lines, hole = target + {SLACK} tokens), "
             f"{len(docs)} held-out files, {source}, decoding alg {args.alg}, "
-            f"block length {args.block or 'none'}; steps/case counts forward passes until the fill is decided")
+            f"block length {args.block or 'none'}, single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
+            f"case seed {args.case_seed}; steps/case counts forward passes until the fill is decided")
     print("\n".join(table))
     print(note)
     if args.json:

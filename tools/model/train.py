@@ -61,6 +61,8 @@ class Examples:
     def __init__(self, tok, docs, stream, seq, rng):
         self.tok, self.docs, self.stream, self.seq, self.rng = tok, docs, stream, seq, rng
         self.max_pad = 32
+        self.max_holes = 4
+        self.window_chars = 900
         self.eos = tok.specials["<|endoftext|>"]
         self.mask = tok.specials["<|mask|>"]
         self.pad = tok.specials["<|dlm_pad|>"]
@@ -108,40 +110,50 @@ class Examples:
         return a, b
 
     def infill(self):
+        """Up to `max_holes` holes in one window of a document, as the editor sends several at once:
+        each hole is supervised, so a forward teaches more than with a single hole."""
         r, seq, tok = self.rng, self.seq, self.tok
         for _ in range(10):
             d = self.docs[min(len(self.docs) - 1, int(np.searchsorted(self.doc_cdf, r.random())))]
-            # A local window keeps tokenization cheap; the hole sits somewhere inside it.
+            # A window of about a canvas of text around a random point, from a line start.
             c = r.randrange(0, len(d))
-            lo, hi = max(0, c - 1500), min(len(d), c + 1500)
+            lo, hi = max(0, c - self.window_chars // 2), min(len(d), c + self.window_chars // 2)
             if lo > 0:
                 lo = d.find("\n", lo) + 1 or lo
             text = d[lo:hi]
-            sp = self._span(text)
-            if sp is None or sp[1] <= sp[0]:
+            spans = []
+            for _ in range(3 * self.max_holes):
+                sp = self._span(text)
+                if sp and sp[1] > sp[0] and all(sp[1] < a or sp[0] > b for a, b in spans):
+                    spans.append(sp)
+                if len(spans) >= r.randint(1, self.max_holes):
+                    break
+            if not spans:
                 continue
-            a, b = sp
-            mid = tok.encode(text[a:b])
-            if not mid or len(mid) > 96:
-                continue
-            # The editor over-allocates: a cursor hole is 32 tokens whatever the line, so short spans
-            # are often followed by many pads.
-            npad = r.randint(0, self.max_pad)
-            hole = mid + [self.pad] * npad
-            pre = tok.encode(text[:a])
-            suf = tok.encode(text[b:])
+            spans.sort()
+            ids, elig_at, at = [self.eos], [], 0
+            for a, b in spans:
+                mid = tok.encode(text[a:b])[:96]
+                # The editor over-allocates: a cursor hole is 32 tokens whatever the line, so short
+                # spans are often followed by many pads.
+                hole = mid + [self.pad] * r.randint(0, self.max_pad)
+                ids += tok.encode(text[at:a])
+                elig_at.append((len(ids), len(hole)))
+                ids += hole
+                at = b
+            ids += tok.encode(text[at:])
             if hi == len(d):
-                suf = suf + [self.eos]
-            room = seq - len(hole)
-            n_pre = min(len(pre), max(room // 2, room - len(suf)))
-            n_suf = min(len(suf), room - n_pre)
-            n_pre -= 1  # room for the BOS
-            if n_pre < 0:
-                continue
-            ids = [self.eos] + pre[len(pre) - n_pre:] + hole + suf[:n_suf]
+                ids.append(self.eos)
+            if len(ids) > seq:
+                # Keep the holes that fit whole; the canvas is cut at the window's end.
+                elig_at = [(p, n) for p, n in elig_at if p + n <= seq]
+                ids = ids[:seq]
+                if not elig_at:
+                    continue
             ids = ids + [self.eos] * (seq - len(ids))
             eligible = torch.zeros(seq, dtype=torch.bool)
-            eligible[1 + n_pre:1 + n_pre + len(hole)] = True
+            for p, n in elig_at:
+                eligible[p:p + n] = True
             return torch.tensor(ids, dtype=torch.long), eligible
         return self.pretrain()
 
@@ -260,7 +272,7 @@ def main():
         phase_start = train_s
         log(f"new phase of {args.phase_min} min from {train_s / 60:.1f} min")
     if args.phase_min:
-        args.budget_min, args.ar_frac = args.phase_min, 0.0
+        args.budget_min = args.phase_min
     n_params = sum(p.numel() for p in model.parameters())
     log(f"model {n_params / 1e6:.2f}M params ({(n_params - vocab * args.hidden) / 1e6:.2f}M non-embedding), "
         f"args {vars(args)}")
