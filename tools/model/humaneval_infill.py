@@ -1,11 +1,14 @@
 """HumanEval-Infilling harness: fill each item's hole, run its tests, report pass@1.
 
-  python3 tools/model/humaneval_infill.py [--oracle | --ckpt CKPT | --fill-cmd CMD | (default: the CLI)]
-      [--data /work/shared/data/humaneval-infilling] [--set SingleLine] [--limit N] [--cli-args "..."]
+  python3 tools/model/humaneval_infill.py [--oracle | --ckpt CKPT | --fill-cmd CMD | (default: the engine)]
+      [--data /work/shared/data/humaneval-infilling] [--set SingleLine] [--limit N]
+      [--model DIR] [--options '{"steps": 32}']
 
 Fill sources:
-  default     node bin/diffusion-infill.js fill FILE --json  (FILE = prompt + <|hole|> + suffix)
-  --fill-cmd  any command; "{file}" is replaced by such a FILE, stdout is the fill
+  default     the project's engine on a model folder (the bundled one unless --model), through
+              `diffusion-infill serve` (engine_client.py): a cursor hole between prompt and suffix,
+              with --options as request fields
+  --fill-cmd  any command; "{file}" is replaced by a file prompt + <|hole|> + suffix, stdout is the fill
   --ckpt      a training checkpoint decoded in torch (tools/model/dream_decode.py)
   --oracle    the canonical solution, to check the harness itself (should pass ~100%)
 Each program prompt + fill + suffix + test + check(entry_point) runs in its own python3 with a timeout.
@@ -22,6 +25,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from engine_client import EngineServer  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 
 
@@ -38,19 +44,10 @@ def with_hole_file(item, fn):
         return fn(path)
 
 
-def cli_fill(cli_args):
+def engine_fill(server, options):
     def fill(item):
-        def run(path):
-            cmd = ["node", os.path.join(ROOT, "bin", "diffusion-infill.js"), "fill", path, "--json", *cli_args]
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-            if r.returncode != 0:
-                raise RuntimeError(f"CLI failed ({r.returncode}): {r.stderr.strip()[-300:]}")
-            for line in reversed(r.stdout.strip().split("\n")):
-                ev = json.loads(line)
-                if ev.get("type") == "result":
-                    return ev["holes"][0]["text"]
-            raise RuntimeError("CLI printed no result event")
-        return with_hole_file(item, run)
+        at = len(item["prompt"])
+        return server.fill(item["prompt"] + item["suffix"], [{"start": at, "end": at}], **options)[0][0]
     return fill
 
 
@@ -67,7 +64,6 @@ def cmd_fill(template):
 
 
 def torch_fill(ckpt, tokenizer, hole_tokens, threshold):
-    sys.path.insert(0, HERE)
     from dream_decode import Decoder, load_checkpoint
     from tok import ByteBPE
     model, state = load_checkpoint(ckpt)
@@ -99,9 +95,11 @@ def main():
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "models", ".train", "tokenizer.json"))
     ap.add_argument("--hole-tokens", type=int, default=32, help="hole length for --ckpt")
     ap.add_argument("--threshold", type=float)
-    ap.add_argument("--cli-args", default="", help="extra arguments for the CLI, e.g. '--model DIR --steps 32'")
+    ap.add_argument("--model", help="model folder for the engine (default: the bundled model)")
+    ap.add_argument("--options", default="{}", help='engine request fields as JSON, e.g. \'{"steps": 32, "threshold": 0.9}\'')
     ap.add_argument("--timeout", type=float, default=10)
     args = ap.parse_args()
+    server = None
     if args.oracle:
         fill, source = (lambda item: item["canonical_solution"]), "oracle (canonical solution)"
     elif args.fill_cmd:
@@ -109,7 +107,8 @@ def main():
     elif args.ckpt:
         fill, source = torch_fill(args.ckpt, args.tokenizer, args.hole_tokens, args.threshold), f"torch {args.ckpt}"
     else:
-        fill, source = cli_fill(shlex.split(args.cli_args)), f"CLI {args.cli_args}".strip()
+        server = EngineServer(args.model)
+        fill, source = engine_fill(server, json.loads(args.options)), f"engine, model {args.model or 'bundled'}, options {args.options}"
     files = sorted(glob.glob(os.path.join(args.data, "*.jsonl.gz")))
     if args.set:
         files = [f for f in files if any(s.lower() in os.path.basename(f).lower() for s in args.set)]
@@ -129,6 +128,8 @@ def main():
         n = len(items)
         print(f"{os.path.basename(path)}: pass@1 {ok}/{n} = {ok / max(n, 1):.1%} "
               f"({errors} fill errors, {time.time() - t0:.0f}s)", flush=True)
+    if server:
+        server.close()
 
 
 if __name__ == "__main__":
