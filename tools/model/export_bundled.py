@@ -74,16 +74,17 @@ It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `t
 
 - Objective: LLaDA / MDLM masked diffusion: t ~ U(0.001, 1), each token masked with probability t,
   cross entropy on masked tokens weighted 1/t, averaged over the batch's tokens.  Half of the
-  examples are infill-shaped: prefix + hole + suffix tokenized separately, the hole holding whole
-  lines, several lines, the rest of a line or part of a line, followed by 0-32 `<|dlm_pad|>` tokens
-  (so the model learns to end a hole that is longer than its fill); only the hole is masked.
+  examples (70% in the later phases) are infill-shaped: text tokenized piecewise as the editor does,
+  with holes holding whole lines, several lines, the rest of a line or part of a line, each
+  followed by 0-32 `<|dlm_pad|>` tokens (so the model learns to end a hole that is longer than its
+  fill); only the holes are masked.  The last phase puts up to four holes in one window.
 - Auto-regressive steps (`--ar-frac`): a share of the steps trains the same network with a causal
   mask on next-token prediction through the same shifted head, as Dream adapts an AR model; on
   this budget the masked objective alone stayed near the unigram loss for hundreds of steps.
 - Steps {state['step']}, tokens seen {state['tokens'] / 1e6:.1f}M ({state['tokens'] / max(1, manifest['train_tokens']):.1f} epochs of
   {manifest['train_tokens'] / 1e6:.2f}M training tokens), {state['train_s'] / 60:.0f} minutes on 2 CPU cores shared with other
   jobs at nice 19 ({state['tokens'] / state['train_s']:.0f} tokens/s on average; ~2,000-2,300 tokens/s when the cores were free), batch {a['batch']} x {a['seq']},
-  AdamW (betas 0.9/0.95, weight decay 0.1) peak lr {a['lr']}, warmup 3% then cosine to 10%, schedule by training time.
+  AdamW (betas 0.9/0.95, weight decay 0.1), warmup 3% then cosine to 10% in each phase (last phase: peak lr {a['lr']}), schedule by training time.
 - Last logged loss: {loss_line}
 {notes}
 
