@@ -27,7 +27,8 @@ const MARKER = /^<\|hole(?::(\d+))?\|>/;
 
 /**
  * Finds the `<|hole|>` and `<|hole:N|>` markers of `text` (only within [from, to) when given),
- * removes them, and returns the text without them plus a hole at each marker's place.
+ * removes them, and returns the text without them plus a hole at each marker's place (single-line
+ * where code follows the marker on its line).
  */
 export function parseMarkers(text: string, from = 0, to = text.length): InfillRequest {
   const holes: Hole[] = [];
@@ -44,12 +45,21 @@ export function parseMarkers(text: string, from = 0, to = text.length): InfillRe
       throw new InfillError(`${where(text, at)}: hole length ${match[1]} is out of range: use 1 to ${MAX_HOLE_TOKENS} tokens`);
     }
     out += text.slice(copied, at);
-    holes.push({ start: out.length, end: out.length, tokens: hint });
     copied = at + match[0].length;
+    holes.push({ start: out.length, end: out.length, tokens: hint, ...(codeFollowsOnLine(text, copied) ? { singleLine: true } : {}) });
     at = text.indexOf(MARKER_START, copied);
   }
   out += text.slice(copied);
   return { text: out, holes };
+}
+
+/**
+ * True when code follows `offset` on its line.  A hole there completes only that line (as Copilot
+ * does mid-line): markers, selections and the inline cursor become single-line holes by this rule.
+ */
+export function codeFollowsOnLine(text: string, offset: number): boolean {
+  const eol = text.indexOf('\n', offset);
+  return text.slice(offset, eol === -1 ? text.length : eol).trim() !== '';
 }
 
 /** Checks that holes lie inside the text, in order and without overlap; returns them sorted. */

@@ -1,14 +1,22 @@
 import * as assert from 'node:assert/strict';
-import { applyFills, InfillError, parseMarkers, validateHoles } from '../../src/core';
+import { applyFills, codeFollowsOnLine, InfillError, parseMarkers, validateHoles } from '../../src/core';
 
 describe('holes', () => {
   it('finds <|hole|> and <|hole:N|> markers, removes them, and records a hole at each', () => {
     const r = parseMarkers('a<|hole|>b\n<|hole:7|>c');
     assert.equal(r.text, 'ab\nc');
     assert.deepEqual(r.holes, [
-      { start: 1, end: 1, tokens: undefined },
-      { start: 3, end: 3, tokens: 7 },
+      { start: 1, end: 1, tokens: undefined, singleLine: true },
+      { start: 3, end: 3, tokens: 7, singleLine: true },
     ]);
+  });
+
+  it('a marker with code after it on its line is a single-line hole; one that ends its line is not', () => {
+    const r = parseMarkers('def f(x):\n    return <|hole|>\n\nprint(<|hole|>)\n<|hole|>  \r\n');
+    assert.deepEqual(r.holes.map((h) => h.singleLine === true), [false, true, false]);
+    assert.equal(codeFollowsOnLine('a = \nb', 4), false);
+    assert.equal(codeFollowsOnLine('a = ;\nb', 4), true);
+    assert.equal(codeFollowsOnLine('a = ', 4), false);
   });
 
   it('only looks inside the given range', () => {

@@ -13,7 +13,7 @@ describe('server: POST /v1/infill bodies', () => {
     const call = parseInfillBody({ text: 'a <|hole|> b <|hole:4|>', steps: 8, alg: 'low_confidence', 'top-p': 0.9, top_k: 5, holeTokens: 12, seed: 3 });
     assert.equal(call.request.text, 'a  b ');
     assert.deepEqual(call.request.holes, [
-      { start: 2, end: 2, tokens: undefined },
+      { start: 2, end: 2, tokens: undefined, singleLine: true },
       { start: 5, end: 5, tokens: 4 },
     ]);
     assert.deepEqual(call.options, { steps: 8, alg: 'low_confidence', topP: 0.9, topK: 5, defaultHoleTokens: 12, seed: 3 });

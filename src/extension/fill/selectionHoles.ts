@@ -1,4 +1,4 @@
-import { Hole, InfillRequest, parseMarkers } from '../../core';
+import { codeFollowsOnLine, Hole, InfillRequest, parseMarkers } from '../../core';
 
 /** A span of document offsets (UTF-16), end exclusive. */
 export interface Span {
@@ -35,7 +35,8 @@ export function holesFromSelections(text: string, selections: Span[]): Selection
     if (markers === 0) {
       stripped += text.slice(copied, selection.start);
       copied = selection.start;
-      holes.push({ start: stripped.length, end: stripped.length + (selection.end - selection.start) });
+      const singleLine = !/[\r\n]/.test(text.slice(selection.start, selection.end)) && codeFollowsOnLine(text, selection.end);
+      holes.push({ start: stripped.length, end: stripped.length + (selection.end - selection.start), ...(singleLine ? { singleLine } : {}) });
       replaces.push({ ...selection });
       continue;
     }
@@ -43,7 +44,8 @@ export function holesFromSelections(text: string, selections: Span[]): Selection
     for (let m = MARKER.exec(text); m && m.index + m[0].length <= selection.end; m = MARKER.exec(text)) {
       stripped += text.slice(copied, m.index);
       copied = m.index + m[0].length;
-      holes.push({ start: stripped.length, end: stripped.length, tokens: m[1] === undefined ? undefined : Number(m[1]) });
+      const singleLine = codeFollowsOnLine(text, copied);
+      holes.push({ start: stripped.length, end: stripped.length, tokens: m[1] === undefined ? undefined : Number(m[1]), ...(singleLine ? { singleLine } : {}) });
       replaces.push({ start: m.index, end: copied });
     }
   }

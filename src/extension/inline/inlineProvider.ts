@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { Generation, Generations } from '../generations';
 import { languageEnabled } from '../settings';
+import { codeFollowsOnLine } from '../../core';
 import { CompletionCache } from './completionCache';
 import { charsForTokens, completionWindow } from './completionContext';
 import { debounce } from './debounce';
 import { DecorationDraftView, editorOf, GhostTextDraftView } from './draftViews';
-import { CursorContext, isMidLine, postprocessFill } from './postprocess';
+import { CursorContext, postprocessFill } from './postprocess';
 import { FeatureDependencies } from '../featureDependencies';
 
 export type InlineDependencies = FeatureDependencies;
@@ -83,11 +84,10 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     }
     if (token.isCancellationRequested || document.version !== place.version) return undefined;
 
-    const cursor = cursorContext(document, position);
     const generation = this.deps.generations.start(
       'inline',
       engine,
-      { text: window.text, holes: [{ start: window.cursor, end: window.cursor, singleLine: isMidLine(cursor) }] },
+      { text: window.text, holes: [{ start: window.cursor, end: window.cursor, singleLine: codeFollowsOnLine(window.text, window.cursor) }] },
       { ...settings.sampler, defaultHoleTokens: settings.inline.holeTokens },
     );
     if (!generation) return undefined; // a Fill Selection or refactor is running: it has the model.
@@ -106,7 +106,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       if (this.live?.generation === generation) this.live = undefined;
       if (outcome.status === 'failed') this.deps.errors.report(outcome.error, 'inline completion');
       if (outcome.status !== 'done') return undefined;
-      const fill = postprocessFill(outcome.result.holes[0]?.text ?? '', cursor);
+      const fill = postprocessFill(outcome.result.holes[0]?.text ?? '', cursorContext(document, position));
       const s = outcome.result.stats;
       this.deps.log.debug(`inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? 'nothing to offer' : JSON.stringify(fill.slice(0, 60))}`);
       if (fill === undefined) return undefined;

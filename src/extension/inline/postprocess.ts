@@ -23,16 +23,12 @@ export function postprocessFill(fill: string, context: CursorContext): string | 
 }
 
 /**
- * With code after the cursor on its line, only that line can be completed: the hole is asked for
- * as single-line (the model cannot write a line break), and a fill from an engine that cannot
- * honour that is cut at its first line break.
+ * With code after the cursor on its line, only that line can be completed.  The engine is asked for
+ * a single-line hole there (core codeFollowsOnLine); this cuts fills from engines that cannot
+ * honour it (fill-in-the-middle endpoints).
  */
-export function isMidLine(context: CursorContext): boolean {
-  return context.lineSuffix.trim() !== '';
-}
-
 export function keepOneLineMidLine(fill: string, context: CursorContext): string {
-  if (!isMidLine(context)) return fill;
+  if (context.lineSuffix.trim() === '') return fill;
   const nl = fill.indexOf('\n');
   return nl === -1 ? fill : fill.slice(0, nl);
 }
