@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { canvasFor, DEFAULT_HOLE_TOKENS, LoadedModel, resolveSampler } from '../core';
 import { denoise } from '../core/sampling/denoise';
+import { HoleRules } from '../core/sampling/holeRules';
 
 interface Run {
   forwards: number;
@@ -31,7 +32,7 @@ export async function benchHoleEnds(model: LoadedModel, dataFile: string, cases:
       let forwards = 0;
       for await (const _ of denoise({
         network: model.network, ids: canvas.ids, masked, shifted: config.family === 'dream', maskTokenId: config.maskTokenId, sampler,
-        ends: withRule ? { tokenIds: ends, holes: canvas.holes } : undefined,
+        rules: withRule ? new HoleRules({ holes: canvas.holes, maskTokenId: config.maskTokenId, endTokenIds: ends }) : undefined,
       })) forwards++;
       const first = canvas.ids[hole.start];
       totals[name].push({ forwards, ms: performance.now() - t0, empty: ends.has(first) });

@@ -11,6 +11,8 @@ export interface CanvasOptions {
   holeSlack: number;
   maskTokenId: number;
   bosTokenId: number | null;
+  /** Token healing: the context's last token before each hole moves into the hole (see CanvasHole.heal). */
+  heal?: boolean;
 }
 
 /** Where a hole's masked positions sit in the canvas. */
@@ -19,6 +21,12 @@ export interface CanvasHole {
   length: number;
   /** No line break may be written here (Hole.singleLine). */
   singleLine: boolean;
+  /**
+   * Text of the context's last token before the hole, taken off the context: the fill is written
+   * starting with it, so that the model is not stuck after a token the document's text may only
+   * begin (the line break and indentation before `}`, `ba` in `foo.ba|`).  Not part of the fill.
+   */
+  heal: string;
 }
 
 /**
@@ -42,17 +50,32 @@ export async function buildCanvas(text: string, holes: Hole[], tokenizer: TextTo
   const segments = holes.map((hole, i) => text.slice(i === 0 ? 0 : holes[i - 1].end, hole.start));
   segments.push(text.slice(holes[holes.length - 1].end));
   const { context, tokens } = await fitWindow(segments, tokenizer, budget);
+  const heals = await Promise.all(lengths.map((_, i) => (options.heal ? takeHeal(context, tokens, i, tokenizer) : '')));
 
   const ids: number[] = options.bosTokenId === null ? [] : [options.bosTokenId];
   const canvasHoles: CanvasHole[] = [];
   tokens.forEach((segment, i) => {
     ids.push(...segment);
     if (i < lengths.length) {
-      canvasHoles.push({ start: ids.length, length: lengths[i], singleLine: holes[i].singleLine === true });
-      for (let k = 0; k < lengths[i]; k++) ids.push(options.maskTokenId);
+      const length = lengths[i] + (heals[i] ? 1 : 0);
+      canvasHoles.push({ start: ids.length, length, singleLine: holes[i].singleLine === true, heal: heals[i] });
+      for (let k = 0; k < length; k++) ids.push(options.maskTokenId);
     }
   });
   return { ids: Int32Array.from(ids), holes: canvasHoles, context };
+}
+
+/** Takes the last token of the context before hole i off the context, and returns its text. */
+async function takeHeal(context: string[], tokens: number[][], i: number, tokenizer: TextTokenizer): Promise<string> {
+  const last = tokens[i].at(-1);
+  if (last === undefined) return '';
+  const text = await tokenizer.decode([last]);
+  // A token that decodes to exactly the context's end (not a piece of a character).  It may hold
+  // the line break before the hole: byte-level BPE merges it with the indentation after it.
+  if (text === '' || !context[i].endsWith(text)) return '';
+  tokens[i] = tokens[i].slice(0, -1);
+  context[i] = context[i].slice(0, context[i].length - text.length);
+  return text;
 }
 
 async function holeLength(text: string, hole: Hole, tokenizer: TextTokenizer, options: CanvasOptions): Promise<number> {

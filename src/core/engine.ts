@@ -12,6 +12,8 @@ export interface InfillOptions extends SamplerSettings {
   defaultHoleTokens?: number;
   /** Extra masked tokens after the length of a replaced selection. */
   holeSlack?: number;
+  /** Token healing at each hole's start (CanvasHole.heal); model.json's tokenHealing when unset. */
+  tokenHealing?: boolean;
 }
 
 export interface ModelInfo {
@@ -72,5 +74,6 @@ export function canvasFor(model: LoadedModel, text: string, holes: Hole[], optio
     holeSlack: options.holeSlack ?? DEFAULT_HOLE_SLACK,
     maskTokenId: config.maskTokenId,
     bosTokenId: config.bosTokenId,
+    heal: options.tokenHealing ?? config.tokenHealing,
   });
 }

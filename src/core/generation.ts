@@ -3,6 +3,7 @@ import { CommittedToken, DraftEvent, DraftHole, GenerationStats, MASK_PLACEHOLDE
 import { applyFills, Hole } from './holes';
 import { LoadedModel } from './modelFolder';
 import { denoise } from './sampling/denoise';
+import { HoleRules } from './sampling/holeRules';
 import { ResolvedSampler } from './settings';
 
 /**
@@ -33,8 +34,13 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     return cut === -1 ? tokens : tokens.slice(0, cut);
   };
   const holeOf = (pos: number) => g.holes.findIndex((h) => pos >= h.start && pos < h.start + h.length);
-  const singleLine = g.holes.filter((h) => h.singleLine).flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
-  const banned = singleLine.length > 0 ? { positions: new Set(singleLine), tokenIds: await tokenizer.lineBreakTokens() } : undefined;
+  const rules = new HoleRules({
+    holes: g.holes,
+    maskTokenId: config.maskTokenId,
+    endTokenIds: g.stops === 'cut' ? stopIds : undefined,
+    lineBreakTokenIds: g.holes.some((h) => h.singleLine) ? await tokenizer.lineBreakTokens() : undefined,
+    tokenTexts: g.holes.some((h) => h.heal) ? await tokenizer.tokenTexts() : undefined,
+  });
   let steps = 0;
   // Only the holes a step touched are decoded again: with many holes, decoding dominated a step.
   const drafts: DraftHole[] = g.holes.map((h) => ({ text: MASK_PLACEHOLDER.repeat(h.length), masked: h.length }));
@@ -44,8 +50,7 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     masked,
     shifted: config.family === 'dream',
     maskTokenId: config.maskTokenId,
-    ends: g.stops === 'cut' ? { tokenIds: stopIds, holes: g.holes } : undefined,
-    banned,
+    rules,
     sampler: g.sampler,
     signal: g.signal,
   })) {
@@ -57,15 +62,15 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
       }),
     );
     const touched = [...new Set(committed.map((c) => c.hole))];
-    await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k])))));
+    await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k]), g.holes[k].heal))));
     yield { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
   }
-  const fills = await Promise.all(g.holes.map((h) => tokenizer.decode(holeTokens(h), true)));
+  const fills = await Promise.all(g.holes.map(async (h) => withoutHeal(await tokenizer.decode(holeTokens(h), true), h.heal)));
   return { fills, steps };
 }
 
-/** Committed runs decoded, a placeholder for each masked position. */
-async function draftText(model: LoadedModel, tokens: number[]): Promise<DraftHole> {
+/** Committed runs decoded, a placeholder for each masked position; the heal text is not shown. */
+async function draftText(model: LoadedModel, tokens: number[], heal: string): Promise<DraftHole> {
   const mask = model.config.maskTokenId;
   let text = '';
   let run: number[] = [];
@@ -80,7 +85,14 @@ async function draftText(model: LoadedModel, tokens: number[]): Promise<DraftHol
     masked++;
   }
   text += await model.tokenizer.decode(run, true);
-  return { text, masked };
+  return { text: withoutHeal(text, heal), masked };
+}
+
+/** The text less what it has written of the heal (the document already holds it). */
+function withoutHeal(text: string, heal: string): string {
+  let k = 0;
+  while (k < heal.length && k < text.length && text[k] === heal[k]) k++;
+  return text.slice(k);
 }
 
 /** The last event of every generation: the document with its holes filled, and the figures. */

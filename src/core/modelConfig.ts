@@ -17,6 +17,12 @@ export interface ModelConfig {
   padTokenId: number;
   bosTokenId: number | null;
   sampler: SamplerSettings;
+  /**
+   * Whether to heal the token boundary at each hole's start (CanvasHole.heal): right for models
+   * trained on text tokenized whole, wrong for one trained on holes tokenized apart from their
+   * context, as the bundled model was.  Default true.
+   */
+  tokenHealing: boolean;
   onnx: {
     file: string;
     inputs: { inputIds: string; attentionMask: string | null; positionIds: string | null; logitPositions: string | null };
@@ -65,6 +71,7 @@ export function readModelConfig(dir: string): ModelConfig {
   tokenId('eosTokenId');
   tokenId('padTokenId');
   tokenId('bosTokenId', true);
+  if (c.tokenHealing !== undefined && typeof c.tokenHealing !== 'boolean') bad('"tokenHealing" must be true or false');
   const onnx = c.onnx;
   if (!onnx || typeof onnx.file !== 'string' || typeof onnx.output !== 'string' || !onnx.inputs || typeof onnx.inputs.inputIds !== 'string') {
     bad('"onnx" must name the file, the output and at least inputs.inputIds');
@@ -74,6 +81,7 @@ export function readModelConfig(dir: string): ModelConfig {
     name: c.name ?? path.basename(dir),
     bosTokenId: c.bosTokenId ?? null,
     sampler: c.sampler ?? {},
+    tokenHealing: c.tokenHealing ?? true,
     onnx: {
       file: onnx!.file,
       output: onnx!.output,

@@ -126,7 +126,7 @@ export async function* repairSpan(model: LoadedModel, plan: RepairPlan, options:
     throw new InfillError('the span changed since it was scored: score it again');
   }
   const start = canvas.holes[0].start;
-  const runs = plan.runs.map((r) => ({ start: start + r.from, length: r.to - r.from, singleLine: false }));
+  const runs = plan.runs.map((r) => ({ start: start + r.from, length: r.to - r.from, singleLine: false, heal: '' }));
   for (const run of runs) canvas.ids.fill(config.maskTokenId, run.start, run.start + run.length);
   // A stop token inside a run is dropped rather than ending the span: the text after the run is
   // the user's code and stays.
@@ -150,7 +150,8 @@ async function spanCanvas(model: LoadedModel, request: RepairRequest, options: I
   }
   const bodyTokens = await model.tokenizer.encode(text.slice(span.start, span.end));
   if (bodyTokens.length === 0) return { canvas: { ids: new Int32Array(0), holes: [{ start: 0, length: 0 }], context: [] }, bodyTokens };
-  const canvas = await canvasFor(model, text, [{ start: span.start, end: span.end, tokens: bodyTokens.length }], options);
+  // The span holds the document's own tokens, which are scored as they are: nothing to heal.
+  const canvas = await canvasFor(model, text, [{ start: span.start, end: span.end, tokens: bodyTokens.length }], { ...options, tokenHealing: false });
   canvas.ids.set(bodyTokens, canvas.holes[0].start);
   return { canvas, bodyTokens };
 }

@@ -10,6 +10,8 @@ export interface TextTokenizer {
   /** Vocabulary size including added tokens. */
   readonly size: number;
   tokenText(id: number): string | null;
+  /** Each token's text, by id (computed once). */
+  tokenTexts(): Promise<readonly string[]>;
   /** Ids of the tokens whose text holds a line break (computed once). */
   lineBreakTokens(): Promise<Int32Array>;
 }
@@ -25,7 +27,13 @@ export function loadTokenizer(file: string): TextTokenizer {
   // Padding or truncation saved in the file would change the canvas behind the engine's back.
   tokenizer.disablePadding();
   tokenizer.disableTruncation();
+  let texts: Promise<string[]> | undefined;
   let lineBreaks: Promise<Int32Array> | undefined;
+  const tokenTexts = () =>
+    (texts ??= tokenizer.decodeBatch(
+      Array.from({ length: tokenizer.getVocabSize(true) }, (_, id) => [id]),
+      false,
+    ));
   return {
     size: tokenizer.getVocabSize(true),
     async encode(text) {
@@ -39,12 +47,9 @@ export function loadTokenizer(file: string): TextTokenizer {
     tokenText(id) {
       return tokenizer.idToToken(id);
     },
+    tokenTexts,
     lineBreakTokens() {
-      lineBreaks ??= (async () => {
-        const size = tokenizer.getVocabSize(true);
-        const texts = await tokenizer.decodeBatch(Array.from({ length: size }, (_, id) => [id]), false);
-        return Int32Array.from(texts.flatMap((t, id) => (/[\r\n]/.test(t) ? [id] : [])));
-      })();
+      lineBreaks ??= tokenTexts().then((all) => Int32Array.from(all.flatMap((t, id) => (/[\r\n]/.test(t) ? [id] : []))));
       return lineBreaks;
     },
   };

@@ -41,7 +41,7 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     const name = canonical(key);
-    if (!(name in NUMBER_FIELDS) && name !== 'alg' && !TEXT_FIELDS.has(name)) bad(`unknown field "${key}"`);
+    if (!(name in NUMBER_FIELDS) && name !== 'alg' && name !== 'tokenHealing' && !TEXT_FIELDS.has(name)) bad(`unknown field "${key}"`);
     if (name in fields) bad(`field "${key}" is given twice`);
     fields[name] = value;
   }
@@ -56,6 +56,10 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) bad(`field "${name}" must be a number, not ${JSON.stringify(value)}`);
     (options as Record<string, unknown>)[option] = value;
+  }
+  if (fields.tokenHealing !== undefined) {
+    if (typeof fields.tokenHealing !== 'boolean') bad(`field "tokenHealing" must be true or false, not ${JSON.stringify(fields.tokenHealing)}`);
+    options.tokenHealing = fields.tokenHealing as boolean;
   }
   if (fields.alg !== undefined) {
     if (typeof fields.alg !== 'string' || !(ALGS as readonly string[]).includes(fields.alg)) {

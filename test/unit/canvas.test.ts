@@ -40,6 +40,19 @@ describe('canvas', () => {
     assert.ok(ids.slice(h0.start, h0.start + 16).every((t) => t === MASK));
   });
 
+  it('token healing moves the context token before each hole into it', async () => {
+    const text = 'x = foo.ba\ny = 2\n';
+    const holes = [{ start: 0, end: 0 }, { start: 10, end: 10 }, { start: 11, end: 11 }];
+    const healed = await buildCanvas(text, holes, tokenizer, { ...options, heal: true });
+    // The tiny tokenizer has one token a byte: "a" before the second hole, the line break before the third.
+    assert.deepEqual(healed.holes.map((h) => h.heal), ['', 'a', '\n']);
+    assert.deepEqual(healed.holes.map((h) => h.length), [16, 17, 17]);
+    assert.deepEqual(healed.context, ['', 'x = foo.b', '', 'y = 2\n']);
+    const plain = await buildCanvas(text, holes, tokenizer, options);
+    assert.deepEqual(plain.holes.map((h) => h.heal), ['', '', '']);
+    assert.equal(healed.ids.length, plain.ids.length, 'a token moves from the context into the hole');
+  });
+
   it('sizes a replaced selection by its tokens plus slack', async () => {
     const canvas = await buildCanvas('x = old_value\n', [{ start: 4, end: 13 }], tokenizer, options);
     assert.equal(canvas.holes[0].length, 'old_value'.length + options.holeSlack);

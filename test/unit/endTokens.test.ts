@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { denoise, Step } from '../../src/core/sampling/denoise';
+import { HoleRules } from '../../src/core/sampling/holeRules';
 import { SamplerSettings } from '../../src/core/settings';
 import { ScriptedModel, sampler } from './support/scripted';
 
@@ -32,7 +33,7 @@ async function run(settings: SamplerSettings, ends: boolean) {
   const snapshots: Int32Array[] = [];
   for await (const step of denoise({
     network, ids, masked, shifted: true, maskTokenId: MASK, sampler: sampler(settings),
-    ends: ends ? { tokenIds: new Set([PAD]), holes: [{ start: context, length: hole }] } : undefined,
+    rules: ends ? new HoleRules({ holes: [{ start: context, length: hole, singleLine: false, heal: '' }], maskTokenId: MASK, endTokenIds: new Set([PAD]) }) : undefined,
   }) as AsyncGenerator<Step>) {
     order.push(step.commits.map((c) => c.pos - context));
     snapshots.push(ids.slice());
@@ -70,4 +71,32 @@ describe('end tokens in a hole of unknown length', () => {
     const { order } = await run({ alg: 'entropy', steps: 8 }, false);
     assert.deepEqual(order[0], [7]);
   });
+});
+
+describe('token healing in the denoising loop', () => {
+  // Token texts: the heal "ab" can be spelled "a" + "b", "ab", or "abc" (which starts with it).
+  const TEXTS = ['', 'a', 'b', 'ab', 'abc', 'Z', 'q', 'r', '<pad>', '<mask>'];
+
+  async function heal(settings: SamplerSettings, prefer: number) {
+    const context = 3;
+    const ids = Int32Array.from([6, 6, 6, MASK, MASK, MASK, MASK, 7]);
+    const masked = [3, 4, 5, 6];
+    // The model would rather write `prefer` everywhere, then "b" (2), then anything.
+    const network = new ScriptedModel(VOCAB, () => TEXTS.map((_, id) => (id === prefer ? 6 : id === 2 ? 3 : 0)));
+    const rules = new HoleRules({ holes: [{ start: context, length: 4, singleLine: false, heal: 'ab' }], maskTokenId: MASK, tokenTexts: TEXTS });
+    for await (const _ of denoise({ network, ids, masked, shifted: true, maskTokenId: MASK, sampler: sampler(settings), rules })) {
+      // Every committed prefix of the hole is on its way to spelling "ab".
+      let written = '';
+      for (let p = context; p < context + 4 && ids[p] !== MASK; p++) written += TEXTS[ids[p]];
+      assert.ok(written.startsWith('ab') || 'ab'.startsWith(written), `the hole starts ${JSON.stringify(written)}`);
+    }
+    return Array.from(ids.subarray(context, context + 4)).map((t) => TEXTS[t]).join('');
+  }
+
+  for (const settings of [{ alg: 'entropy', steps: 4 }, { alg: 'maskgit_plus', threshold: 0.5 }, { alg: 'low_confidence', steps: 4 }] as SamplerSettings[]) {
+    it(`spells the heal text first, then writes freely (${JSON.stringify(settings)})`, async () => {
+      assert.equal(await heal(settings, 5), 'aZZZ'.replace('aZ', 'ab'), 'a then b, then what the model prefers');
+      assert.equal(await heal(settings, 4), 'abcabcabcabc', 'a token that starts with the heal text is taken at once');
+    });
+  }
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InfillError, loadModelFolder } from '../../src/core';
+import { InfillError, loadModelFolder, readModelConfig } from '../../src/core';
 import { copyOfTinyModel, tempDir } from './support/fixtures';
 
 describe('model folder checks', () => {
@@ -64,6 +64,12 @@ describe('model folder checks', () => {
   it('refuses a mask token the tokenizer does not know', async () => {
     editConfig((c) => (c.maskTokenId = 259));
     await refused(/does not know the mask token id 259/);
+  });
+
+  it('reads tokenHealing (default true) and refuses a value that is not true or false', async () => {
+    assert.equal(readModelConfig(dir).tokenHealing, true);
+    editConfig((c) => (c.tokenHealing = 'yes'));
+    await refused(/"tokenHealing" must be true or false/);
   });
 
   it('refuses an unknown family', async () => {

@@ -36,6 +36,7 @@ describe('server: POST /v1/infill bodies', () => {
   it('request settings override the server defaults, and null clears a nullable one', () => {
     const call = parseInfillBody({ text: '<|hole|>', steps: 4, threshold: null }, { steps: 16, temperature: 0.5, threshold: 0.9 });
     assert.deepEqual(call.options, { steps: 4, temperature: 0.5, threshold: null });
+    assert.equal(parseInfillBody({ text: '<|hole|>', tokenHealing: false }).options.tokenHealing, false);
   });
 
   it('answers 400 naming the field for every kind of bad body', () => {
@@ -58,6 +59,7 @@ describe('server: POST /v1/infill bodies', () => {
     status400({ text: 'abc', holes: [{ start: 'x', end: 1 }] }, /field "holes\[0\].start" must be a whole number/);
     status400({ text: 'abc', holes: [{ start: 1, end: 1, size: 2 }] }, /unknown field "holes\[0\].size"/);
     status400({ text: 'abc', holes: 'all' }, /field "holes" must be an array/);
+    status400({ text: '<|hole|>', tokenHealing: 'no' }, /field "tokenHealing" must be true or false/);
     status400({ text: 'abc', holes: [{ start: 1, end: 1, singleLine: 'yes' }] }, /field "holes\[0\].singleLine" must be true or false/);
     status400({ text: 'a\nbc', holes: [{ start: 0, end: 3, singleLine: true }] }, /single-line hole at 1:1 replaces more than one line/);
   });

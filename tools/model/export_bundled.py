@@ -140,6 +140,8 @@ def main():
     write_model_json(args.out, name=NAME, family="dream", vocabSize=cfg.vocab_size, maxContext=state["args"]["seq"],
                      maskTokenId=sp["<|mask|>"], eosTokenId=sp["<|endoftext|>"], padTokenId=sp["<|dlm_pad|>"],
                      bosTokenId=sp["<|endoftext|>"], sampler=sampler, precision="float16",
+                     # train.py tokenizes holes apart from their context, as the engine does without healing.
+                     tokenHealing=False,
                      source=f"trained from scratch by tools/model/train.py (step {state['step']}, "
                             f"{state['tokens'] / 1e6:.1f}M tokens); see MODEL_CARD.md")
     # The folder must work in the runtime the extension uses.

@@ -243,6 +243,8 @@ def write_model_json(out_dir, **fields):
         "bosTokenId": fields.get("bosTokenId"),
         "sampler": fields.get("sampler", {"steps": 16, "alg": "entropy", "temperature": 0, "topP": 1,
                                           "topK": 0, "algTemp": 0, "threshold": None, "blockLength": None}),
+        # Real checkpoints learned from text tokenized whole: heal the hole boundaries.
+        "tokenHealing": fields.get("tokenHealing", True),
         "onnx": {
             "file": "model.onnx",
             "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask",

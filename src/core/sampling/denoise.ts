@@ -1,7 +1,7 @@
 import { throwIfAborted } from '../errors';
 import { LogitsModel } from '../logitsModel';
 import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
-import { deferEndsAfterMasks, finishEndedHoles, HoleEnds } from './holeEnds';
+import { HoleRules } from './holeRules';
 import { Proposal, proposeDream, proposeLLaDA } from './propose';
 import { Rng, seededRng } from './rng';
 import { dreamCount, dreamTransferProbability, lladaCounts, stepsPerBlock } from './schedule';
@@ -32,10 +32,8 @@ export interface DenoiseInput {
   /** Dream-family models predict position i from the row at i - 1. */
   shifted: boolean;
   maskTokenId: number;
-  /** Holes of unknown length: they end at their first end token (see holeEnds.ts). */
-  ends?: HoleEnds;
-  /** Tokens that may not be proposed at some positions (line breaks in a single-line hole). */
-  banned?: { positions: ReadonlySet<number>; tokenIds: Int32Array };
+  /** What the holes allow beyond the model's proposals: ends, single lines, healing (holeRules.ts). */
+  rules?: HoleRules;
   sampler: ResolvedSampler;
   signal?: AbortSignal;
 }
@@ -66,9 +64,11 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
       const count = s.threshold !== null ? null : dream ? dreamCount(i, steps, masked.length) : llada[i];
       if (count === 0 && s.alg !== 'origin') continue;
 
+      input.rules?.prepare(ids);
       const proposals = await propose(input, masked, rng);
       throwIfAborted(input.signal);
-      const ranked = deferEndsAfterMasks(proposals, masked, ids, input.maskTokenId, input.ends);
+      // Positions that must wait rank below everything and never pass a threshold.
+      const ranked = proposals.map((p, k) => (input.rules?.waits(masked[k], p.token, ids) ? { ...p, prob: 0, score: -Infinity } : p));
       let chosen: number[];
       if (s.threshold !== null) chosen = aboveThreshold(ranked, s.threshold);
       else if (s.alg === 'origin') chosen = originTransfers(masked.length, dreamTransferProbability(i, steps), rng);
@@ -79,7 +79,7 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
       chosen.sort((a, b2) => masked[a] - masked[b2]);
       const commits = chosen.map((k) => ({ pos: masked[k], ...proposals[k] }));
       for (const c of commits) ids[c.pos] = c.token;
-      finishEndedHoles(ids, input.maskTokenId, input.ends);
+      input.rules?.settle(ids);
       forward++;
       yield { step: forward, steps: Math.max(planned, forward), commits };
     }
@@ -97,7 +97,7 @@ async function propose(input: DenoiseInput, masked: number[], rng: Rng): Promise
   return masked.map((p) => {
     const r = rowIndex.get(rowOf(p))!;
     const row = logits.subarray(r * vocab, (r + 1) * vocab);
-    if (input.banned?.positions.has(p)) for (const id of input.banned.tokenIds) row[id] = -Infinity;
+    input.rules?.restrict(p, row);
     return dream ? proposeDream(row, s.alg, s, rng) : proposeLLaDA(row, s.alg, s, rng);
   });
 }
