@@ -17,6 +17,10 @@ const commands: Record<string, (argv: string[], signal: AbortSignal) => Promise<
   serve: serveCommand,
 };
 
+// Cancels the running command: Ctrl+C, or a reader that went away.
+const abort = new AbortController();
+let readerGone = false;
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -28,7 +32,6 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`diffusion-infill: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
-  const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   try {
     await command(rest, abort.signal);
@@ -39,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof InfillAborted) {
+      if (readerGone) return 0;
       process.stderr.write('diffusion-infill: cancelled; nothing written\n');
       return 130;
     }
@@ -51,10 +55,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-// A reader that stops early (`| head`) is not an error.
+// A reader that stops early (`| head`) is not an error.  The generation is stopped rather than the
+// process killed: exiting while the model's thread runs a forward aborts inside onnxruntime.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
+  if (e.code !== 'EPIPE') throw e;
+  readerGone = true;
+  abort.abort();
 });
 
 main(process.argv.slice(2)).then((code) => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI, copyOfTinyModel, tempDir, TINY_MODEL } from './support/fixtures';
@@ -70,6 +70,17 @@ describe('the fill command, end to end on the tiny model', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /example\.py:2:5: malformed hole marker/);
     assert.deepEqual(fs.readFileSync(file), before);
+  });
+
+  it('a reader that stops early (| head) ends the run quietly with exit 0', async () => {
+    const child = spawn(process.execPath, [CLI, 'fill', file, '--model', TINY_MODEL, '--steps', '40', '--json']);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '');
+    assert.equal(fs.readFileSync(file, 'utf8'), THREE_HOLES);
   });
 
   it('bad flags exit 2 with the usage', () => {
