@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { ARTIFACTS, installCodeServer, launchChromium, openWorkbench, playwright, ROOT, scratch, startCodeServer, stopCodeServer, summary } from './codeServer.mjs';
 
 const started = Date.now();
-const out = path.join(ARTIFACTS, 'e2e');
+const bundled = process.env.E2E_MODEL === 'bundled';
+const out = path.join(ARTIFACTS, bundled ? 'e2e-bundled' : 'e2e');
 fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(out, { recursive: true });
 const vsix = process.argv[2] ?? newestVsix();
-const bundled = process.env.E2E_MODEL === 'bundled';
 const bin = installCodeServer();
 const pw = playwright(bin);
 
