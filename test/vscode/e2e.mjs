@@ -2,7 +2,7 @@
 // Chromium like a user (type, wait for ghost text, accept; select, run Fill Selection from the
 // palette) and measures the ghost-text flicker of the two inline draft styles.
 //   node test/vscode/e2e.mjs [FILE.vsix]     E2E_MODEL=bundled uses the bundled model (default: the test fixture)
-// Screenshots and measurements go to .test-artifacts/e2e/. Prints "N passed, N failed"; exits 1 on failure.
+// Screenshots and measurements go to .test-artifacts/e2e/ (e2e-bundled/ with E2E_MODEL=bundled). Prints "N passed, N failed"; exits 1 on failure.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -129,7 +129,7 @@ async function session(name, settings, body) {
     page = await openWorkbench(browser, server);
     // The status bar item exists once the extension activated; without it nothing below can work.
     const status = await page.waitForSelector('[id="diffusion-infill.diffusion-infill.diffusionInfill.status"], [id*="diffusionInfill.status"]', { timeout: 60_000 }).catch(() => null);
-    if (!status) throw new Error('the extension did not activate (no status bar item): see the logs in .test-artifacts/e2e/');
+    if (!status) throw new Error('the extension did not activate (no status bar item): see the logs in ' + out);
     await body(page);
   } catch (e) {
     check(`${name} ran`, false, e instanceof Error ? e.message : String(e));
