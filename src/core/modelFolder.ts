@@ -22,8 +22,12 @@ export function loadModelFolder(dir: string, options: RuntimeOptions = {}): Prom
   const key = JSON.stringify([path.resolve(dir), options.executionProvider ?? 'cpu', options.threads ?? 0]);
   let model = loaded.get(key);
   if (!model) {
-    model = openModelFolder(path.resolve(dir), options);
-    model.catch(() => loaded.delete(key));
+    // A folder that failed to load, or whose thread has stopped, is opened afresh next time.
+    const forget = () => {
+      if (loaded.get(key) === model) loaded.delete(key);
+    };
+    model = openModelFolder(path.resolve(dir), options, forget);
+    model.catch(forget);
     loaded.set(key, model);
   }
   return model;
@@ -36,7 +40,7 @@ export async function unloadModels(): Promise<void> {
   await Promise.all(all.map(async (m) => (await m.catch(() => undefined))?.network.dispose()));
 }
 
-async function openModelFolder(dir: string, options: RuntimeOptions): Promise<LoadedModel> {
+async function openModelFolder(dir: string, options: RuntimeOptions, onStop: () => void): Promise<LoadedModel> {
   const config = readModelConfig(dir);
   const tokenizer = loadTokenizer(path.join(dir, TOKENIZER_FILE));
   if (tokenizer.size > config.vocabSize) {
@@ -46,6 +50,7 @@ async function openModelFolder(dir: string, options: RuntimeOptions): Promise<Lo
     if (tokenizer.tokenText(id) === null) throw new InfillError(`${dir}: the tokenizer does not know the ${name} token id ${id}`);
   }
   const network = await WorkerLogitsModel.load(dir, config, options);
+  network.onStop(onStop);
   // One tiny forward now, so that a graph whose logits disagree with model.json fails at load, not mid-fill.
   await network.logits(Int32Array.of(config.eosTokenId, config.maskTokenId), [0]);
   return { dir, config, tokenizer, network, executionProvider: network.executionProvider };

@@ -26,6 +26,8 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private stopped: Error | null = null;
+  private readonly stopListeners: (() => void)[] = [];
+  private disposing = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -41,12 +43,16 @@ export class WorkerLogitsModel implements BatchLogitsModel {
       else if (m.kind === 'failed') waiting.reject(m.infill ? new InfillError(m.message) : new Error(m.message));
     });
     const stop = (e: Error) => {
+      if (this.stopped) return;
       this.stopped = e;
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
+      for (const listener of this.stopListeners) listener();
     };
     worker.on('error', (e) => stop(new InfillError(`the model's worker thread failed: ${e.message}`)));
-    worker.on('exit', () => stop(new InfillError('the model was unloaded')));
+    worker.on('exit', (code) =>
+      stop(new InfillError(this.disposing ? 'the model was unloaded' : `the model's thread stopped unexpectedly (exit code ${code}): load the model again`)),
+    );
     worker.unref();
   }
 
@@ -67,6 +73,12 @@ export class WorkerLogitsModel implements BatchLogitsModel {
       worker.on('message', onMessage);
       worker.once('error', (e) => reject(new InfillError(`the model's worker thread failed: ${e.message}`)));
     });
+  }
+
+  /** Called once when the thread is gone (unloaded, or crashed): a later load must start a new one. */
+  onStop(listener: () => void): void {
+    if (this.stopped) listener();
+    else this.stopListeners.push(listener);
   }
 
   async logits(ids: Int32Array, rows: number[]): Promise<Float32Array> {
@@ -91,6 +103,7 @@ export class WorkerLogitsModel implements BatchLogitsModel {
 
   async dispose(): Promise<void> {
     if (this.stopped) return;
+    this.disposing = true;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage({ kind: 'dispose' } satisfies ToWorker);
     await exited;

@@ -30,6 +30,21 @@ describe('the network on its own thread', () => {
     assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }).trim(), 'done');
   });
 
+  it('a model whose thread died is loaded afresh by the next call', async () => {
+    const temp = tempDir();
+    try {
+      const dir = copyOfTinyModel(temp.dir);
+      const first = await loadModelFolder(dir);
+      await (first.network as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await assert.rejects(first.network.logits(Int32Array.of(1, 2), [0]), InfillError);
+      const second = await loadModelFolder(dir);
+      assert.notEqual(second, first);
+      assert.equal((await second.network.logits(Int32Array.of(1, 2), [0])).length, second.config.vocabSize);
+    } finally {
+      temp.remove();
+    }
+  });
+
   it('a forward after unloading is refused with a clear error', async () => {
     const temp = tempDir();
     try {
