@@ -9,6 +9,7 @@ import { bundledModelDir, loadModelFolder, resolveSampler } from '../core';
 import { proposeDream } from '../core/sampling/propose';
 import { seededRng } from '../core/sampling/rng';
 import { topByScore } from '../core/sampling/select';
+import { benchEventLoop } from './eventLoop';
 import { benchHoleEnds } from './holeEnds';
 
 async function main() {
@@ -48,6 +49,7 @@ async function main() {
   if (fs.existsSync(data)) await benchHoleEnds(model, data, Number(values['hole-cases'] ?? 20));
   else console.log(`(no ${data}: end-token comparison skipped)`);
   await network.dispose();
+  await benchEventLoop(dir, repeats);
   samplerAtQwenVocab();
 }
 

@@ -72,6 +72,8 @@ export class WorkerLogitsModel implements BatchLogitsModel {
       };
       worker.on('message', onMessage);
       worker.once('error', (e) => reject(new InfillError(`the model's worker thread failed: ${e.message}`)));
+      // Settles nothing once ready; before that, a thread that ends without a word must not leave the load hanging.
+      worker.once('exit', (code) => reject(new InfillError(`the model's thread ended while loading (exit code ${code})`)));
     });
   }
 
@@ -104,6 +106,8 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   async dispose(): Promise<void> {
     if (this.stopped) return;
     this.disposing = true;
+    // Kept alive until the thread has released the session: `await dispose()` must come back.
+    this.worker.ref();
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage({ kind: 'dispose' } satisfies ToWorker);
     await exited;

@@ -30,6 +30,11 @@ describe('the network on its own thread', () => {
     assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }).trim(), 'done');
   });
 
+  it('dispose comes back once the thread has released the model, with nothing else keeping the process alive', () => {
+    const script = `require(${JSON.stringify(CORE)}).loadModelFolder(${JSON.stringify(TINY)}).then((m) => m.network.dispose()).then(() => console.log('disposed'))`;
+    assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }).trim(), 'disposed');
+  });
+
   it('a model whose thread died is loaded afresh by the next call', async () => {
     const temp = tempDir();
     try {
