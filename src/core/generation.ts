@@ -38,6 +38,7 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     holes: g.holes,
     maskTokenId: config.maskTokenId,
     endTokenIds: g.stops === 'cut' ? stopIds : undefined,
+    padTokenId: config.padTokenId,
     lineBreakTokenIds: g.holes.some((h) => h.singleLine) ? await tokenizer.lineBreakTokens() : undefined,
     tokenTexts: g.holes.some((h) => h.heal) ? await tokenizer.tokenTexts() : undefined,
   });
@@ -62,15 +63,15 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
       }),
     );
     const touched = [...new Set(committed.map((c) => c.hole))];
-    await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k]), g.holes[k].heal))));
+    await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k]), g.holes[k]))));
     yield { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
   }
-  const fills = await Promise.all(g.holes.map(async (h) => withoutHeal(await tokenizer.decode(holeTokens(h), true), h.heal)));
+  const fills = await Promise.all(g.holes.map(async (h) => asFill(await tokenizer.decode(holeTokens(h), true), h)));
   return { fills, steps };
 }
 
-/** Committed runs decoded, a placeholder for each masked position; the heal text is not shown. */
-async function draftText(model: LoadedModel, tokens: number[], heal: string): Promise<DraftHole> {
+/** Committed runs decoded, a placeholder for each masked position, as asFill shows them. */
+async function draftText(model: LoadedModel, tokens: number[], hole: CanvasHole): Promise<DraftHole> {
   const mask = model.config.maskTokenId;
   let text = '';
   let run: number[] = [];
@@ -85,14 +86,18 @@ async function draftText(model: LoadedModel, tokens: number[], heal: string): Pr
     masked++;
   }
   text += await model.tokenizer.decode(run, true);
-  return { text: withoutHeal(text, heal), masked };
+  return { text: asFill(text, hole), masked };
 }
 
-/** The text less what it has written of the heal (the document already holds it). */
-function withoutHeal(text: string, heal: string): string {
+/**
+ * A hole's text as the fill: less what it has written of the heal (the document already holds
+ * it), and for a single-line hole, up to its first line break (where the line ended).
+ */
+function asFill(text: string, hole: CanvasHole): string {
   let k = 0;
-  while (k < heal.length && k < text.length && text[k] === heal[k]) k++;
-  return text.slice(k);
+  while (k < hole.heal.length && k < text.length && text[k] === hole.heal[k]) k++;
+  const fill = text.slice(k);
+  return hole.singleLine ? fill.split(/\r\n|\r|\n/, 1)[0] : fill;
 }
 
 /** The last event of every generation: the document with its holes filled, and the figures. */

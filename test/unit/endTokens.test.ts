@@ -73,6 +73,30 @@ describe('end tokens in a hole of unknown length', () => {
   });
 });
 
+describe('single-line holes in the denoising loop', () => {
+  const NEWLINE = 7;
+  it('end at the first line break with text before it: the rest is padding and costs no forwards', async () => {
+    const context = 4;
+    const ids = new Int32Array(context + 8 + 2).fill(1);
+    const masked = Array.from({ length: 8 }, (_, k) => context + k);
+    masked.forEach((p) => (ids[p] = MASK));
+    // Text 1, 2, 3, then the model is sure of line breaks.
+    const network = new ScriptedModel(VOCAB, (_ids, row) => {
+      const offset = row + 1 - context;
+      const logits = new Array(VOCAB).fill(0);
+      if (offset < 3) logits[offset + 1] = 3;
+      else logits[NEWLINE] = 8;
+      return logits;
+    });
+    const hole = { start: context, length: 8, singleLine: true, heal: '' };
+    const rules = new HoleRules({ holes: [hole], maskTokenId: MASK, endTokenIds: new Set([PAD]), padTokenId: PAD, lineBreakTokenIds: Int32Array.of(NEWLINE) });
+    let forwards = 0;
+    for await (const _ of denoise({ network, ids, masked, shifted: true, maskTokenId: MASK, sampler: sampler({ alg: 'entropy', steps: 8 }), rules })) forwards++;
+    assert.deepEqual(Array.from(ids.subarray(context, context + 8)), [1, 2, 3, NEWLINE, PAD, PAD, PAD, PAD]);
+    assert.equal(forwards, 4);
+  });
+});
+
 describe('token healing in the denoising loop', () => {
   // Token texts: the heal "ab" can be spelled "a" + "b", "ab", or "abc" (which starts with it).
   const TEXTS = ['', 'a', 'b', 'ab', 'abc', 'Z', 'q', 'r', '<pad>', '<mask>'];

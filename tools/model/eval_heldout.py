@@ -113,7 +113,8 @@ def main():
     ap.add_argument("--single", type=int, default=200)
     ap.add_argument("--multi", type=int, default=100)
     ap.add_argument("--engine", nargs="?", const="bundled", help="score a model folder through the engine instead")
-    ap.add_argument("--no-healing", action="store_true", help="engine: no token healing at the hole's start")
+    ap.add_argument("--healing", choices=["model", "on", "off"], default="model",
+                    help="engine: token healing at the hole's start as model.json says, or forced on / off")
     ap.add_argument("--case-seed", type=int, default=0, help="0: the reported cases; another seed draws a validation set for choosing settings")
     ap.add_argument("--single-line", action="store_true", help="single-line cases get single-line holes (no line break)")
     ap.add_argument("--alg", default="entropy", choices=["entropy", "maskgit_plus"])
@@ -145,7 +146,9 @@ def main():
                 hole = {"start": len(c["prefix"]), "end": len(c["prefix"]), "tokens": c["hole"]}
                 if c["kind"] == "single" and args.single_line:
                     hole["singleLine"] = True
-                fills, stats = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, tokenHealing=not args.no_healing, **opts)
+                if args.healing != "model":
+                    opts["tokenHealing"] = args.healing == "on"
+                fills, stats = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, **opts)
                 return fills[0], stats["steps"]
             with ThreadPoolExecutor(8) as pool:  # the server batches concurrent requests
                 return list(pool.map(one, cases))
@@ -188,7 +191,7 @@ def main():
     note = (f"{n_s} single-line cases (hole {SINGLE_HOLE} tokens; {skipped} longer lines skipped), "
             f"{len(cases) - n_s} multi-line cases (2-4 lines, hole = target + {SLACK} tokens), "
             f"{len(docs)} held-out files, {source}, decoding alg {args.alg}, "
-            f"block length {args.block or 'none'}, {'no ' if args.no_healing else ''}token healing (engine), single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
+            f"block length {args.block or 'none'}, token healing {args.healing if args.healing != 'model' else 'as model.json says'} (engine), single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
             f"case seed {args.case_seed}; steps/case counts forward passes until the fill is decided")
     print("\n".join(table))
     print(note)

@@ -13,6 +13,8 @@ export interface HoleRulesInput {
   maskTokenId: number;
   /** End-of-text and pad: a hole of unknown length ends at the first.  Unset for fixed-length spans. */
   endTokenIds?: ReadonlySet<number>;
+  /** What the rest of a finished hole is filled with (the pad token). */
+  padTokenId?: number;
   /** Tokens holding a line break; needed when a hole is single-line. */
   lineBreakTokenIds?: Int32Array;
   /** Each token's text; needed when a hole heals. */
@@ -23,8 +25,9 @@ export interface HoleRulesInput {
  * What a step may write where, beyond what the model proposes:
  * - an end token waits until the position to its left is decided, so a hole ends where its text
  *   ends rather than wherever the model was surest of the padding; once it has ended, its
- *   remaining masks take the end token and cost no more forwards;
- * - a single-line hole cannot hold a line break;
+ *   remaining masks take the pad token and cost no more forwards;
+ * - in a single-line hole a line break is an end: the line is over where the model would start a
+ *   new one (the fill is cut there);
  * - a healed hole is written left to right until its heal text is written: the token before the
  *   hole was taken off the context (it may be the start of a longer token, like the indentation
  *   before `}` or the `ba` of `foo.ba|`), and the first tokens must spell it out again.
@@ -32,7 +35,8 @@ export interface HoleRulesInput {
  */
 export class HoleRules {
   private readonly holeStarts: Set<number>;
-  private readonly singleLine = new Set<number>();
+  private readonly holeAt = new Map<number, RuledHole>();
+  private readonly lineBreaks: ReadonlySet<number>;
   /** Per step: the position that must continue a heal, with the text still owed. */
   private healFrontier = new Map<number, string>();
   private healWaiting = new Set<number>();
@@ -40,74 +44,88 @@ export class HoleRules {
 
   constructor(private readonly input: HoleRulesInput) {
     this.holeStarts = new Set(input.holes.map((h) => h.start));
-    for (const h of input.holes) if (h.singleLine) for (let p = h.start; p < h.start + h.length; p++) this.singleLine.add(p);
+    for (const h of input.holes) for (let p = h.start; p < h.start + h.length; p++) this.holeAt.set(p, h);
+    this.lineBreaks = new Set(input.lineBreakTokenIds ?? []);
   }
 
   /** Works out, from the canvas at the start of a step, which positions continue or wait on a heal. */
   prepare(ids: Int32Array): void {
     this.healFrontier = new Map();
     this.healWaiting = new Set();
-    const texts = this.input.tokenTexts;
-    if (!texts) return;
     for (const h of this.input.holes) {
-      if (!h.heal) continue;
-      let written = '';
-      let p = h.start;
-      for (; p < h.start + h.length && ids[p] !== this.input.maskTokenId && written.length < h.heal.length; p++) written += texts[ids[p]];
-      if (written.length >= h.heal.length || p === h.start + h.length || !h.heal.startsWith(written)) continue;
-      this.healFrontier.set(p, h.heal.slice(written.length));
-      for (let q = p + 1; q < h.start + h.length; q++) if (ids[q] === this.input.maskTokenId) this.healWaiting.add(q);
+      const owed = this.owedHeal(h, ids);
+      if (!owed) continue;
+      this.healFrontier.set(owed.at, owed.text);
+      for (let q = owed.at + 1; q < h.start + h.length; q++) if (ids[q] === this.input.maskTokenId) this.healWaiting.add(q);
     }
   }
 
   /** Narrows the logits of masked position `pos` in place to what may be written there. */
   restrict(pos: number, row: Float32Array): void {
     const owed = this.healFrontier.get(pos);
-    if (owed !== undefined) {
-      // The heal text is the document's, line break included; only what follows it is the fill.
-      const allowed = this.allowedFor(owed, this.singleLine.has(pos));
-      for (let id = 0; id < row.length; id++) if (!allowed[id]) row[id] = -Infinity;
-    } else if (this.singleLine.has(pos) && this.input.lineBreakTokenIds) {
-      for (const id of this.input.lineBreakTokenIds) row[id] = -Infinity;
-    }
+    if (owed === undefined) return;
+    const allowed = this.allowedFor(owed);
+    for (let id = 0; id < row.length; id++) if (!allowed[id]) row[id] = -Infinity;
   }
 
   /** True when `pos`, proposing `token`, must not be committed in this step. */
   waits(pos: number, token: number, ids: Int32Array): boolean {
     if (this.healWaiting.has(pos)) return true;
-    const ends = this.input.endTokenIds;
-    return !!ends && ends.has(token) && !this.holeStarts.has(pos) && ids[pos - 1] === this.input.maskTokenId;
+    // Spelling the heal: a line break there is the document's, not the end of the line.
+    if (this.healFrontier.has(pos)) return false;
+    return this.ends(pos, token) && !this.holeStarts.has(pos) && ids[pos - 1] === this.input.maskTokenId;
   }
 
-  /** After a step's commits: a hole whose first end token has only decided positions before it is finished. */
+  /** After a step's commits: a hole whose first end has only decided positions before it is finished. */
   settle(ids: Int32Array): void {
-    const ends = this.input.endTokenIds;
-    if (!ends) return;
     for (const h of this.input.holes) {
-      for (let p = h.start; p < h.start + h.length; p++) {
+      const heal = this.healScan(h, ids);
+      if (heal.owed) continue;
+      for (let p = heal.after; p < h.start + h.length; p++) {
         if (ids[p] === this.input.maskTokenId) break;
-        if (!ends.has(ids[p])) continue;
-        for (let q = p + 1; q < h.start + h.length; q++) if (ids[q] === this.input.maskTokenId) ids[q] = ids[p];
+        if (!this.ends(p, ids[p])) continue;
+        const fill = this.input.padTokenId ?? ids[p];
+        for (let q = p + 1; q < h.start + h.length; q++) if (ids[q] === this.input.maskTokenId) ids[q] = fill;
         break;
       }
     }
   }
 
+  private ends(pos: number, token: number): boolean {
+    if (this.input.endTokenIds?.has(token)) return true;
+    return this.lineBreaks.has(token) && this.holeAt.get(pos)?.singleLine === true;
+  }
+
+  /** Where hole h still owes heal text, and what: null once it is written (or for no heal). */
+  private owedHeal(h: RuledHole, ids: Int32Array): { at: number; text: string } | null {
+    const scan = this.healScan(h, ids);
+    return scan.owed ? { at: scan.after, text: scan.owed } : null;
+  }
+
   /**
-   * Tokens that continue the owed text: a prefix of it, or a token that starts with all of it (and,
-   * in a single-line hole, holds no line break after it).
+   * Reads the heal text off the hole's committed start: `after` is the first position past it (the
+   * hole's start when it has none), `owed` what is still to be written there ('' when done).
    */
-  private allowedFor(owed: string, singleLine: boolean): Uint8Array {
-    const key = `${singleLine ? 1 : 0}${owed}`;
-    let allowed = this.allowedForHeal.get(key);
+  private healScan(h: RuledHole, ids: Int32Array): { after: number; owed: string } {
+    const texts = this.input.tokenTexts;
+    if (!h.heal || !texts) return { after: h.start, owed: '' };
+    let written = '';
+    let p = h.start;
+    for (; p < h.start + h.length && ids[p] !== this.input.maskTokenId && written.length < h.heal.length; p++) written += texts[ids[p]];
+    const done = written.length >= h.heal.length || p === h.start + h.length || !h.heal.startsWith(written);
+    return { after: p, owed: done ? '' : h.heal.slice(written.length) };
+  }
+
+  /** Tokens that continue the owed text: a prefix of it, or a token that starts with all of it. */
+  private allowedFor(owed: string): Uint8Array {
+    let allowed = this.allowedForHeal.get(owed);
     if (!allowed) {
       const texts = this.input.tokenTexts!;
       allowed = new Uint8Array(texts.length);
       texts.forEach((t, id) => {
-        const continues = t.startsWith(owed) && !(singleLine && /[\r\n]/.test(t.slice(owed.length)));
-        if (t.length > 0 && (continues || owed.startsWith(t))) allowed![id] = 1;
+        if (t.length > 0 && (t.startsWith(owed) || owed.startsWith(t))) allowed![id] = 1;
       });
-      this.allowedForHeal.set(key, allowed);
+      this.allowedForHeal.set(owed, allowed);
     }
     return allowed;
   }
