@@ -40,7 +40,7 @@ let browser;
 try {
   browser = await launchChromium(pw);
   for (const style of ['ghostText', 'decoration']) {
-    await session(`inline-${style}`, { ...modelSettings, 'diffusionInfill.inline.drafts': style, 'diffusionInfill.inline.debounceMs': 150 }, async (page) => {
+    await session(`inline-${style}`, { ...modelSettings, 'diffusionInfill.inline.drafts': style, 'diffusionInfill.inline.debounceMs': 150 }, async (page, dirs) => {
       await openFile(page, 'demo.js');
       await page.keyboard.press('Control+End');
       await startSampling(page);
@@ -57,15 +57,22 @@ try {
         check('no flicker: no painted frame lacks the draft between the first and the last step', m.draftHiddenFrames === 0, `${m.draftHiddenFrames} of ${m.frames} frames blank`);
         if (shot) fs.copyFileSync(shot, path.join(out, 'inline-draft.png'));
         await page.screenshot({ path: path.join(out, 'inline-final.png') });
+        const ghostBefore = await page.evaluate(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').length);
         await page.keyboard.press('Tab');
-        // A one-line ghost text is drawn inside its line, so the editor's text shows it before and
-        // after: what tells an accept is that the ghost text is gone and its text is the document's.
-        const ghostCount = () => page.evaluate(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').length);
+        // What Tab wrote is read from the saved file: the editor's DOM draws a one-line ghost text
+        // inside its line and a longer one in view zones, so the page cannot tell it from text.
         await page.waitForFunction(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').length === 0, undefined, { timeout: 10_000 }).catch(() => undefined);
-        const after = await editorText(page);
-        const ghostLeft = await ghostCount();
+        const ghostLeft = await page.evaluate(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').length);
+        await page.keyboard.press('Control+S');
+        const file = path.join(dirs.work, 'demo.js');
+        const typed = INLINE_FILE + ' ';
+        // (An earlier save, manual or automatic, may have written the typed space already.)
+        for (let t = 0; t < 100 && [INLINE_FILE, typed].includes(fs.readFileSync(file, 'utf8')); t++) await page.waitForTimeout(100);
+        const saved = fs.readFileSync(file, 'utf8');
         const squash = (s) => s.replace(/\s+/g, '');
-        check('Tab accepts the ghost text into the document', squash(m.finalGhost) !== '' && ghostLeft === 0 && squash(after).includes(squash(m.finalGhost).slice(-20)), `${ghostLeft} ghost elements left; line now ${JSON.stringify(after.split('\n').at(-1))}`);
+        const firstPiece = m.finalGhost.split('\n').find((l) => l.trim() !== '') ?? '';
+        const accepted = saved.startsWith(typed) ? saved.slice(typed.length) : '';
+        check('Tab accepts the ghost text into the document', ghostLeft === 0 && accepted.trim() !== '' && squash(accepted).includes(squash(firstPiece)), `${ghostBefore} ghost elements before Tab, ${ghostLeft} after; the file ends ${JSON.stringify(saved.slice(INLINE_FILE.length - 10, INLINE_FILE.length + 60))}`);
       }
     });
   }
@@ -130,7 +137,7 @@ async function session(name, settings, body) {
     // The status bar item exists once the extension activated; without it nothing below can work.
     const status = await page.waitForSelector('[id="diffusion-infill.diffusion-infill.diffusionInfill.status"], [id*="diffusionInfill.status"]', { timeout: 60_000 }).catch(() => null);
     if (!status) throw new Error('the extension did not activate (no status bar item): see the logs in ' + out);
-    await body(page);
+    await body(page, dirs);
   } catch (e) {
     check(`${name} ran`, false, e instanceof Error ? e.message : String(e));
     await page?.screenshot({ path: path.join(out, `${name}-failure.png`) }).catch(() => undefined);
