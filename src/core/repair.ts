@@ -72,7 +72,7 @@ export async function scoreSpan(model: LoadedModel, request: RepairRequest, opti
  * would end inside a multi-byte character, so that every run replaces whole characters.
  */
 export function leastConfident(tokens: ScoredToken[], count: number): number[] {
-  const order = tokens.map((t, i) => i).sort((a, b) => tokens[a].prob - tokens[b].prob || a - b);
+  const order = tokens.map((_, i) => i).sort((a, b) => tokens[a].prob - tokens[b].prob || a - b);
   const chosen = new Set(order.slice(0, Math.max(0, Math.min(count, tokens.length))));
   // A token whose start equals its end continues a character begun by the token before it.
   for (let i = 1; i < tokens.length; i++) {

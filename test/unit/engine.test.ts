@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DraftEvent, InfillAborted, InfillEvent, LocalEngine, loadModelFolder, LoadedModel, MASK_PLACEHOLDER, parseMarkers, ResultEvent } from '../../src/core';
+import { InfillAborted, InfillEvent, LocalEngine, loadModelFolder, LoadedModel, MASK_PLACEHOLDER, parseMarkers } from '../../src/core';
 import { TINY_MODEL } from './support/fixtures';
 import { collect } from './support/events';
 

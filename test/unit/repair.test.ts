@@ -2,8 +2,6 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
   applyFills,
-  DraftEvent,
-  InfillEvent,
   leastConfident,
   LoadedModel,
   loadModelFolder,
@@ -12,7 +10,6 @@ import {
   planRepair,
   readModelConfig,
   repairSpan,
-  ResultEvent,
   scoreSpan,
   ScoredToken,
 } from '../../src/core';

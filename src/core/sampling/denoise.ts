@@ -43,7 +43,7 @@ export interface DenoiseInput {
  * masked position of the current block, and some of them committed as the schedule says.
  */
 export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
-  const { network, ids, sampler: s } = input;
+  const { ids, sampler: s } = input;
   const rng = seededRng(s.seed);
   const dream = (DREAM_ALGS as readonly Alg[]).includes(s.alg);
   const blockLength = s.blockLength ?? Math.max(1, input.masked.length);
