@@ -4,6 +4,23 @@ import { TINY_MODEL } from './support/fixtures';
 import { collect } from './support/events';
 
 
+/** The model with its logits changed in place: bias(row, sequence index) for each row asked for. */
+function biased(model: LoadedModel, bias: (row: Float32Array, index: number) => void): LoadedModel {
+  const vocab = model.network.vocabSize;
+  return {
+    ...model,
+    network: {
+      vocabSize: vocab,
+      dispose: async () => {},
+      async logits(ids, rows) {
+        const out = await model.network.logits(ids, rows);
+        rows.forEach((index, r) => bias(out.subarray(r * vocab, (r + 1) * vocab), index));
+        return out;
+      },
+    },
+  };
+}
+
 describe('the local engine on the tiny model', () => {
   let model: LoadedModel;
   before(async () => {
@@ -42,18 +59,7 @@ describe('the local engine on the tiny model', () => {
     for (const id of lineBreaks) assert.match(await model.tokenizer.decode([id]), /[\r\n]/);
     assert.ok(lineBreaks.includes((await model.tokenizer.encode('\n'))[0]));
     // A network that would rather write line breaks than anything else.
-    const breaksFirst: LoadedModel = {
-      ...model,
-      network: {
-        vocabSize: model.network.vocabSize,
-        dispose: async () => {},
-        async logits(ids, rows) {
-          const out = await model.network.logits(ids, rows);
-          rows.forEach((_, r) => lineBreaks.forEach((id) => (out[r * 260 + id] += 20)));
-          return out;
-        },
-      },
-    };
+    const breaksFirst = biased(model, (row) => lineBreaks.forEach((id) => (row[id] += 20)));
     const fill = async (singleLine: boolean) => {
       const request = { text: 'a = 1\nb = \nc = 3\n', holes: [{ start: 10, end: 10, tokens: 12, singleLine }] };
       return collect(new LocalEngine(breaksFirst).infill(request, { temperature: 0.5, seed: 3, tokenHealing: false }));
@@ -78,24 +84,13 @@ describe('the local engine on the tiny model', () => {
   it('cuts a hole at the first end-of-text or pad token', async () => {
     // Force the pad token (258) at the hole's third position by biasing the network.
     const padAt = new Set<number>();
-    const biased: LoadedModel = {
-      ...model,
-      network: {
-        vocabSize: model.network.vocabSize,
-        dispose: async () => {},
-        async logits(ids, rows) {
-          const out = await model.network.logits(ids, rows);
-          rows.forEach((row, r) => {
-            if (padAt.has(row)) out[r * 260 + 258] = 100;
-            else out[r * 260 + 65] = 100; // 'A'
-          });
-          return out;
-        },
-      },
-    };
+    const padded = biased(model, (row, index) => {
+      if (padAt.has(index)) row[258] = 100;
+      else row[65] = 100; // 'A'
+    });
     const request = parseMarkers('x = <|hole:6|>;');
     padAt.add(4 + 2 - 1); // shifted: the row before the hole's third position
-    const { result, drafts } = await collect(new LocalEngine(biased).infill(request, { steps: 6 }));
+    const { result, drafts } = await collect(new LocalEngine(padded).infill(request, { steps: 6 }));
     assert.equal(result.holes[0].text, 'AA');
     assert.equal(result.text, 'x = AA;');
     assert.ok(!drafts[drafts.length - 1].holes[0].text.includes(MASK_PLACEHOLDER));

@@ -7,6 +7,11 @@ import { copyOfTinyModel, tempDir } from './support/fixtures';
 const CORE = path.resolve(__dirname, '..', '..', 'src', 'core');
 const TINY = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model');
 
+/** Runs a script in a fresh node process; the timeout catches a process kept alive by the model's thread. */
+function runNode(script: string): string {
+  return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+}
+
 describe('the network on its own thread', () => {
   it('fills holes without loading onnxruntime on the main thread', () => {
     // A fresh process: the mocha process itself has loaded onnxruntime for other tests.
@@ -20,19 +25,19 @@ describe('the network on its own thread', () => {
         const native = Object.keys(require.cache).filter((k) => k.includes('onnxruntime-node'));
         console.log(JSON.stringify({ filled: !result.text.includes('<|hole'), native }));
       })();`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+    const out = JSON.parse(runNode(script));
     assert.deepEqual(out, { filled: true, native: [] });
   });
 
   it('the process exits when the work is done, with the model still loaded', () => {
     // The worker must not keep a CLI run alive; this would time out if it did.
     const script = `require(${JSON.stringify(CORE)}).loadModelFolder(${JSON.stringify(TINY)}).then((m) => m.network.logits(Int32Array.of(1, 2), [0])).then(() => console.log('done'))`;
-    assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }).trim(), 'done');
+    assert.equal(runNode(script).trim(), 'done');
   });
 
   it('dispose comes back once the thread has released the model, with nothing else keeping the process alive', () => {
     const script = `require(${JSON.stringify(CORE)}).loadModelFolder(${JSON.stringify(TINY)}).then((m) => m.network.dispose()).then(() => console.log('disposed'))`;
-    assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }).trim(), 'disposed');
+    assert.equal(runNode(script).trim(), 'disposed');
   });
 
   it('a model whose thread died is loaded afresh by the next call', async () => {

@@ -53,10 +53,10 @@ export class HoleRules {
     this.healFrontier = new Map();
     this.healWaiting = new Set();
     for (const h of this.input.holes) {
-      const owed = this.owedHeal(h, ids);
-      if (!owed) continue;
-      this.healFrontier.set(owed.at, owed.text);
-      for (let q = owed.at + 1; q < h.start + h.length; q++) if (ids[q] === this.input.maskTokenId) this.healWaiting.add(q);
+      const heal = this.healScan(h, ids);
+      if (!heal.owed) continue;
+      this.healFrontier.set(heal.after, heal.owed);
+      for (let q = heal.after + 1; q < h.start + h.length; q++) if (ids[q] === this.input.maskTokenId) this.healWaiting.add(q);
     }
   }
 
@@ -94,12 +94,6 @@ export class HoleRules {
   private ends(pos: number, token: number): boolean {
     if (this.input.endTokenIds?.has(token)) return true;
     return this.lineBreaks.has(token) && this.holeAt.get(pos)?.singleLine === true;
-  }
-
-  /** Where hole h still owes heal text, and what: null once it is written (or for no heal). */
-  private owedHeal(h: RuledHole, ids: Int32Array): { at: number; text: string } | null {
-    const scan = this.healScan(h, ids);
-    return scan.owed ? { at: scan.after, text: scan.owed } : null;
   }
 
   /**
