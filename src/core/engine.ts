@@ -27,6 +27,8 @@ export interface ModelInfo {
 export interface InfillEngine {
   readonly info: ModelInfo;
   infill(request: InfillRequest, options?: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent>;
+  /** Called once if this engine can no longer run (its model's thread died, or it was unloaded). */
+  onStop?(listener: (reason: Error) => void): void;
 }
 
 export const DEFAULT_HOLE_TOKENS = 32;
@@ -39,6 +41,10 @@ export class LocalEngine implements InfillEngine {
   /** The model folder this engine runs, for work beyond infill that needs it (repair.ts). */
   get loadedModel(): LoadedModel {
     return this.model;
+  }
+
+  onStop(listener: (reason: Error) => void): void {
+    this.model.network.onStop?.(listener);
   }
 
   get info(): ModelInfo {

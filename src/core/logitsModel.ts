@@ -7,4 +7,6 @@ export interface LogitsModel {
   /** Returns rows.length * vocabSize floats, row r holding the logits at sequence index rows[r]. */
   logits(ids: Int32Array, rows: number[]): Promise<Float32Array>;
   dispose(): Promise<void>;
+  /** Called once if the network can no longer run (its thread died or was unloaded); absent where it cannot stop. */
+  onStop?(listener: (reason: Error) => void): void;
 }

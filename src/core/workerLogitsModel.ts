@@ -26,7 +26,7 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private stopped: Error | null = null;
-  private readonly stopListeners: (() => void)[] = [];
+  private readonly stopListeners: ((reason: Error) => void)[] = [];
   private disposing = false;
 
   private constructor(
@@ -47,7 +47,7 @@ export class WorkerLogitsModel implements BatchLogitsModel {
       this.stopped = e;
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
-      for (const listener of this.stopListeners) listener();
+      for (const listener of this.stopListeners) listener(e);
     };
     worker.on('error', (e) => stop(new InfillError(`the model's worker thread failed: ${e.message}`)));
     worker.on('exit', (code) =>
@@ -78,8 +78,8 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   }
 
   /** Called once when the thread is gone (unloaded, or crashed): a later load must start a new one. */
-  onStop(listener: () => void): void {
-    if (this.stopped) listener();
+  onStop(listener: (reason: Error) => void): void {
+    if (this.stopped) listener(this.stopped);
     else this.stopListeners.push(listener);
   }
 

@@ -8,6 +8,11 @@ export type ModelState =
   | { kind: 'ready'; info: ModelInfo }
   | { kind: 'error'; message: string };
 
+interface Loaded {
+  key: string;
+  engine: Promise<InfillEngine>;
+}
+
 export type EngineOpener = (model: ModelSettings, log: (message: string) => void) => Promise<InfillEngine>;
 
 /**
@@ -18,7 +23,7 @@ export type EngineOpener = (model: ModelSettings, log: (message: string) => void
 export class ModelService {
   private readonly stateChanged = new Emitter<ModelState>();
   readonly onDidChangeState = this.stateChanged.event;
-  private current: { key: string; engine: Promise<InfillEngine> } | undefined;
+  private current: Loaded | undefined;
   private stateValue: ModelState = { kind: 'idle' };
 
   constructor(
@@ -36,7 +41,9 @@ export class ModelService {
     const model = this.settings();
     const key = engineKey(model);
     if (this.current?.key !== key) {
-      this.current = { key, engine: this.load(model, key) };
+      const entry = { key } as Loaded;
+      entry.engine = this.load(model, entry);
+      this.current = entry;
     }
     return this.current.engine;
   }
@@ -51,19 +58,26 @@ export class ModelService {
     this.stateChanged.dispose();
   }
 
-  private async load(model: ModelSettings, key: string): Promise<InfillEngine> {
+  private async load(model: ModelSettings, entry: Loaded): Promise<InfillEngine> {
     const source = model.source === 'folder' ? model.folder : model.source;
     this.setState({ kind: 'loading', source });
     const started = performance.now();
     try {
       const engine = await this.open(model, this.log);
-      if (this.current?.key === key) {
+      // A model whose thread died is forgotten, so that the next use loads it again by itself.
+      engine.onStop?.((reason) => {
+        if (this.current !== entry) return;
+        this.current = undefined;
+        this.log(`model stopped: ${reason.message}; it is loaded again on next use`);
+        this.setState({ kind: 'idle' });
+      });
+      if (this.current === entry) {
         this.log(`model ready: ${engine.info.name} (${engine.info.family}) on ${engine.info.device} in ${Math.round(performance.now() - started)} ms`);
         this.setState({ kind: 'ready', info: engine.info });
       }
       return engine;
     } catch (e) {
-      if (this.current?.key === key) {
+      if (this.current === entry) {
         // A failed load is not cached: the next use tries again (the user may have fixed the folder).
         this.current = undefined;
         const message = (e as Error).message;

@@ -51,4 +51,23 @@ describe('model service', () => {
     assert.equal((await service.engine()).info.name, '/m/a');
     assert.equal(service.state.kind, 'ready');
   });
+
+  it('forgets an engine whose model stopped, and loads it again on next use', async () => {
+    const stops: ((reason: Error) => void)[] = [];
+    let opened = 0;
+    const stoppable = (name: string): InfillEngine => ({ ...engine(name), onStop: (listener) => stops.push(listener) });
+    const logged: string[] = [];
+    const service = new ModelService(() => model, async (m) => (opened++, stoppable(m.folder)), (line) => logged.push(line));
+    const first = await service.engine();
+    stops[0](new InfillError('the thread stopped unexpectedly'));
+    assert.equal(service.state.kind, 'idle');
+    assert.match(logged.join('\n'), /thread stopped unexpectedly; it is loaded again on next use/);
+    const second = await service.engine();
+    assert.notEqual(second, first);
+    assert.equal(opened, 2);
+    // The old engine's stop arriving late (it was unloaded) must not drop the new one.
+    stops[0](new InfillError('the model was unloaded'));
+    assert.equal(await service.engine(), second);
+    assert.equal(service.state.kind, 'ready');
+  });
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { InfillError, loadModelFolder, unloadModels } from '../../src/core';
+import { InfillError, LocalEngine, loadModelFolder, unloadModels } from '../../src/core';
 import { copyOfTinyModel, tempDir } from './support/fixtures';
 
 const CORE = path.resolve(__dirname, '..', '..', 'src', 'core');
@@ -45,7 +45,9 @@ describe('the network on its own thread', () => {
     try {
       const dir = copyOfTinyModel(temp.dir);
       const first = await loadModelFolder(dir);
+      const stopped = new Promise<Error>((resolve) => new LocalEngine(first).onStop(resolve));
       await (first.network as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      assert.match((await stopped).message, /stopped unexpectedly/, 'the engine tells its owner that the model stopped');
       await assert.rejects(first.network.logits(Int32Array.of(1, 2), [0]), InfillError);
       const second = await loadModelFolder(dir);
       assert.notEqual(second, first);

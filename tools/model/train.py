@@ -19,6 +19,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import time
 
@@ -93,13 +94,14 @@ class Examples:
         ls = int(starts[li])
         indent = len(line) - len(line.lstrip())
         kind = r.random()
-        if kind < 0.3:  # whole line(s), indentation included
+        if kind < 0.2:  # whole line(s), indentation included
             n = min(len(lines) - li, 1 + int(r.expovariate(1 / 2.0)))
             n = min(n, 12)
             end = int(starts[li + n - 1]) + len(lines[li + n - 1])
             return ls, end
-        if kind < 0.55:  # whole line(s) after the indentation the user already typed
-            n = min(len(lines) - li, 1 + int(r.expovariate(1 / 1.5)), 8)
+        if kind < 0.55:  # whole line(s) after the indentation the user already typed; half of them one line
+            n = 1 if r.random() < 0.5 else 1 + int(r.expovariate(1 / 1.5))
+            n = min(len(lines) - li, n, 8)
             end = int(starts[li + n - 1]) + len(lines[li + n - 1])
             return ls + indent, end
         if kind < 0.8:  # rest of the line from the cursor
@@ -282,7 +284,10 @@ def main():
     win_loss, win_ce, win_tok, win_n, win_t = 0.0, 0.0, 0, 0, time.time()
     win_ar, win_nar = 0.0, 0
     budget = args.budget_min * 60
-    while train_s - phase_start < budget:
+    # `kill` (SIGTERM) ends the run at the next step boundary with a checkpoint, losing nothing.
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    while train_s - phase_start < budget and not stop:
         ts = time.time()
         frac = (train_s - phase_start) / budget
         for g in opt.param_groups:
@@ -321,10 +326,10 @@ def main():
                 f"{win_tok / dt:.0f} tok/s tokens {tokens / 1e6:.2f}M trained {train_s / 60:.1f}/{args.budget_min:.0f} min")
             win_loss, win_ce, win_tok, win_n, win_t = 0.0, 0.0, 0, 0, time.time()
             win_ar, win_nar = 0.0, 0
-        if time.time() - last_ckpt > args.ckpt_min * 60 or train_s - phase_start >= budget:
+        if time.time() - last_ckpt > args.ckpt_min * 60 or train_s - phase_start >= budget or stop:
             save(ckpt_path, model, opt, step, tokens, train_s, rng, args, win_ce / max(1, win_n), phase_start)
             last_ckpt = time.time()
-    log("budget reached")
+    log("stopped by SIGTERM" if stop else "budget reached")
 
 
 def save(path, model, opt, step, tokens, train_s, rng, args, last_ce, phase_start):
