@@ -122,6 +122,32 @@ export async function openWorkbench(browser, server) {
   return page;
 }
 
+/** Runs a command from the palette; retried because the palette can miss keys while the workbench is still restoring. */
+export async function runCommand(page, title) {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+Shift+P');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.keyboard.type(title);
+    try {
+      await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label^="${title}"]`, { timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt === 4) throw e;
+    }
+  }
+}
+
+/** Opens a workspace file with Quick Open. */
+export async function quickOpen(page, name, timeout = 30_000) {
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.type(name);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout });
+  await page.keyboard.press('Enter');
+}
+
 export function summary(passed, failed) {
   return `${passed} passed, ${failed} failed`;
 }

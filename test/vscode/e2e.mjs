@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACTS, installCodeServer, launchChromium, openWorkbench, playwright, ROOT, scratch, startCodeServer, stopCodeServer, summary } from './codeServer.mjs';
+import { ARTIFACTS, installCodeServer, launchChromium, openWorkbench, playwright, quickOpen, ROOT, runCommand, scratch, startCodeServer, stopCodeServer, summary } from './codeServer.mjs';
 
 const started = Date.now();
 const bundled = process.env.E2E_MODEL === 'bundled';
@@ -153,21 +153,9 @@ async function session(name, settings, body) {
 async function openFile(page, name) {
   // Quick Open is only ready once the workbench has restored; the explorer showing the file tells.
   await page.waitForSelector(`.explorer-folders-view .monaco-list-row[aria-label*="${name}"], .explorer-item`, { timeout: 60_000 }).catch(() => undefined);
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.type(name);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 30_000 });
-  await page.keyboard.press('Enter');
+  await quickOpen(page, name);
   await page.waitForSelector('.monaco-editor .view-lines', { timeout: 30_000 });
   await page.click('.monaco-editor .view-lines');
-}
-
-async function runCommand(page, title) {
-  await page.keyboard.press('Control+Shift+P');
-  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-  await page.keyboard.type(title);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${title.split(': ')[1]}"]`, { timeout: 30_000 });
-  await page.keyboard.press('Enter');
 }
 
 /** The status bar item's tooltip when it shows an error (a model that failed to load), else undefined. */

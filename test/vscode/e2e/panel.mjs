@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACTS, EXTENSION_FOLDER, installCodeServer, launchChromium, openWorkbench, playwright, ROOT, scratch, startCodeServer, stopCodeServer, summary } from '../codeServer.mjs';
+import { ARTIFACTS, EXTENSION_FOLDER, installCodeServer, launchChromium, openWorkbench, playwright, quickOpen, ROOT, runCommand, scratch, startCodeServer, stopCodeServer, summary } from '../codeServer.mjs';
 
 const FIXTURE_MODEL = path.join(ROOT, 'test/fixtures/tiny-model');
 /** Many tokens and one step each: the fill takes long enough to be watched while it runs. */
@@ -167,28 +167,8 @@ async function test(title, body) {
 }
 
 /** Runs a command from the palette by its title; retried, as the palette learns extension commands a moment after start. */
-async function runCommand(page, title) {
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Control+Shift+P');
-    await page.waitForSelector('.quick-input-widget', { state: 'visible' });
-    await page.keyboard.type(title);
-    try {
-      await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label^="${title}"]`, { timeout: 5_000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt === 4) throw e;
-    }
-  }
-}
-
 async function openFile(page, name) {
-  await page.keyboard.press('Control+P');
-  await page.waitForSelector('.quick-input-widget', { state: 'visible' });
-  await page.keyboard.type(name);
-  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`, { timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  await quickOpen(page, name, 15_000);
   await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
   await page.waitForTimeout(300);
 }
