@@ -1,3 +1,5 @@
+import type { Proposal, ProposeRequest } from './sampling/propose';
+
 /**
  * A network that scores a canvas: for each wanted sequence index, one row of `vocabSize` logits.
  * The ONNX backend implements it; the tests script it.
@@ -7,6 +9,8 @@ export interface LogitsModel {
   /** Returns rows.length * vocabSize floats, row r holding the logits at sequence index rows[r]. */
   logits(ids: Int32Array, rows: number[]): Promise<Float32Array>;
   dispose(): Promise<void>;
+  /** Logits and sampler in one call, where the network runs (proposeFromLogits); absent: the caller samples. */
+  propose?(ids: Int32Array, request: ProposeRequest): Promise<Proposal[]>;
   /** Called once if the network can no longer run (its thread died or was unloaded); absent where it cannot stop. */
   onStop?(listener: (reason: Error) => void): void;
 }

@@ -5,6 +5,7 @@ import { InfillError } from './errors';
 import { ModelConfig } from './modelConfig';
 import { OnnxLogitsModel } from './onnxModel';
 import { RuntimeOptions } from './runtimeOptions';
+import { proposeFromLogits, rowsOf } from './sampling/propose';
 import type { FromWorker, ToWorker } from './workerLogitsModel';
 
 const { dir, config, options } = workerData as { dir: string; config: ModelConfig; options: Omit<RuntimeOptions, 'log'> };
@@ -21,8 +22,13 @@ OnnxLogitsModel.load(dir, config, { ...options, log: (message) => send({ kind: '
         return;
       }
       try {
-        const out = await model.logitsBatch(message.batch, message.rows);
-        send({ kind: 'logits', id: message.id, out }, out.map((o) => o.buffer as ArrayBuffer));
+        if (message.kind === 'propose') {
+          const logits = await model.logits(message.ids, rowsOf(message.request));
+          send({ kind: 'answer', id: message.id, answer: proposeFromLogits(logits, model.vocabSize, message.request) });
+        } else {
+          const out = await model.logitsBatch(message.batch, message.rows);
+          send({ kind: 'answer', id: message.id, answer: out }, out.map((o) => o.buffer as ArrayBuffer));
+        }
       } catch (e) {
         send({ kind: 'failed', id: message.id, message: (e as Error).message, infill: e instanceof InfillError });
       }

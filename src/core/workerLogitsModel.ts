@@ -3,17 +3,21 @@ import { Worker } from 'node:worker_threads';
 import { BatchLogitsModel } from './batching';
 import { InfillError } from './errors';
 import { ModelConfig } from './modelConfig';
+import type { Proposal, ProposeRequest } from './sampling/propose';
 import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 
-export type ToWorker = { kind: 'batch'; id: number; batch: Int32Array[]; rows: number[][] } | { kind: 'dispose' };
+export type ToWorker =
+  | { kind: 'batch'; id: number; batch: Int32Array[]; rows: number[][] }
+  | { kind: 'propose'; id: number; ids: Int32Array; request: ProposeRequest }
+  | { kind: 'dispose' };
 export type FromWorker =
   | { kind: 'ready'; executionProvider: ExecutionProvider }
   | { kind: 'log'; message: string }
-  | { kind: 'logits'; id: number; out: Float32Array[] }
+  | { kind: 'answer'; id: number; answer: Float32Array[] | Proposal[] }
   | { kind: 'failed'; id: number | null; message: string; infill: boolean };
 
 interface Pending {
-  resolve: (out: Float32Array[]) => void;
+  resolve: (answer: unknown) => void;
   reject: (e: Error) => void;
 }
 
@@ -35,11 +39,11 @@ export class WorkerLogitsModel implements BatchLogitsModel {
     readonly executionProvider: ExecutionProvider,
   ) {
     worker.on('message', (m: FromWorker) => {
-      const waiting = m.kind === 'logits' || m.kind === 'failed' ? this.pending.get(m.id!) : undefined;
+      const waiting = m.kind === 'answer' || m.kind === 'failed' ? this.pending.get(m.id!) : undefined;
       if (!waiting) return;
       this.pending.delete((m as { id: number }).id);
       this.updateRef();
-      if (m.kind === 'logits') waiting.resolve(m.out);
+      if (m.kind === 'answer') waiting.resolve(m.answer);
       else if (m.kind === 'failed') waiting.reject(m.infill ? new InfillError(m.message) : new Error(m.message));
     });
     const stop = (e: Error) => {
@@ -88,12 +92,21 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   }
 
   logitsBatch(batch: Int32Array[], rows: number[][]): Promise<Float32Array[]> {
+    return this.ask((id) => ({ kind: 'batch', id, batch, rows }));
+  }
+
+  /** The sampler runs on the worker too: the host thread neither samples nor receives the logits. */
+  propose(ids: Int32Array, request: ProposeRequest): Promise<Proposal[]> {
+    return this.ask((id) => ({ kind: 'propose', id, ids, request }));
+  }
+
+  private ask<T>(message: (id: number) => ToWorker): Promise<T> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (answer: unknown) => void, reject });
       this.updateRef();
-      this.worker.postMessage({ kind: 'batch', id, batch, rows } satisfies ToWorker);
+      this.worker.postMessage(message(id));
     });
   }
 

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { InfillError, LocalEngine, loadModelFolder, unloadModels } from '../../src/core';
+import { InfillError, LocalEngine, loadModelFolder, LogitsModel, parseMarkers, unloadModels } from '../../src/core';
+import { collect } from './support/events';
 import { copyOfTinyModel, tempDir } from './support/fixtures';
 
 const CORE = path.resolve(__dirname, '..', '..', 'src', 'core');
@@ -27,6 +28,20 @@ describe('the network on its own thread', () => {
       })();`;
     const out = JSON.parse(runNode(script));
     assert.deepEqual(out, { filled: true, native: [] });
+  });
+
+  it('samples on the worker exactly as the calling thread would, healed and single-line holes included', async () => {
+    const model = await loadModelFolder(TINY);
+    assert.ok(model.network.propose, 'the worker samples next to the logits');
+    // The same network seen as logits only: the engine then samples on the calling thread.
+    const logitsOnly: LogitsModel = { vocabSize: model.network.vocabSize, logits: (ids, rows) => model.network.logits(ids, rows), dispose: async () => undefined };
+    const request = parseMarkers('def f(x):\n    return x.ba<|hole:6|> + 1\n<|hole|>\n');
+    const options = { temperature: 0.8, topP: 0.9, seed: 11, tokenHealing: true };
+    const onWorker = await collect(new LocalEngine(model).infill(request, options));
+    const onCaller = await collect(new LocalEngine({ ...model, network: logitsOnly }).infill(request, options));
+    assert.deepEqual(onWorker.result.holes, onCaller.result.holes);
+    assert.deepEqual(onWorker.drafts.map((d) => [d.holes, d.committed]), onCaller.drafts.map((d) => [d.holes, d.committed]));
+    assert.ok(onWorker.drafts.length > 1);
   });
 
   it('the process exits when the work is done, with the model still loaded', () => {

@@ -2,7 +2,7 @@ import { throwIfAborted } from '../errors';
 import { LogitsModel } from '../logitsModel';
 import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
 import { HoleRules } from './holeRules';
-import { Proposal, proposeDream, proposeLLaDA } from './propose';
+import { Proposal, ProposeRequest, proposeWith } from './propose';
 import { Rng, seededRng } from './rng';
 import { dreamCount, dreamTransferProbability, lladaCounts, stepsPerBlock } from './schedule';
 import { aboveThreshold, drawByScore, topByScore } from './select';
@@ -87,19 +87,16 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
 }
 
 async function propose(input: DenoiseInput, masked: number[], rng: Rng): Promise<Proposal[]> {
-  const { network, ids, sampler: s } = input;
-  const rowOf = (p: number) => (input.shifted ? Math.max(0, p - 1) : p);
-  const rows = [...new Set(masked.map(rowOf))];
-  const logits = await network.logits(ids, rows);
-  const vocab = network.vocabSize;
-  const rowIndex = new Map(rows.map((r, i) => [r, i]));
-  const dream = (DREAM_ALGS as readonly Alg[]).includes(s.alg);
-  return masked.map((p) => {
-    const r = rowIndex.get(rowOf(p))!;
-    const row = logits.subarray(r * vocab, (r + 1) * vocab);
-    input.rules?.restrict(p, row);
-    return dream ? proposeDream(row, s.alg, s, rng) : proposeLLaDA(row, s.alg, s, rng);
-  });
+  const { network, ids } = input;
+  const request: ProposeRequest = {
+    sampler: input.sampler,
+    queries: masked.map((p) => ({
+      row: input.shifted ? Math.max(0, p - 1) : p,
+      allowed: input.rules?.allowedAt(p) ?? null,
+      seed: Math.floor(rng() * 2 ** 32),
+    })),
+  };
+  return proposeWith(network, ids, request);
 }
 
 /** Dream's `origin`: each masked position is committed with probability p, independently. */

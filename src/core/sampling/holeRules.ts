@@ -60,12 +60,10 @@ export class HoleRules {
     }
   }
 
-  /** Narrows the logits of masked position `pos` in place to what may be written there. */
-  restrict(pos: number, row: Float32Array): void {
+  /** The tokens masked position `pos` may take in this step (1 = allowed), or null for any. */
+  allowedAt(pos: number): Uint8Array | null {
     const owed = this.healFrontier.get(pos);
-    if (owed === undefined) return;
-    const allowed = this.allowedFor(owed);
-    for (let id = 0; id < row.length; id++) if (!allowed[id]) row[id] = -Infinity;
+    return owed === undefined ? null : this.allowedFor(owed);
   }
 
   /** True when `pos`, proposing `token`, must not be committed in this step. */

@@ -1,5 +1,6 @@
-import { Alg, ResolvedSampler } from '../settings';
-import { Rng } from './rng';
+import type { LogitsModel } from '../logitsModel';
+import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
+import { Rng, seededRng } from './rng';
 
 /** The token a step would write at one masked position, and how sure the model is of it. */
 export interface Proposal {
@@ -8,6 +9,53 @@ export interface Proposal {
   prob: number;
   /** The algorithm's confidence, by which positions compete to be committed: larger is surer. */
   score: number;
+}
+
+/** One masked position's question to the sampler. */
+export interface ProposalQuery {
+  /** The canvas row whose logits predict it (the position itself, or the one before it when shifted). */
+  row: number;
+  /** The tokens it may take (1 = allowed), or null for any (holeRules.ts). */
+  allowed: Uint8Array | null;
+  /** Its own random stream: the proposal is the same wherever it is computed. */
+  seed: number;
+}
+
+export interface ProposeRequest {
+  queries: ProposalQuery[];
+  sampler: ResolvedSampler;
+}
+
+/** The distinct rows a request needs logits for, in the order `proposeFromLogits` expects them. */
+export function rowsOf(request: ProposeRequest): number[] {
+  return [...new Set(request.queries.map((q) => q.row))];
+}
+
+/**
+ * A proposal for each query.  A network on another thread samples there too: at a 150k vocabulary
+ * the sampler costs more than a small model's forward, and the logits never have to cross over.
+ */
+export async function proposeWith(network: LogitsModel, ids: Int32Array, request: ProposeRequest): Promise<Proposal[]> {
+  if (network.propose) return network.propose(ids, request);
+  return proposeFromLogits(await network.logits(ids, rowsOf(request)), network.vocabSize, request);
+}
+
+/**
+ * A proposal for each query from the logits of `rowsOf(request)`.  It runs where the logits are:
+ * on the model's worker thread, or on the caller's for networks in this thread.  The rows are
+ * overwritten where a query narrows them.
+ */
+export function proposeFromLogits(logits: Float32Array, vocab: number, request: ProposeRequest): Proposal[] {
+  const s = request.sampler;
+  const rowIndex = new Map(rowsOf(request).map((r, i) => [r, i]));
+  const dream = (DREAM_ALGS as readonly Alg[]).includes(s.alg);
+  return request.queries.map((q) => {
+    const r = rowIndex.get(q.row)!;
+    const row = logits.subarray(r * vocab, (r + 1) * vocab);
+    if (q.allowed) for (let id = 0; id < row.length; id++) if (!q.allowed[id]) row[id] = -Infinity;
+    const rng = seededRng(q.seed);
+    return dream ? proposeDream(row, s.alg, s, rng) : proposeLLaDA(row, s.alg, s, rng);
+  });
 }
 
 /**
