@@ -1,22 +1,26 @@
 // End to end in Chromium: the Drafts panel follows a Fill Selection step by step (read inside the
 // webview's nested iframes), its replay slider moves the canvas back through the steps, and a
 // Repair Function opens its diff, which the panel's Accept applies. Screenshots are kept in
-// .test-artifacts/e2e-panel/. Needs `npm run build` first (npm run test:e2e:panel does it).
+// .test-artifacts/e2e-panel/ (e2e-panel-bundled/ with E2E_MODEL=bundled, which runs the bundled
+// model instead of the test fixture, as for the README's pictures). Needs `npm run build` first
+// (npm run test:e2e:panel does it).
 // Prints "N passed, N failed" on its own line; exits 1 on any failure.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ARTIFACTS, EXTENSION_FOLDER, installCodeServer, launchChromium, openWorkbench, playwright, quickOpen, ROOT, runCommand, scratch, startCodeServer, stopCodeServer, summary } from '../codeServer.mjs';
 
-const FIXTURE_MODEL = path.join(ROOT, 'test/fixtures/tiny-model');
-/** Many tokens and one step each: the fill takes long enough to be watched while it runs. */
-const STEPS = 400;
+const bundled = process.env.E2E_MODEL === 'bundled';
+const MODEL = path.join(ROOT, bundled ? 'models/bundled' : 'test/fixtures/tiny-model');
+const MODEL_NAME = JSON.parse(fs.readFileSync(path.join(MODEL, 'model.json'), 'utf8')).name;
+/** Many tokens and one step each: the fill takes long enough to be watched while it runs (the bundled model's context is 256 tokens). */
+const STEPS = bundled ? 96 : 400;
 const FILL_FILE = 'table.js';
 const FILL_TEXT = `// a lookup table\nconst table = [\n  <|hole:${STEPS}|>\n];\nexport default table;\n`;
 const REPAIR_FILE = 'geometry.py';
 const REPAIR_TEXT = 'import math\n\n\ndef hypotenuse(a, b):\n    squares = a * a + b * b\n    return math.sqrt(squares)\n\n\nprint(hypotenuse(3, 4))\n';
 
-const artifacts = path.join(ARTIFACTS, 'e2e-panel');
+const artifacts = path.join(ARTIFACTS, bundled ? 'e2e-panel-bundled' : 'e2e-panel');
 fs.rmSync(artifacts, { recursive: true, force: true });
 fs.mkdirSync(artifacts, { recursive: true });
 if (!fs.existsSync(path.join(ROOT, 'dist/extension.js'))) {
@@ -27,7 +31,7 @@ if (!fs.existsSync(path.join(ROOT, 'dist/extension.js'))) {
 const bin = installCodeServer();
 const dirs = scratch('panel', {
   'diffusionInfill.model.source': 'folder',
-  'diffusionInfill.model.folder': FIXTURE_MODEL,
+  'diffusionInfill.model.folder': MODEL,
   'diffusionInfill.sampler.steps': STEPS,
   'diffusionInfill.refactor.repairTokens': 10,
   // Only the generations under test: no inline completions while the test types.
@@ -93,7 +97,7 @@ try {
     assert.ok(running.some((s) => s.masks > 0 && s.tokens > 0), 'a draft mid-way shows committed tokens and masked ones');
     assert.equal(last.masks, 0, 'the last draft has nothing masked');
     assert.equal(last.ticks, Number(await panel.locator('dd[data-figure="Steps"]').textContent()), 'a tick per step');
-    assert.equal(await panel.locator('dd[data-figure="Model"]').textContent(), 'tiny-random');
+    assert.equal(await panel.locator('dd[data-figure="Model"]').textContent(), MODEL_NAME);
     assert.ok(midShot, 'a screenshot was taken mid-generation');
     await page.screenshot({ path: path.join(artifacts, 'panel-after-fill.png') });
   });
