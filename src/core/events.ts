@@ -40,11 +40,20 @@ export interface GenerationStats {
   seed: number;
 }
 
+export interface FilledHole {
+  text: string;
+  /**
+   * How sure the model was of this fill: the geometric mean of the probabilities of the tokens it
+   * committed for it, its end token included. Absent where the engine cannot tell (fill-in-the-middle endpoints).
+   */
+  confidence?: number;
+}
+
 export interface ResultEvent {
   type: 'result';
   /** The whole document with every hole filled. */
   text: string;
-  holes: { text: string }[];
+  holes: FilledHole[];
   stats: GenerationStats;
 }
 

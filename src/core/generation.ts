@@ -1,5 +1,5 @@
 import { CanvasHole } from './canvas';
-import { CommittedToken, DraftEvent, DraftHole, GenerationStats, MASK_PLACEHOLDER, ResultEvent } from './events';
+import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, MASK_PLACEHOLDER, ResultEvent } from './events';
 import { applyFills, Hole } from './holes';
 import { LoadedModel } from './modelFolder';
 import { denoise } from './sampling/denoise';
@@ -23,7 +23,7 @@ export interface HoleGeneration {
 }
 
 /** Denoises the holes of a canvas, yielding a draft per step; returns each hole's final text. */
-export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEvent, { fills: string[]; steps: number }> {
+export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEvent, { fills: FilledHole[]; steps: number }> {
   const { config, tokenizer, network } = g.model;
   const masked = g.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
   const stopIds = new Set([config.eosTokenId, config.padTokenId]);
@@ -43,6 +43,7 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     tokenTexts: g.holes.some((h) => h.heal) ? await tokenizer.tokenTexts() : undefined,
   });
   let steps = 0;
+  const committedProb = new Map<number, number>();
   // Only the holes a step touched are decoded again: with many holes, decoding dominated a step.
   const drafts: DraftHole[] = g.holes.map((h) => ({ text: MASK_PLACEHOLDER.repeat(h.length), masked: h.length }));
   for await (const step of denoise({
@@ -56,6 +57,7 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     signal: g.signal,
   })) {
     steps = step.step;
+    for (const c of step.commits) committedProb.set(c.pos, c.prob);
     const committed: CommittedToken[] = await Promise.all(
       step.commits.map(async (c) => {
         const hole = holeOf(c.pos);
@@ -66,8 +68,28 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k]), g.holes[k]))));
     yield { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
   }
-  const fills = await Promise.all(g.holes.map(async (h) => asFill(await tokenizer.decode(holeTokens(h), true), h)));
+  const fills = await Promise.all(
+    g.holes.map(async (h) => ({ text: asFill(await tokenizer.decode(holeTokens(h), true), h), confidence: fillConfidence(h, g.ids, rules, committedProb) })),
+  );
   return { fills, steps };
+}
+
+/**
+ * The geometric mean of the committed probabilities up to the hole's first end (pad, end of text,
+ * or a line break that ended a single-line hole), that end included: the positions after it were
+ * filled by the rules, not chosen by the model.
+ */
+function fillConfidence(h: CanvasHole, ids: Int32Array, rules: HoleRules, committedProb: ReadonlyMap<number, number>): number {
+  let logSum = 0;
+  let n = 0;
+  for (let p = h.start; p < h.start + h.length; p++) {
+    const prob = committedProb.get(p);
+    if (prob === undefined) break;
+    logSum += Math.log(Math.max(prob, 1e-12));
+    n++;
+    if (rules.ends(p, ids[p])) break;
+  }
+  return n === 0 ? 0 : Math.exp(logSum / n);
 }
 
 /** Committed runs decoded, a placeholder for each masked position, as asFill shows them. */
@@ -104,15 +126,15 @@ function asFill(text: string, hole: CanvasHole): string {
 export function resultEvent(
   text: string,
   holes: Hole[],
-  fills: string[],
+  fills: FilledHole[],
   figures: Omit<GenerationStats, 'msPerStep' | 'tokensPerStep' | 'elapsedMs'> & { started: number },
 ): ResultEvent {
   const { started, ...rest } = figures;
   const elapsedMs = performance.now() - started;
   return {
     type: 'result',
-    text: applyFills(text, holes, fills),
-    holes: fills.map((f) => ({ text: f })),
+    text: applyFills(text, holes, fills.map((f) => f.text)),
+    holes: fills,
     stats: {
       ...rest,
       elapsedMs,

@@ -32,6 +32,8 @@ export interface ExtensionSettings {
     debounceMs: number;
     holeTokens: number;
     drafts: InlineDraftStyle;
+    /** Final fills the model was less sure of than this are not offered (FilledHole.confidence). */
+    minConfidence: number;
   };
   fill: {
     /** Length of a cursor hole (an empty selection or a marker without a hint). */
@@ -91,6 +93,7 @@ export function readSettings(get: SettingReader): ExtensionSettings {
       debounceMs: numOr('inline.debounceMs', 350, 0, 5000),
       holeTokens: Math.round(numOr('inline.holeTokens', 24, 1, 1024)),
       drafts: oneOf('inline.drafts', INLINE_DRAFT_STYLES, 'decoration'),
+      minConfidence: numOr('inline.minConfidence', 0.3, 0, 1),
     },
     fill: {
       holeTokens: Math.round(numOr('fill.holeTokens', 48, 1, 4096)),

@@ -96,6 +96,22 @@ describe('the local engine on the tiny model', () => {
     assert.ok(!drafts[drafts.length - 1].holes[0].text.includes(MASK_PLACEHOLDER));
   });
 
+  it('tells how sure the model was of each fill: the mean probability of what it chose, up to the end', async () => {
+    const request = parseMarkers('x = <|hole:6|>; y = <|hole:4|>;');
+    // Sure of "AA" then the pad in the first hole: the pads the rules write after it do not count.
+    const sure = biased(model, (row, index) => {
+      if (index === 4 + 2 - 1) row[258] = 100;
+      else row[65] = 100;
+    });
+    const { result } = await collect(new LocalEngine(sure).infill(request, { steps: 10, tokenHealing: false }));
+    assert.equal(result.holes[0].text, 'AA');
+    assert.ok(result.holes[0].confidence! > 0.99, `${result.holes[0].confidence}`);
+    // No preference at all: every token is 1 in 260.
+    const unsure = biased(model, (row) => row.fill(0));
+    const flat = await collect(new LocalEngine(unsure).infill(request, { steps: 10, tokenHealing: false }));
+    for (const hole of flat.result.holes) assert.ok(Math.abs(hole.confidence! - 1 / 260) < 1e-6, `${hole.confidence}`);
+  });
+
   it('stops between steps when cancelled and runs no forward after it', async () => {
     let forwards = 0;
     const counting: LoadedModel = {

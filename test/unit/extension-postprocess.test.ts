@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { CursorContext, postprocessFill } from '../../src/extension/inline/postprocess';
+import { confidentEnough, CursorContext, postprocessFill } from '../../src/extension/inline/postprocess';
 
 const at = (linePrefix: string, lineSuffix = '', followingLines: string[] = []): CursorContext => ({ linePrefix, lineSuffix, followingLines });
 
@@ -27,5 +27,13 @@ describe('inline post-processing', () => {
 
   it('offers nothing for a blank fill', () => {
     assert.equal(postprocessFill(' \n\t\n', at('x = ')), undefined);
+  });
+
+  it('offers a fill only when the model was sure enough of it, or could not say', () => {
+    assert.equal(confidentEnough({ text: 'x', confidence: 0.31 }, 0.3), true);
+    assert.equal(confidentEnough({ text: 'x', confidence: 0.29 }, 0.3), false);
+    assert.equal(confidentEnough({ text: 'x', confidence: 0.01 }, 0), true, '0 offers every fill');
+    assert.equal(confidentEnough({ text: 'x' }, 0.9), true, 'a fill-in-the-middle endpoint gives no confidence');
+    assert.equal(confidentEnough(undefined, 0), false);
   });
 });

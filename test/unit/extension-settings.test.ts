@@ -8,6 +8,7 @@ describe('extension settings', () => {
     assert.equal(s.model.device, 'cpu');
     assert.equal(s.inline.drafts, 'decoration');
     assert.equal(s.inline.enabled, true);
+    assert.equal(s.inline.minConfidence, 0.3);
     assert.deepEqual(s.languages, { '*': true });
     assert.equal(s.sampler.steps, undefined, 'unset sampler fields leave the model default');
   });

@@ -25,7 +25,8 @@ class EngineServer:
         self.url = line.split()[2]
 
     def fill(self, text, holes, **options):
-        """The fills of `holes` (spans of `text`); options are the server's sampler fields."""
+        """The fills of `holes` (spans of `text`) and the figures, with each fill's confidence in
+        stats["confidence"]; options are the server's sampler fields."""
         body = json.dumps({"text": text, "holes": holes, **options}).encode()
         req = urllib.request.Request(self.url + "/v1/infill", body, {"Content-Type": "application/json"})
         try:
@@ -36,7 +37,7 @@ class EngineServer:
             for line in r:
                 event = json.loads(line)
                 if event.get("type") == "result":
-                    return [h["text"] for h in event["holes"]], event["stats"]
+                    return [h["text"] for h in event["holes"]], {**event["stats"], "confidence": [h.get("confidence") for h in event["holes"]]}
                 if event.get("type") == "error":
                     raise RuntimeError(event.get("message"))
         raise RuntimeError("the server ended without a result")

@@ -105,6 +105,19 @@ def score(cases, preds):
     return out
 
 
+def by_confidence(cases, preds, conf):
+    """Single-line cases: how many fills reach each confidence, and how good those are (what an
+    editor that hides less confident suggestions would show)."""
+    rows = [(c, p, k) for c, p, k in zip(cases, preds, conf) if c["kind"] == "single"]
+    out = []
+    for floor in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        kept = [(c, p) for c, p, k in rows if k >= floor]
+        out.append({"min_confidence": floor, "shown": len(kept) / max(1, len(rows)),
+                    "exact": sum(norm(p) == norm(c["target"]) for c, p in kept) / max(1, len(kept)),
+                    "edit_sim": sum(edit_sim(p, c["target"]) for c, p in kept) / max(1, len(kept))})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=os.path.join(WORK, "ckpt.pt"))
@@ -134,6 +147,7 @@ def main():
         f"most frequent line ({frequent!r})": score(cases, [frequent for c in cases]),
         "copy the line(s) above": score(cases, [c["above"] for c in cases]),
     }
+    confidence = {}
     if args.engine:
         engine = EngineServer(None if args.engine == "bundled" else args.engine)
         source = f"model folder {args.engine} through the engine"
@@ -149,6 +163,7 @@ def main():
                 if args.healing != "model":
                     opts["tokenHealing"] = args.healing == "on"
                 fills, stats = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, **opts)
+                confidence[id(c)] = stats["confidence"][0]
                 return fills[0], stats["steps"]
             with ThreadPoolExecutor(8) as pool:  # the server batches concurrent requests
                 return list(pool.map(one, cases))
@@ -177,6 +192,8 @@ def main():
                     print(f"--- {c['kind']} target {c['target']!r}\n    fill   {p!r}")
             results[label] = score(cases, preds)
             results[label]["steps_per_case"] = nfe / len(cases)
+            if confidence:
+                results[label]["by_confidence"] = by_confidence(cases, preds, [confidence[id(c)] for c in cases])
             results[label]["seconds"] = time.time() - t0
     finally:
         if args.engine:
@@ -195,6 +212,10 @@ def main():
             f"case seed {args.case_seed}; steps/case counts forward passes until the fill is decided")
     print("\n".join(table))
     print(note)
+    for label, r in results.items():
+        if "by_confidence" in r:
+            print(f"{label}, single-line fills by confidence: " + "; ".join(
+                f">={b['min_confidence']:.1f}: {b['shown']:.0%} shown, {b['exact']:.0%} exact, sim {b['edit_sim']:.2f}" for b in r["by_confidence"]))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"results": results, "table": table, "note": note}, f, indent=1)

@@ -133,7 +133,7 @@ export class OpenAIFimEngine implements InfillEngine {
       }
       fills.push(current);
     }
-    yield resultEvent(request.text, holes, fills, {
+    yield resultEvent(request.text, holes, fills.map((text) => ({ text })), {
       model: this.options.model,
       device: this.endpoint.host,
       steps: step,

@@ -15,6 +15,7 @@ export function checkEvent(value: unknown, holes: number, where: string): Infill
       const hole = h as Record<string, unknown>;
       if (typeof h !== 'object' || h === null || typeof hole.text !== 'string') bad(`holes[${i}].text must be a string`);
       if (withMasked && !isNum(hole.masked)) bad(`holes[${i}].masked must be a number`);
+      if (!withMasked && hole.confidence !== undefined && !isNum(hole.confidence)) bad(`holes[${i}].confidence must be a number when given`);
     });
   };
   if (e.type === 'error') bad(`the server failed: ${typeof e.message === 'string' ? e.message : JSON.stringify(e)}`);

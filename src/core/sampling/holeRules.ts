@@ -89,7 +89,8 @@ export class HoleRules {
     }
   }
 
-  private ends(pos: number, token: number): boolean {
+  /** True when `token` at `pos` ends its hole: an end token, or a line break in a single-line hole. */
+  ends(pos: number, token: number): boolean {
     if (this.input.endTokenIds?.has(token)) return true;
     return this.lineBreaks.has(token) && this.holeAt.get(pos)?.singleLine === true;
   }

@@ -6,7 +6,7 @@ import { CompletionCache } from './completionCache';
 import { charsForTokens, completionWindow } from './completionContext';
 import { debounce } from './debounce';
 import { DecorationDraftView, editorOf, GhostTextDraftView } from './draftViews';
-import { CursorContext, postprocessFill } from './postprocess';
+import { confidentEnough, CursorContext, postprocessFill } from './postprocess';
 import { FeatureDependencies } from '../featureDependencies';
 
 export type InlineDependencies = FeatureDependencies;
@@ -106,9 +106,12 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       if (this.live?.generation === generation) this.live = undefined;
       if (outcome.status === 'failed') this.deps.errors.report(outcome.error, 'inline completion');
       if (outcome.status !== 'done') return undefined;
-      const fill = postprocessFill(outcome.result.holes[0]?.text ?? '', cursorContext(document, position));
+      const hole = outcome.result.holes[0];
+      const sure = confidentEnough(hole, settings.inline.minConfidence);
+      const fill = sure ? postprocessFill(hole.text, cursorContext(document, position)) : undefined;
       const s = outcome.result.stats;
-      this.deps.log.debug(`inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? 'nothing to offer' : JSON.stringify(fill.slice(0, 60))}`);
+      const why = sure ? 'nothing to offer' : `confidence ${hole?.confidence?.toFixed(2)} is under diffusionInfill.inline.minConfidence`;
+      this.deps.log.debug(`inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? why : JSON.stringify(fill.slice(0, 60))}`);
       if (fill === undefined) return undefined;
       this.cache.set(prefix, suffix, fill);
       return fill;

@@ -1,3 +1,5 @@
+import type { FilledHole } from '../../core';
+
 /**
  * Editor-agnostic clean-up of an inline fill, in small steps that each undo one way a fill can
  * be wrong at a cursor. Returns undefined when nothing worth showing is left.
@@ -9,6 +11,11 @@ export interface CursorContext {
   lineSuffix: string;
   /** The lines after the cursor's line, in order. */
   followingLines: string[];
+}
+
+/** A fill the model was unsure of is worse than none; engines that cannot tell pass. */
+export function confidentEnough(hole: FilledHole | undefined, minConfidence: number): boolean {
+  return hole !== undefined && (hole.confidence === undefined || hole.confidence >= minConfidence);
 }
 
 export function postprocessFill(fill: string, context: CursorContext): string | undefined {

@@ -18,6 +18,8 @@ describe('Diffusion Infill in a real VS Code', () => {
     api = await extensionApi();
     await useFixtureModel();
     await setSetting('inline.debounceMs', 0);
+    // The fixture is a random network, sure of nothing: its fills are offered all the same.
+    await setSetting('inline.minConfidence', 0);
     // The tests call the inline provider themselves; VS Code's own requests would start
     // generations of their own and cancel the ones under test.
     await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Global);
@@ -118,6 +120,24 @@ describe('Diffusion Infill in a real VS Code', () => {
     again.stop();
     assert.equal(cached?.[0].insertText, expected);
     assert.equal(again.events.length, 0, 'no generation for a cached place');
+  });
+
+  it('offers no inline completion the model was less sure of than inline.minConfidence', async () => {
+    await setSetting('inline.minConfidence', 0.99);
+    try {
+      const content = 'function sub(a, b) {\n  return ';
+      const editor = await openEditor(content);
+      const position = editor.document.positionAt(content.length);
+      const ends: string[] = [];
+      const subscription = api.generations.onDidEnd((e) => e.kind === 'inline' && ends.push(e.outcome.status));
+      const context: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
+      const items = await api.inline.provideInlineCompletionItems(editor.document, position, context, new vscode.CancellationTokenSource().token);
+      subscription.dispose();
+      assert.deepEqual(ends, ['done'], 'the generation ran to its end');
+      assert.equal(items, undefined, 'and its fill was not offered');
+    } finally {
+      await setSetting('inline.minConfidence', 0);
+    }
   });
 
   it('offers no inline completion in a language turned off, and starts no generation', async () => {
