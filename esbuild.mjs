@@ -9,6 +9,8 @@ const entries = {
   extension: 'src/extension/extension.ts',
   // The thread that runs onnxruntime (src/core/workerLogitsModel.ts loads it from beside the bundle).
   onnxWorker: 'src/core/onnxWorker.ts',
+  // The sampler's helper threads (src/core/samplerPool.ts), started by the one above.
+  samplerWorker: 'src/core/samplerWorker.ts',
 };
 
 const watch = process.argv.includes('--watch');

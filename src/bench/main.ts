@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundledModelDir, loadModelFolder, resolveSampler } from '../core';
-import { proposeDream } from '../core/sampling/propose';
+import { SamplerPool } from '../core/samplerPool';
+import { keepTopP, proposeDream, proposeFromLogits, ProposeRequest } from '../core/sampling/propose';
 import { seededRng } from '../core/sampling/rng';
 import { topByScore } from '../core/sampling/select';
 import { benchEventLoop } from './eventLoop';
@@ -51,6 +52,7 @@ async function main() {
   await network.dispose();
   await benchEventLoop(dir, repeats);
   samplerAtQwenVocab();
+  await samplerPoolAtQwenVocab();
 }
 
 /**
@@ -60,19 +62,91 @@ async function main() {
 function samplerAtQwenVocab() {
   const vocab = 151936;
   const rng = seededRng(2);
-  const rows = Array.from({ length: 8 }, () => {
-    const row = new Float32Array(vocab);
-    for (let v = 0; v < vocab; v++) row[v] = rng() * 6 - 3;
-    row[Math.floor(rng() * vocab)] = 12;
-    return row;
-  });
-  console.log(`sampler at vocab ${vocab}, ms per masked position:`);
+  // A peaked row (one token far ahead) and a flat one (an unsure position): top-p's cost depends on it.
+  const shapes = {
+    peaked: Array.from({ length: 8 }, () => {
+      const row = Float32Array.from({ length: vocab }, () => rng() * 6 - 3);
+      row[Math.floor(rng() * vocab)] = 12;
+      return row;
+    }),
+    flat: Array.from({ length: 8 }, () => Float32Array.from({ length: vocab }, () => rng() * 6 - 3)),
+  };
+  const perRow = (rows: Float32Array[], run: (row: Float32Array) => void) => {
+    run(Float32Array.from(rows[0])); // warm-up
+    const t0 = performance.now();
+    for (const row of rows) run(row);
+    return ((performance.now() - t0) / rows.length).toFixed(2);
+  };
+  console.log(`sampler at vocab ${vocab}, ms per masked position (peaked row / flat row):`);
   for (const settings of [{ temperature: 0 }, { temperature: 0.4, topP: 0.95 }, { temperature: 0.4, topP: 0.95, topK: 50 }]) {
     const s = resolveSampler({ alg: 'entropy', ...settings });
-    const t0 = performance.now();
-    for (const row of rows) proposeDream(row, 'entropy', s, rng);
-    console.log(`  ${JSON.stringify(settings).padEnd(44)} ${((performance.now() - t0) / rows.length).toFixed(2)}`);
+    const [peaked, flat] = [shapes.peaked, shapes.flat].map((rows) => perRow(rows, (row) => proposeDream(row, 'entropy', s, rng)));
+    console.log(`  ${JSON.stringify(settings).padEnd(44)} ${peaked} / ${flat}`);
   }
+  // The filters alone, on rows already divided by the temperature (each run filters a fresh copy).
+  const scaled = [shapes.peaked, shapes.flat].map((rows) => rows.map((row) => Float64Array.from(row, (x) => x / 0.4)));
+  for (const [name, filter] of [['top-p filter alone, buckets', keepTopP], ['top-p filter alone, sorted (the baseline)', topPBySorting]] as const) {
+    const [peaked, flat] = scaled.map((rows) => {
+      filter(rows[0].slice(), 0.95); // warm-up
+      const t0 = performance.now();
+      for (const row of rows) filter(row.slice(), 0.95);
+      return ((performance.now() - t0) / rows.length).toFixed(2);
+    });
+    console.log(`  ${name.padEnd(44)} ${peaked} / ${flat}`);
+  }
+}
+
+/**
+ * The top-p filter this replaced, the baseline: softmax, then sort the tokens above 1e-7 of
+ * probability, or the whole row when their mass does not reach p (so a flat row sorted it all).
+ */
+function topPBySorting(logits: Float64Array, p: number): void {
+  let max = -Infinity;
+  for (let v = 0; v < logits.length; v++) if (logits[v] > max) max = logits[v];
+  const probs = new Float64Array(logits.length);
+  let z = 0;
+  for (let v = 0; v < logits.length; v++) z += probs[v] = Math.exp(logits[v] - max);
+  for (let v = 0; v < logits.length; v++) probs[v] /= z;
+  const byProbability = (floor: number) => {
+    const order: number[] = [];
+    for (let v = 0; v < probs.length; v++) if (probs[v] > floor || floor === 0) order.push(v);
+    return order.sort((a, b) => probs[b] - probs[a] || a - b);
+  };
+  let order = byProbability(1e-7);
+  if (order.reduce((a, v) => a + probs[v], 0) <= p) order = byProbability(0);
+  const kept = new Uint8Array(logits.length);
+  let cumulative = 0;
+  for (const v of order) {
+    if (cumulative > p) break;
+    kept[v] = 1;
+    cumulative += probs[v];
+  }
+  for (let v = 0; v < logits.length; v++) if (!kept[v]) logits[v] = -Infinity;
+}
+
+/** A step's sampling at the Qwen2.5 vocabulary on one thread (the baseline) and shared by the pool. */
+async function samplerPoolAtQwenVocab() {
+  const vocab = 151936;
+  const positions = 32;
+  const rng = seededRng(3);
+  const logits = Float32Array.from({ length: positions * vocab }, () => rng() * 6 - 3);
+  const request: ProposeRequest = {
+    sampler: resolveSampler({ alg: 'entropy', temperature: 0.4, topP: 0.95 }),
+    queries: Array.from({ length: positions }, (_, k) => ({ row: k, allowed: null, seed: k })),
+  };
+  const threads = Math.max(1, SamplerPool.defaultThreads());
+  const pool = new SamplerPool(threads, 0);
+  const time = async (run: () => unknown) => {
+    await run(); // warm-up (and the pool's threads start)
+    const t0 = performance.now();
+    for (let r = 0; r < 3; r++) await run();
+    return (performance.now() - t0) / 3;
+  };
+  const one = await time(() => proposeFromLogits(Float32Array.from(logits), vocab, request));
+  const shared = await time(() => pool.propose(Float32Array.from(logits), vocab, request));
+  await pool.dispose();
+  console.log(`sampler, one step of ${positions} positions at vocab ${vocab} (temperature 0.4, top-p 0.95):`);
+  console.log(`  one thread ${one.toFixed(1)} ms; the caller and ${threads} pool thread(s) ${shared.toFixed(1)} ms: ${(shared / one).toFixed(2)} of the time`);
 }
 
 main().catch((e) => {

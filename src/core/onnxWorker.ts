@@ -5,11 +5,13 @@ import { InfillError } from './errors';
 import { ModelConfig } from './modelConfig';
 import { OnnxLogitsModel } from './onnxModel';
 import { RuntimeOptions } from './runtimeOptions';
-import { proposeFromLogits, rowsOf } from './sampling/propose';
+import { SamplerPool } from './samplerPool';
+import { rowsOf } from './sampling/propose';
 import type { FromWorker, ToWorker } from './workerLogitsModel';
 
 const { dir, config, options } = workerData as { dir: string; config: ModelConfig; options: Omit<RuntimeOptions, 'log'> };
 const port = parentPort!;
+const pool = new SamplerPool(options.samplerThreads ?? SamplerPool.defaultThreads());
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 OnnxLogitsModel.load(dir, config, { ...options, log: (message) => send({ kind: 'log', message }) }).then(
@@ -17,14 +19,14 @@ OnnxLogitsModel.load(dir, config, { ...options, log: (message) => send({ kind: '
     send({ kind: 'ready', executionProvider: model.executionProvider });
     port.on('message', async (message: ToWorker) => {
       if (message.kind === 'dispose') {
-        await model.dispose();
+        await Promise.all([model.dispose(), pool.dispose()]);
         port.close();
         return;
       }
       try {
         if (message.kind === 'propose') {
           const logits = await model.logits(message.ids, rowsOf(message.request));
-          send({ kind: 'answer', id: message.id, answer: proposeFromLogits(logits, model.vocabSize, message.request) });
+          send({ kind: 'answer', id: message.id, answer: await pool.propose(logits, model.vocabSize, message.request) });
         } else {
           const out = await model.logitsBatch(message.batch, message.rows);
           send({ kind: 'answer', id: message.id, answer: out }, out.map((o) => o.buffer as ArrayBuffer));

@@ -8,6 +8,8 @@ export interface RuntimeOptions {
   executionProvider?: ExecutionProvider;
   /** Intra-op threads; 0 lets onnxruntime choose. */
   threads?: number;
+  /** Threads that share the sampler's work with the model's own (samplerPool.ts); default: the cores less two, at most 7. */
+  samplerThreads?: number;
   /** Told about fallbacks and other things worth a line in a log. */
   log?: (message: string) => void;
 }

@@ -41,13 +41,13 @@ export async function proposeWith(network: LogitsModel, ids: Int32Array, request
 }
 
 /**
- * A proposal for each query from the logits of `rowsOf(request)`.  It runs where the logits are:
+ * A proposal for each query from the logits of `rows` (by default `rowsOf(request)`).  It runs where the logits are:
  * on the model's worker thread, or on the caller's for networks in this thread.  The rows are
  * overwritten where a query narrows them.
  */
-export function proposeFromLogits(logits: Float32Array, vocab: number, request: ProposeRequest): Proposal[] {
+export function proposeFromLogits(logits: Float32Array, vocab: number, request: ProposeRequest, rows = rowsOf(request)): Proposal[] {
   const s = request.sampler;
-  const rowIndex = new Map(rowsOf(request).map((r, i) => [r, i]));
+  const rowIndex = new Map(rows.map((r, i) => [r, i]));
   const dream = (DREAM_ALGS as readonly Alg[]).includes(s.alg);
   return request.queries.map((q) => {
     const r = rowIndex.get(q.row)!;
@@ -139,19 +139,6 @@ export function probabilityOf(logits: Float32Array, token: number): number {
   return Math.exp(logits[token] - max) / z;
 }
 
-export function softmax(x: Float64Array): Float64Array {
-  let max = -Infinity;
-  for (let v = 0; v < x.length; v++) if (x[v] > max) max = x[v];
-  let sum = 0;
-  const out = new Float64Array(x.length);
-  for (let v = 0; v < x.length; v++) {
-    out[v] = Math.exp(x[v] - max);
-    sum += out[v];
-  }
-  for (let v = 0; v < x.length; v++) out[v] /= sum;
-  return out;
-}
-
 export function argmax(x: ArrayLike<number>): number {
   let best = 0;
   for (let v = 1; v < x.length; v++) if (x[v] > x[best]) best = v;
@@ -180,38 +167,65 @@ function topTwo(probs: Float64Array): [number, number] {
   return [p1, p2 === -Infinity ? 0 : p2];
 }
 
-/** Dream's `top_p_logits`: drop the tokens after the smallest prefix whose mass exceeds p. */
-function keepTopP(logits: Float64Array, p: number): void {
-  const probs = softmax(logits);
-  // Sorting a 150k vocabulary for every masked position is the sampler's main cost; the cut almost
-  // always falls among the few likely tokens, so sort those first and the whole row only if not.
-  let order = likelyFirst(probs, 1e-7);
-  if (!crossesMass(order, probs, p)) order = likelyFirst(probs, 0);
-  let cumulative = 0;
-  const kept = new Uint8Array(logits.length);
-  for (const v of order) {
-    // The shift by one keeps the token that crosses p.
-    if (cumulative > p) break;
-    kept[v] = 1;
-    cumulative += probs[v];
+/**
+ * Dream's `top_p_logits`: sort by probability, and drop every token after the first whose
+ * cumulative mass exceeds p.  Sorting a 150k vocabulary for every masked position was the
+ * sampler's main cost (31 ms a position on a flat row), so the tokens are first put in buckets by
+ * how far their logit is below the best (1/16 nat wide): whole buckets are kept or dropped by
+ * their mass, and only the bucket where the mass crosses p is sorted.
+ */
+export function keepTopP(logits: Float64Array, p: number): void {
+  const n = logits.length;
+  let max = -Infinity;
+  for (let v = 0; v < n; v++) if (logits[v] > max) max = logits[v];
+  const weight = topPWeights(n);
+  const bucketOf = topPBuckets(n);
+  const mass = new Float64Array(TOP_P_BUCKETS + 1);
+  let z = 0;
+  for (let v = 0; v < n; v++) {
+    const d = max - logits[v];
+    const b = d < TOP_P_BUCKETS / BUCKETS_PER_NAT ? Math.floor(d * BUCKETS_PER_NAT) : TOP_P_BUCKETS;
+    const e = Math.exp(-d);
+    weight[v] = e;
+    bucketOf[v] = b;
+    mass[b] += e;
+    z += e;
   }
-  for (let v = 0; v < logits.length; v++) if (!kept[v]) logits[v] = -Infinity;
+  const target = p * z;
+  let before = 0;
+  let crossing = -1;
+  for (let b = 0; b <= TOP_P_BUCKETS; b++) {
+    if (before + mass[b] > target) {
+      crossing = b;
+      break;
+    }
+    before += mass[b];
+  }
+  if (crossing === -1) return;
+  const boundary: number[] = [];
+  for (let v = 0; v < n; v++) if (bucketOf[v] === crossing) boundary.push(v);
+  boundary.sort((a, b) => weight[b] - weight[a] || a - b);
+  let cumulative = before;
+  for (const v of boundary) {
+    // The token that crosses p is kept (Dream shifts the mask by one).
+    if (cumulative > target) bucketOf[v] = TOP_P_BUCKETS + 1;
+    cumulative += weight[v];
+  }
+  for (let v = 0; v < n; v++) if (bucketOf[v] > crossing) logits[v] = -Infinity;
 }
 
-/** Indices of the tokens with probability above `floor`, most likely first (ties: lower index first). */
-function likelyFirst(probs: Float64Array, floor: number): number[] {
-  const order: number[] = [];
-  for (let v = 0; v < probs.length; v++) if (probs[v] > floor || floor === 0) order.push(v);
-  return order.sort((a, b) => probs[b] - probs[a] || a - b);
+const BUCKETS_PER_NAT = 16;
+/** Buckets up to 40 nats below the best logit; the rest (each under e^-40 of it) share the last. */
+const TOP_P_BUCKETS = 40 * BUCKETS_PER_NAT;
+let weights = new Float64Array(0);
+let buckets = new Int32Array(0);
+function topPWeights(n: number): Float64Array {
+  if (weights.length !== n) weights = new Float64Array(n);
+  return weights;
 }
-
-function crossesMass(order: number[], probs: Float64Array, p: number): boolean {
-  let cumulative = 0;
-  for (const v of order) {
-    cumulative += probs[v];
-    if (cumulative > p) return true;
-  }
-  return false;
+function topPBuckets(n: number): Int32Array {
+  if (buckets.length !== n) buckets = new Int32Array(n);
+  return buckets;
 }
 
 /** Dream's `top_k_logits`: drop every logit below the k-th largest (ties stay). */
