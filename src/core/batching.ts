@@ -1,9 +1,12 @@
 import { LogitsModel } from './logitsModel';
+import type { Proposal, ProposeRequest } from './sampling/propose';
 
 /** A network that can also score several canvases of one length in one forward ([B, n]). */
 export interface BatchLogitsModel extends LogitsModel {
   /** For each canvas, what logits(batch[i], rows[i]) returns. */
   logitsBatch(batch: Int32Array[], rows: number[][]): Promise<Float32Array[]>;
+  /** For each canvas, what propose(batch[i], requests[i]) returns; absent: the callers sample. */
+  proposeBatch?(batch: Int32Array[], requests: ProposeRequest[]): Promise<Proposal[][]>;
 }
 
 export function canBatch(model: LogitsModel): model is BatchLogitsModel {
@@ -21,12 +24,11 @@ export interface BatchingOptions {
   windowMs?: number;
 }
 
-interface Pending {
-  ids: Int32Array;
-  rows: number[];
-  resolve: (logits: Float32Array) => void;
-  reject: (error: unknown) => void;
-}
+/** A call waiting for a round: for logits (`rows`) or for proposals (`request`). */
+type Pending = { ids: Int32Array; reject: (error: unknown) => void } & (
+  | { rows: number[]; resolve: (logits: Float32Array) => void }
+  | { request: ProposeRequest; resolve: (proposals: Proposal[]) => void }
+);
 
 /**
  * Shares forwards between concurrent generations: logits() calls that arrive while a forward
@@ -47,12 +49,15 @@ export class BatchingLogitsModel implements LogitsModel {
   /** Callers answered in earlier rounds and not heard from since. */
   private away = 0;
   private readonly maxBatch: number;
+  /** Present when the inner network samples where it runs: the batch's proposals come back, not its logits. */
+  readonly propose?: (ids: Int32Array, request: ProposeRequest) => Promise<Proposal[]>;
 
   constructor(
     private readonly inner: BatchLogitsModel,
     private readonly options: BatchingOptions = {},
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 16);
+    if (inner.proposeBatch) this.propose = (ids, request) => new Promise((resolve, reject) => this.enqueue({ ids: Int32Array.from(ids), request, resolve, reject }));
   }
 
   get vocabSize(): number {
@@ -60,12 +65,14 @@ export class BatchingLogitsModel implements LogitsModel {
   }
 
   logits(ids: Int32Array, rows: number[]): Promise<Float32Array> {
-    return new Promise((resolve, reject) => {
-      // The caller commits tokens into its canvas after the answer; copy so a batch sees this state.
-      this.pending.push({ ids: Int32Array.from(ids), rows: [...rows], resolve, reject });
-      this.away = Math.max(0, this.away - 1);
-      this.schedule();
-    });
+    // The caller commits tokens into its canvas after the answer; copy so a batch sees this state.
+    return new Promise((resolve, reject) => this.enqueue({ ids: Int32Array.from(ids), rows: [...rows], resolve, reject }));
+  }
+
+  private enqueue(call: Pending): void {
+    this.pending.push(call);
+    this.away = Math.max(0, this.away - 1);
+    this.schedule();
   }
 
   async dispose(): Promise<void> {
@@ -108,11 +115,13 @@ export class BatchingLogitsModel implements LogitsModel {
     this.busy = true;
     const round = this.pending;
     this.pending = [];
-    const groups = new Map<number, Pending[]>();
+    // One forward takes canvases of one length, all asking for logits or all for proposals.
+    const groups = new Map<string, Pending[]>();
     for (const p of round) {
-      const group = groups.get(p.ids.length) ?? [];
+      const key = `${'request' in p ? 'propose' : 'logits'}:${p.ids.length}`;
+      const group = groups.get(key) ?? [];
       group.push(p);
-      groups.set(p.ids.length, group);
+      groups.set(key, group);
     }
     const started = performance.now();
     let forwards = 0;
@@ -133,19 +142,16 @@ export class BatchingLogitsModel implements LogitsModel {
     this.forwards++;
     this.largestBatch = Math.max(this.largestBatch, chunk.length);
     try {
-      if (chunk.length === 1) {
-        const [p] = chunk;
-        const out = await this.inner.logits(p.ids, p.rows);
-        this.calls++;
-        p.resolve(out);
-        return;
+      const ids = chunk.map((p) => p.ids);
+      if ('request' in chunk[0]) {
+        const outs = await this.inner.proposeBatch!(ids, chunk.map((p) => (p as { request: ProposeRequest }).request));
+        chunk.forEach((p, i) => (p.resolve as (proposals: Proposal[]) => void)(outs[i]));
+      } else {
+        const rows = chunk.map((p) => (p as { rows: number[] }).rows);
+        const outs = chunk.length === 1 ? [await this.inner.logits(ids[0], rows[0])] : await this.inner.logitsBatch(ids, rows);
+        chunk.forEach((p, i) => (p.resolve as (logits: Float32Array) => void)(outs[i]));
       }
-      const outs = await this.inner.logitsBatch(
-        chunk.map((p) => p.ids),
-        chunk.map((p) => p.rows),
-      );
       this.calls += chunk.length;
-      chunk.forEach((p, i) => p.resolve(outs[i]));
     } catch (e) {
       chunk.forEach((p) => p.reject(e));
     }

@@ -25,8 +25,9 @@ OnnxLogitsModel.load(dir, config, { ...options, log: (message) => send({ kind: '
       }
       try {
         if (message.kind === 'propose') {
-          const logits = await model.logits(message.ids, rowsOf(message.request));
-          send({ kind: 'answer', id: message.id, answer: await pool.propose(logits, model.vocabSize, message.request) });
+          const { batch, requests } = message;
+          const logits = batch.length === 1 ? [await model.logits(batch[0], rowsOf(requests[0]))] : await model.logitsBatch(batch, requests.map(rowsOf));
+          send({ kind: 'answer', id: message.id, answer: await Promise.all(logits.map((l, i) => pool.propose(l, model.vocabSize, requests[i]))) });
         } else {
           const out = await model.logitsBatch(message.batch, message.rows);
           send({ kind: 'answer', id: message.id, answer: out }, out.map((o) => o.buffer as ArrayBuffer));

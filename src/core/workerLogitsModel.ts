@@ -8,12 +8,12 @@ import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 
 export type ToWorker =
   | { kind: 'batch'; id: number; batch: Int32Array[]; rows: number[][] }
-  | { kind: 'propose'; id: number; ids: Int32Array; request: ProposeRequest }
+  | { kind: 'propose'; id: number; batch: Int32Array[]; requests: ProposeRequest[] }
   | { kind: 'dispose' };
 export type FromWorker =
   | { kind: 'ready'; executionProvider: ExecutionProvider }
   | { kind: 'log'; message: string }
-  | { kind: 'answer'; id: number; answer: Float32Array[] | Proposal[] }
+  | { kind: 'answer'; id: number; answer: Float32Array[] | Proposal[][] }
   | { kind: 'failed'; id: number | null; message: string; infill: boolean };
 
 interface Pending {
@@ -96,8 +96,12 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   }
 
   /** The sampler runs on the worker too: the host thread neither samples nor receives the logits. */
-  propose(ids: Int32Array, request: ProposeRequest): Promise<Proposal[]> {
-    return this.ask((id) => ({ kind: 'propose', id, ids, request }));
+  async propose(ids: Int32Array, request: ProposeRequest): Promise<Proposal[]> {
+    return (await this.proposeBatch([ids], [request]))[0];
+  }
+
+  proposeBatch(batch: Int32Array[], requests: ProposeRequest[]): Promise<Proposal[][]> {
+    return this.ask((id) => ({ kind: 'propose', id, batch, requests }));
   }
 
   private ask<T>(message: (id: number) => ToWorker): Promise<T> {

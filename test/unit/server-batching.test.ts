@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { InfillEvent, LocalEngine, loadModelFolder, LoadedModel, parseMarkers } from '../../src/core';
+import { InfillEvent, LocalEngine, loadModelFolder, LoadedModel, parseMarkers, resolveSampler } from '../../src/core';
 import { BatchingLogitsModel, BatchLogitsModel, canBatch } from '../../src/core/batching';
+import { ProposeRequest } from '../../src/core/sampling/propose';
 
 import { TINY } from './server-support';
 
@@ -71,6 +72,29 @@ describe('batching: one forward for concurrent canvases of the same length', () 
     assert.equal(batcher.calls, 3);
   });
 
+  it('sends proposal calls through the inner proposeBatch, in rounds apart from logits calls', async () => {
+    const inner = new CountingModel();
+    const proposed: number[] = [];
+    const sampling: BatchLogitsModel = Object.assign(inner, {
+      proposeBatch: async (batch: Int32Array[], requests: ProposeRequest[]) => {
+        proposed.push(batch.length);
+        return requests.map((r, b) => r.queries.map((q) => ({ token: batch[b][q.row], prob: 1, score: q.seed })));
+      },
+    });
+    const batcher = new BatchingLogitsModel(sampling);
+    const request = (seed: number): ProposeRequest => ({ sampler: resolveSampler({}), queries: [{ row: 1, allowed: null, seed }] });
+    const [a, b, logits] = await Promise.all([
+      batcher.propose!(Int32Array.of(5, 6, 7), request(1)),
+      batcher.propose!(Int32Array.of(8, 9, 10), request(2)),
+      batcher.logits(Int32Array.of(1, 2, 3), [0]),
+    ]);
+    assert.deepEqual(a, [{ token: 6, prob: 1, score: 1 }]);
+    assert.deepEqual(b, [{ token: 9, prob: 1, score: 2 }]);
+    assert.deepEqual([...logits], [3, 0, 1]);
+    assert.deepEqual(proposed, [2], 'both proposal calls in one forward');
+    assert.deepEqual(inner.sizes, [1], 'the logits call in a forward of its own');
+  });
+
   it('a batch larger than maxBatch is split; an error reaches every caller of its forward', async () => {
     const inner = new CountingModel();
     const batcher = new BatchingLogitsModel(inner, { maxBatch: 2 });
@@ -91,6 +115,7 @@ describe('batching: one forward for concurrent canvases of the same length', () 
     const options = { steps: 6 };
     const alone = await collect(new LocalEngine(model).infill(request, options));
     const batcher = new BatchingLogitsModel(model.network as BatchLogitsModel, { windowMs: 200 });
+    assert.ok(batcher.propose, 'the model thread samples the batch where it runs');
     const engine = new LocalEngine({ ...model, network: batcher });
     const [one, two] = await Promise.all([collect(engine.infill(request, options)), collect(engine.infill(request, options))]);
     const text = (events: InfillEvent[]) => events.map((e) => (e.type === 'draft' ? e.holes[0].text : e.text));
