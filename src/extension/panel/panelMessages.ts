@@ -1,4 +1,4 @@
-import { DraftEvent, GenerationStats, InfillRequest, ResultEvent } from '../../core';
+import { DraftEvent, FilledHole, GenerationStats, InfillRequest, ResultEvent } from '../../core';
 import { GenerationKind } from '../generations';
 
 /**
@@ -28,7 +28,7 @@ export interface PanelCommit {
 export type ToPanel =
   | { type: 'start'; id: number; kind: GenerationKind; holes: number; context: ContextPieces; model?: { name: string; device: string } }
   | { type: 'draft'; id: number; step: number; steps: number; holes: { text: string; masked: number }[]; committed: PanelCommit[] }
-  | { type: 'result'; id: number; holes: { text: string }[]; stats: GenerationStats }
+  | { type: 'result'; id: number; holes: FilledHole[]; stats: GenerationStats }
   | { type: 'cancelled'; id: number }
   | { type: 'failed'; id: number; message: string }
   | { type: 'pending'; accept: boolean; label?: string };

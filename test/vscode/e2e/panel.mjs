@@ -98,6 +98,7 @@ try {
     assert.equal(last.masks, 0, 'the last draft has nothing masked');
     assert.equal(last.ticks, Number(await panel.locator('dd[data-figure="Steps"]').textContent()), 'a tick per step');
     assert.equal(await panel.locator('dd[data-figure="Model"]').textContent(), MODEL_NAME);
+    assert.match(await panel.locator('dd[data-figure="Confidence"]').textContent(), /^[01]\.\d\d$/, 'the fill\'s confidence');
     assert.ok(midShot, 'a screenshot was taken mid-generation');
     await page.screenshot({ path: path.join(artifacts, 'panel-after-fill.png') });
   });
