@@ -105,6 +105,20 @@ def score(cases, preds):
     return out
 
 
+def single_hits(cases, preds):
+    return [norm(p) == norm(c["target"]) for c, p in zip(cases, preds) if c["kind"] == "single"]
+
+
+def paired_bootstrap(model_hits, base_hits, rounds=10000, seed=0):
+    """The single-line exact-match difference, model minus baseline, on the same cases, with a 95%
+    interval from resampling the cases (both methods keep their answers to each case)."""
+    rng = random.Random(seed)
+    n = len(model_hits)
+    diffs = [int(a) - int(b) for a, b in zip(model_hits, base_hits)]
+    stats = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(rounds))
+    return {"diff": sum(diffs) / n, "lo": stats[int(0.025 * rounds)], "hi": stats[int(0.975 * rounds) - 1]}
+
+
 def by_confidence(cases, preds, conf):
     """Single-line cases: how many fills reach each confidence, and how good those are (what an
     editor that hides less confident suggestions would show)."""
@@ -143,10 +157,12 @@ def main():
         docs = [json.loads(line)["text"] for line in f]
     cases, skipped = make_cases(docs, tok, args.single, args.multi, seed=args.case_seed)
     frequent = most_frequent_line(os.path.join(args.corpus, "train.jsonl"))
-    results = {
-        f"most frequent line ({frequent!r})": score(cases, [frequent for c in cases]),
-        "copy the line(s) above": score(cases, [c["above"] for c in cases]),
+    baselines = {
+        f"most frequent line ({frequent!r})": [frequent for c in cases],
+        "copy the line(s) above": [c["above"] for c in cases],
     }
+    results = {label: score(cases, preds) for label, preds in baselines.items()}
+    best_base = max(baselines, key=lambda label: results[label]["single"]["exact"])
     confidence = {}
     if args.engine:
         engine = EngineServer(None if args.engine == "bundled" else args.engine)
@@ -192,6 +208,8 @@ def main():
                     print(f"--- {c['kind']} target {c['target']!r}\n    fill   {p!r}")
             results[label] = score(cases, preds)
             results[label]["steps_per_case"] = nfe / len(cases)
+            results[label]["vs_best_baseline"] = {"baseline": best_base, **paired_bootstrap(
+                single_hits(cases, preds), single_hits(cases, baselines[best_base]))}
             if confidence:
                 results[label]["by_confidence"] = by_confidence(cases, preds, [confidence[id(c)] for c in cases])
             results[label]["seconds"] = time.time() - t0
@@ -212,14 +230,21 @@ def main():
             f"case seed {args.case_seed}; steps/case counts forward passes until the fill is decided")
     print("\n".join(table))
     print(note)
+    summary = []
+    for label, r in results.items():
+        if "vs_best_baseline" in r:
+            v = r["vs_best_baseline"]
+            summary.append(f"{label}: single-line exact minus {v['baseline']}: {v['diff']:+.1%} "
+                           f"(95% paired bootstrap interval {v['lo']:+.1%} to {v['hi']:+.1%})")
     for label, r in results.items():
         if "by_confidence" in r:
-            print(f"{label}, single-line fills by confidence: " + "; ".join(
-                f">={b['min_confidence']:.1f}: {b['shown']:.0%} shown, {b['exact']:.0%} exact, sim {b['edit_sim']:.2f}" for b in r["by_confidence"]))
+            summary.append(f"{label}, single-line fills by confidence: " + "; ".join(
+                f">={b['min_confidence']:.1f}: {b['shown']:.0%} shown, {b['exact']:.0%} exact, sim {b['edit_sim']:.2f}"
+                for b in r["by_confidence"]))
+    print("\n".join(summary))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"results": results, "table": table, "note": note}, f, indent=1)
-
+            json.dump({"results": results, "table": table, "note": note, "summary": summary}, f, indent=1)
 
 if __name__ == "__main__":
     main()

@@ -37,8 +37,11 @@ def verdict(eval_doc):
     base = max(v["single"]["exact"] for k, v in r.items() if not k.startswith("model"))
     best = max((v["single"]["exact"], k) for k, v in r.items() if k.startswith("model"))
     if best[0] > base:
-        return (f"On held-out single lines it is exactly right {best[0]:.0%} of the time ({best[1]}), above both "
-                f"baselines below (best {base:.0%}); multi-line holes are mostly beyond it.")
+        v = r[best[1]].get("vs_best_baseline")
+        margin = (f" (+{v['diff']:.1%}; 95% paired bootstrap interval {v['lo']:+.1%} to {v['hi']:+.1%}, so the margin "
+                  f"{'is clear' if v['lo'] > 0 else 'is within the noise of this many cases'})") if v else ""
+        return (f"On held-out single lines it is exactly right {best[0]:.1%} of the time ({best[1]}), above both "
+                f"baselines below (best {base:.1%}){margin}; multi-line holes are mostly beyond it.")
     return (f"On held-out single lines it is exactly right {best[0]:.0%} of the time, not above the best "
             f"baseline below ({base:.0%}).")
 
@@ -52,6 +55,8 @@ def card(state, manifest, n_params, folder_mb, sampler, eval_doc, humaneval, los
     ev = "not run"
     if eval_doc:
         ev = "\n".join(eval_doc["table"]) + "\n\n" + eval_doc["note"] + "."
+        if eval_doc.get("summary"):
+            ev += "\n\n" + "\n".join(f"- {line}" for line in eval_doc["summary"])
     return f"""# {NAME}
 
 A deliberately small masked-diffusion code model, trained from scratch in about {state['train_s'] / 60:.0f} minutes on two
