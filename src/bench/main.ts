@@ -71,8 +71,8 @@ function samplerAtQwenVocab() {
     }),
     flat: Array.from({ length: 8 }, () => Float32Array.from({ length: vocab }, () => rng() * 6 - 3)),
   };
-  const perRow = (rows: Float32Array[], run: (row: Float32Array) => void) => {
-    run(Float32Array.from(rows[0])); // warm-up
+  const perRow = <Row,>(rows: Row[], run: (row: Row) => void) => {
+    run(rows[0]); // warm-up
     const t0 = performance.now();
     for (const row of rows) run(row);
     return ((performance.now() - t0) / rows.length).toFixed(2);
@@ -86,12 +86,7 @@ function samplerAtQwenVocab() {
   // The filters alone, on rows already divided by the temperature (each run filters a fresh copy).
   const scaled = [shapes.peaked, shapes.flat].map((rows) => rows.map((row) => Float64Array.from(row, (x) => x / 0.4)));
   for (const [name, filter] of [['top-p filter alone, buckets', keepTopP], ['top-p filter alone, sorted (the baseline)', topPBySorting]] as const) {
-    const [peaked, flat] = scaled.map((rows) => {
-      filter(rows[0].slice(), 0.95); // warm-up
-      const t0 = performance.now();
-      for (const row of rows) filter(row.slice(), 0.95);
-      return ((performance.now() - t0) / rows.length).toFixed(2);
-    });
+    const [peaked, flat] = scaled.map((rows) => perRow(rows, (row) => filter(row.slice(), 0.95)));
     console.log(`  ${name.padEnd(44)} ${peaked} / ${flat}`);
   }
 }

@@ -26,7 +26,7 @@ OnnxLogitsModel.load(dir, config, { ...options, log: (message) => send({ kind: '
       try {
         if (message.kind === 'propose') {
           const { batch, requests } = message;
-          const logits = batch.length === 1 ? [await model.logits(batch[0], rowsOf(requests[0]))] : await model.logitsBatch(batch, requests.map(rowsOf));
+          const logits = await model.logitsBatch(batch, requests.map(rowsOf));
           send({ kind: 'answer', id: message.id, answer: await Promise.all(logits.map((l, i) => pool.propose(l, model.vocabSize, requests[i]))) });
         } else {
           const out = await model.logitsBatch(message.batch, message.rows);
