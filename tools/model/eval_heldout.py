@@ -5,10 +5,12 @@
 --ckpt decodes a training checkpoint in torch (dream_decode.py); --engine runs a model folder (the
 bundled one by default) through the project's own engine, `diffusion-infill serve`: what users run.
 
-Cases (fixed seed): a single line with its indentation kept in the prefix (hole of 24 tokens, lines
-longer than 24 tokens are skipped), and 2-4 consecutive lines (hole = target tokens + 8, as when the
-editor replaces a selection).  Blank lines are never the target's first line.  The model decodes one
-token per step, and with threshold 0.9 (all positions above it commit together).
+Cases (fixed seed): a single line with its indentation kept in the prefix (a hole of 24 tokens, the
+inline completion's; longer lines are skipped), and 2-4 consecutive lines (a hole of 48 tokens, Fill
+Selection's default; longer targets are skipped): the hole's length never tells the model the
+answer's.  Blank lines are never the target's first line.  The model decodes one token per step,
+and with threshold 0.9 (all positions above it commit together).  Several model folders given to
+--engine are scored on the same cases in one run, each after the first also against the first.
 """
 import argparse
 import collections
@@ -30,8 +32,8 @@ from tok import ByteBPE  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 WORK = os.path.join(ROOT, "models", ".train")
-SINGLE_HOLE = 24
-SLACK = 8
+SINGLE_HOLE = 24  # diffusionInfill.inline.holeTokens
+MULTI_HOLE = 48  # diffusionInfill.fill.holeTokens
 
 
 def levenshtein(a, b):
@@ -75,10 +77,10 @@ def make_cases(docs, tok, n_single, n_multi, seed=0):
             a = start + indent
             b = a + len(target)
             ntok = len(tok.encode(target))
-            if kind == "single" and ntok > SINGLE_HOLE:
+            hole = SINGLE_HOLE if kind == "single" else MULTI_HOLE
+            if ntok >= hole:
                 skipped += 1
                 continue
-            hole = SINGLE_HOLE if kind == "single" else ntok + SLACK
             above = [x for x in lines[max(0, i - k):i]]
             cases.append({"kind": kind, "prefix": text[:a], "suffix": text[b:], "target": target, "hole": hole,
                           "above": "\n".join(above).strip() if kind == "multi" else (above[-1].strip() if above else "")})
@@ -132,14 +134,35 @@ def by_confidence(cases, preds, conf):
     return out
 
 
+def engine_fills(engine, name, cases, args, confidence):
+    """fill_all(threshold) for one model folder served by the engine: (fill, forwards, tokens per forward) per case."""
+    def fill_all(threshold):
+        def one(c):
+            opts = {"threshold": threshold} if threshold else {"steps": c["hole"]}
+            if args.block:
+                opts["blockLength"] = args.block
+            hole = {"start": len(c["prefix"]), "end": len(c["prefix"]), "tokens": c["hole"]}
+            if c["kind"] == "single" and args.single_line:
+                hole["singleLine"] = True
+            if args.healing != "model":
+                opts["tokenHealing"] = args.healing == "on"
+            fills, stats = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, **opts)
+            confidence[(name, threshold, id(c))] = stats["confidence"][0]
+            return fills[0], stats["steps"], stats["tokensPerStep"]
+        with ThreadPoolExecutor(8) as pool:  # the server batches concurrent requests
+            return list(pool.map(one, cases))
+    return fill_all
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=os.path.join(WORK, "ckpt.pt"))
-    ap.add_argument("--tokenizer", default=os.path.join(WORK, "tokenizer.json"))
+    ap.add_argument("--tokenizer", default=os.path.join(HERE, "tokenizer.json"), help="counts the targets' tokens")
     ap.add_argument("--corpus", default=os.path.join(WORK, "corpus"))
     ap.add_argument("--single", type=int, default=200)
     ap.add_argument("--multi", type=int, default=100)
-    ap.add_argument("--engine", nargs="?", const="bundled", help="score a model folder through the engine instead")
+    ap.add_argument("--engine", nargs="*", metavar="MODEL_DIR",
+                    help="score model folders (none named: the bundled one) through the engine instead")
     ap.add_argument("--healing", choices=["model", "on", "off"], default="model",
                     help="engine: token healing at the hole's start as model.json says, or forced on / off")
     ap.add_argument("--case-seed", type=int, default=0, help="0: the reported cases; another seed draws a validation set for choosing settings")
@@ -164,25 +187,15 @@ def main():
     results = {label: score(cases, preds) for label, preds in baselines.items()}
     best_base = max(baselines, key=lambda label: results[label]["single"]["exact"])
     confidence = {}
-    if args.engine:
-        engine = EngineServer(None if args.engine == "bundled" else args.engine)
-        source = f"model folder {args.engine} through the engine"
-
-        def fill_all(threshold):
-            def one(c):
-                opts = {"threshold": threshold} if threshold else {"steps": c["hole"]}
-                if args.block:
-                    opts["blockLength"] = args.block
-                hole = {"start": len(c["prefix"]), "end": len(c["prefix"]), "tokens": c["hole"]}
-                if c["kind"] == "single" and args.single_line:
-                    hole["singleLine"] = True
-                if args.healing != "model":
-                    opts["tokenHealing"] = args.healing == "on"
-                fills, stats = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, **opts)
-                confidence[id(c)] = stats["confidence"][0]
-                return fills[0], stats["steps"]
-            with ThreadPoolExecutor(8) as pool:  # the server batches concurrent requests
-                return list(pool.map(one, cases))
+    runs = []  # (label, fill_all) per model
+    engines = []
+    if args.engine is not None:
+        for folder in args.engine or [None]:
+            engine = EngineServer(folder)
+            engines.append(engine)
+            name = os.path.basename(os.path.normpath(folder)) if folder else "bundled"
+            runs.append((name, engine_fills(engine, name, cases, args, confidence)))
+        source = "model folders through the engine"
     else:
         model, state = load_checkpoint(args.ckpt)
         dec = Decoder(model, tok, max_tokens=state["args"]["seq"], alg=args.alg)
@@ -192,39 +205,52 @@ def main():
             out = []
             for i in range(0, len(cases), args.batch):
                 chunk = cases[i:i + args.batch]
-                out += dec.fill_batch([(c["prefix"], c["suffix"], c["hole"], c["kind"] == "single" and args.single_line)
-                                       for c in chunk], threshold, args.block)
+                out += [(p, n, None) for p, n in dec.fill_batch(
+                    [(c["prefix"], c["suffix"], c["hole"], c["kind"] == "single" and args.single_line)
+                     for c in chunk], threshold, args.block)]
             return out
+        runs.append(("model", fill_all))
     shown = 0
     blk = f", blocks of {args.block}" if args.block else ""
+    first = {}
     try:
-        for label, thr in ((f"model, 1 token/step{blk}", None), (f"model, threshold 0.9{blk}", 0.9)):
-            t0, preds, nfe = time.time(), [], 0
-            for c, (p, n) in zip(cases, fill_all(thr)):
-                preds.append(p)
-                nfe += n
-                if shown < args.show:
-                    shown += 1
-                    print(f"--- {c['kind']} target {c['target']!r}\n    fill   {p!r}")
-            results[label] = score(cases, preds)
-            results[label]["steps_per_case"] = nfe / len(cases)
-            results[label]["vs_best_baseline"] = {"baseline": best_base, **paired_bootstrap(
-                single_hits(cases, preds), single_hits(cases, baselines[best_base]))}
-            if confidence:
-                results[label]["by_confidence"] = by_confidence(cases, preds, [confidence[id(c)] for c in cases])
-            results[label]["seconds"] = time.time() - t0
+        for name, fill_all in runs:
+            for how, thr in ((f"1 token/step{blk}", None), (f"threshold 0.9{blk}", 0.9)):
+                label = f"{name}, {how}"
+                t0, preds, nfe, per_step = time.time(), [], 0, []
+                for c, (p, n, tps) in zip(cases, fill_all(thr)):
+                    preds.append(p)
+                    nfe += n
+                    if tps is not None:
+                        per_step.append(tps)
+                    if shown < args.show:
+                        shown += 1
+                        print(f"--- {c['kind']} target {c['target']!r}\n    fill   {p!r}")
+                r = results[label] = score(cases, preds)
+                r["steps_per_case"] = nfe / len(cases)
+                if per_step:
+                    r["tokens_per_step"] = sum(per_step) / len(per_step)
+                hits = single_hits(cases, preds)
+                r["vs_best_baseline"] = {"baseline": best_base, **paired_bootstrap(hits, single_hits(cases, baselines[best_base]))}
+                if how in first:
+                    r["vs_first_model"] = {"baseline": first[how][0], **paired_bootstrap(hits, first[how][1])}
+                else:
+                    first[how] = (label, hits)
+                if confidence:
+                    r["by_confidence"] = by_confidence(cases, preds, [confidence[(name, thr, id(c))] for c in cases])
+                r["seconds"] = time.time() - t0
     finally:
-        if args.engine:
+        for engine in engines:
             engine.close()
-    table = ["| method | single-line exact | single-line edit sim | multi-line exact | multi-line edit sim | steps/case |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    table = ["| method | single-line exact | single-line edit sim | multi-line exact | multi-line edit sim | steps/case | tokens/step |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for label, r in results.items():
         table.append(f"| {label} | {r['single']['exact']:.1%} | {r['single']['edit_sim']:.3f} | "
                      f"{r['multi']['exact']:.1%} | {r['multi']['edit_sim']:.3f} | "
-                     f"{r.get('steps_per_case', float('nan')):.1f} |")
+                     f"{r.get('steps_per_case', float('nan')):.1f} | {r.get('tokens_per_step', float('nan')):.2f} |")
     n_s = sum(c["kind"] == "single" for c in cases)
-    note = (f"{n_s} single-line cases (hole {SINGLE_HOLE} tokens; {skipped} longer lines skipped), "
-            f"{len(cases) - n_s} multi-line cases (2-4 lines, hole = target + {SLACK} tokens), "
+    note = (f"{n_s} single-line cases (hole {SINGLE_HOLE} tokens), "
+            f"{len(cases) - n_s} multi-line cases (2-4 lines, hole {MULTI_HOLE} tokens; {skipped} longer targets skipped), "
             f"{len(docs)} held-out files, {source}, decoding alg {args.alg}, "
             f"block length {args.block or 'none'}, token healing {args.healing if args.healing != 'model' else 'as model.json says'} (engine), single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
             f"case seed {args.case_seed}; steps/case counts forward passes until the fill is decided")
@@ -232,10 +258,11 @@ def main():
     print(note)
     summary = []
     for label, r in results.items():
-        if "vs_best_baseline" in r:
-            v = r["vs_best_baseline"]
-            summary.append(f"{label}: single-line exact minus {v['baseline']}: {v['diff']:+.1%} "
-                           f"(95% paired bootstrap interval {v['lo']:+.1%} to {v['hi']:+.1%})")
+        for key in ("vs_best_baseline", "vs_first_model"):
+            if key in r:
+                v = r[key]
+                summary.append(f"{label}: single-line exact minus {v['baseline']}: {v['diff']:+.1%} "
+                               f"(95% paired bootstrap interval {v['lo']:+.1%} to {v['hi']:+.1%})")
     for label, r in results.items():
         if "by_confidence" in r:
             summary.append(f"{label}, single-line fills by confidence: " + "; ".join(

@@ -1,9 +1,12 @@
-"""Training checkpoint -> models/bundled/ (fp16 model folder) + MODEL_CARD.md.
+"""Trained weights -> models/bundled/ (an int8 model folder) + MODEL_CARD.md.
 
-  python3 tools/model/export_bundled.py [--ckpt models/.train/ckpt.pt] [--eval EVAL_JSON] [--humaneval TEXT_FILE]
+  python3 tools/model/export_bundled.py --weights DIR        # the GPU run's $OUT, brought back
+  python3 tools/model/export_bundled.py --ckpt models/.train/ckpt.pt   # a CPU run's checkpoint
+      [--out models/bundled] [--eval EVAL_JSON] [--humaneval TEXT_FILE] [--notes MD_FILE]
 
-Runs the exported graph once in onnxruntime-node against torch (compare_onnx.mjs) and checks the
-tokenizer round trip (check_tokenizer.mjs), so a broken folder is never left behind silently.
+Runs the exported graph in onnxruntime-node against torch on the same (dequantized) weights
+(compare_onnx.mjs) and checks the tokenizer round trip (check_tokenizer.mjs), so a broken folder is
+never left behind silently.
 """
 import argparse
 import json
@@ -18,15 +21,32 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from onnx_case import make_inputs, write_case  # noqa: E402
-from qwen2_bidir import Qwen2Bidir, Qwen2Config, export_onnx, write_model_json  # noqa: E402
+from qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, weights_from_onnx, write_model_json  # noqa: E402
+from safetensors_io import load_weights  # noqa: E402
+from train import RECIPE_TOKENIZER  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 WORK = os.path.join(ROOT, "models", ".train")
 NAME = "diffusion-infill-tiny-code"
-# One token per step with the entropy order did best on held-out infill (see the card); threshold
-# decoding is faster and close behind, so callers may set it.
 SAMPLER = {"steps": None, "alg": "entropy", "temperature": 0, "topP": 1, "topK": 0, "algTemp": 0,
            "threshold": None, "blockLength": None}
+
+
+def load_trained(weights=None, ckpt=None):
+    """(config, state dict, run summary) from a GPU run's folder or a CPU run's checkpoint."""
+    if weights:
+        with open(os.path.join(weights, "config.json")) as f:
+            cfg = Qwen2Config(**json.load(f))
+        with open(os.path.join(weights, "train.json")) as f:
+            summary = json.load(f)
+        state = load_weights(weights)
+        if cfg.tie_word_embeddings:
+            state["lm_head.weight"] = state["model.embed_tokens.weight"]
+        return cfg, state, summary
+    state = torch.load(ckpt, map_location="cpu")
+    summary = {k: state[k] for k in ("step", "tokens", "train_s")}
+    summary.update({"device": "cpu", "device_name": "2 CPU cores", "args": state["args"]})
+    return Qwen2Config(**state["config"]), state["model"], summary
 
 
 def verdict(eval_doc):
@@ -34,8 +54,8 @@ def verdict(eval_doc):
     if not eval_doc:
         return "It has not been evaluated."
     r = eval_doc["results"]
-    base = max(v["single"]["exact"] for k, v in r.items() if not k.startswith("model"))
-    best = max((v["single"]["exact"], k) for k, v in r.items() if k.startswith("model"))
+    base = max(v["single"]["exact"] for v in r.values() if "vs_best_baseline" not in v)
+    best = max((v["single"]["exact"], k) for k, v in r.items() if "vs_best_baseline" in v)
     if best[0] > base:
         v = r[best[1]].get("vs_best_baseline")
         margin = (f" (+{v['diff']:.1%}; 95% paired bootstrap interval {v['lo']:+.1%} to {v['hi']:+.1%}, so the margin "
@@ -46,71 +66,74 @@ def verdict(eval_doc):
             f"baseline below ({base:.0%}).")
 
 
-def card(state, manifest, n_params, folder_mb, sampler, eval_doc, humaneval, loss_line, notes=""):
-    a = state["args"]
+def card(cfg, summary, manifest, n_params, folder_mb, precision, sampler, eval_doc, humaneval, notes=""):
+    a = summary["args"]
+    minutes = summary["train_s"] / 60
     split = manifest["splits"]
     lic = "\n".join(f"| {k} | {v / 1e6:.2f} MB |" for k, v in manifest["bytes_by_licence"].items())
-    held = "\n".join(f"- `{p}`" for p in manifest["heldout_files"])
     lang = ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in manifest["bytes_by_language"].items())
+    held = ", ".join(f"`{p}`" for p in manifest.get("heldout_packages", []))
     ev = "not run"
     if eval_doc:
         ev = "\n".join(eval_doc["table"]) + "\n\n" + eval_doc["note"] + "."
         if eval_doc.get("summary"):
             ev += "\n\n" + "\n".join(f"- {line}" for line in eval_doc["summary"])
+    speed = f"{summary['tokens'] / max(1, summary['train_s']):.0f} tokens/s on average"
+    if summary.get("mfu"):
+        speed = (f"{summary['tokens_per_s']:.0f} tokens/s at the end, {summary['mfu']:.1%} model FLOP utilisation "
+                 f"against a dense bf16 peak of {a.get('peak_tflops', 989):.0f} TFLOP/s")
     return f"""# {NAME}
 
-A deliberately small masked-diffusion code model, trained from scratch in about {state['train_s'] / 60:.0f} minutes on two
-shared CPU cores so that the extension works out of the box with no download.  {verdict(eval_doc)}
+A small masked-diffusion code model, trained from scratch by `tools/model/train.py` so that the extension
+works out of the box with no download.  {verdict(eval_doc)}
 It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `tools/model/export_hf.py`).
 
 ## Model
 
-- Architecture: bidirectional Qwen2 (tools/model/qwen2_bidir.py): {a['layers']} layers, hidden {a['hidden']},
-  {a['heads']} attention heads / {a['kv_heads']} key-value heads, SwiGLU {a['inter']}, RoPE theta 10000,
-  tied embeddings; {n_params / 1e6:.2f}M parameters.
-- Family `dream` (shifted logits: row i-1 predicts token i).  The canvas should start with
-  `<|endoftext|>` (model.json `bosTokenId`), as in training.  Trained canvas length {a['seq']} tokens (`maxContext`).
-- Weights stored as float16, computed in float32 (the graph casts), logits float32.  Folder size {folder_mb:.1f} MB.
-- Tokenizer: byte-level BPE, {state['config']['vocab_size'] - 3} tokens + `<|endoftext|>`, `<|mask|>`,
-  `<|dlm_pad|>` (tools/model/train_bpe.py), trained on the training split.
+- Architecture: bidirectional Qwen2 (tools/model/qwen2_bidir.py): {cfg.num_hidden_layers} layers, hidden {cfg.hidden_size},
+  {cfg.num_attention_heads} attention heads / {cfg.num_key_value_heads} key-value heads, SwiGLU {cfg.intermediate_size}, RoPE theta
+  {cfg.rope_theta:.0f}, tied embeddings; {n_params / 1e6:.2f}M parameters.
+- Family `dream` (shifted logits: row i-1 predicts token i).  The canvas starts with `<|endoftext|>`
+  (model.json `bosTokenId`), as in training.  Trained canvas length {a['seq']} tokens (`maxContext`).
+- Weights stored as {precision}, computed in float32 (the graph converts them once at load), logits
+  float32.  Folder size {folder_mb:.1f} MB.
+- Tokenizer: byte-level BPE (tools/model/train_bpe.py, `tools/model/tokenizer.json`), {cfg.vocab_size - 3} tokens
+  + `<|endoftext|>`, `<|mask|>`, `<|dlm_pad|>`, trained on the training split.
 - Default sampler: `{json.dumps(sampler)}`.
 
 ## Training
 
-- Objective: LLaDA / MDLM masked diffusion: t ~ U(0.001, 1), each token masked with probability t,
-  cross entropy on masked tokens weighted 1/t, averaged over the batch's tokens.  Half of the
-  examples (70% in the later phases) are infill-shaped: text tokenized piecewise as the editor does,
-  with holes holding whole lines, several lines, the rest of a line or part of a line, each
-  followed by 0-32 `<|dlm_pad|>` tokens (so the model learns to end a hole that is longer than its
-  fill); only the holes are masked.  The last phase puts up to four holes in one window.
-- Auto-regressive steps (`--ar-frac`): a share of the steps trains the same network with a causal
-  mask on next-token prediction through the same shifted head, as Dream adapts an AR model; on
-  this budget the masked objective alone stayed near the unigram loss for hundreds of steps.
-- Steps {state['step']}, tokens seen {state['tokens'] / 1e6:.1f}M ({state['tokens'] / max(1, manifest['train_tokens']):.1f} epochs of
-  {manifest['train_tokens'] / 1e6:.2f}M training tokens), {state['train_s'] / 60:.0f} minutes on 2 CPU cores shared with other
-  jobs at nice 19 ({state['tokens'] / state['train_s']:.0f} tokens/s on average; ~2,000-2,300 tokens/s when the cores were free), batch {a['batch']} x {a['seq']},
-  AdamW (betas 0.9/0.95, weight decay 0.1), warmup 3% then cosine to 10% in each phase (last phase: peak lr {a['lr']}), schedule by training time.
-- Last logged loss: {loss_line}
+- Objective: LLaDA / MDLM masked diffusion: t ~ U(0.001, 1), each eligible token masked with
+  probability t, cross entropy on the masked tokens weighted 1/t.  {a['infill_frac']:.0%} of the rows are
+  infill canvases built as the engine builds them: whole lines of one file around one to eight holes,
+  context and holes tokenized apart, each hole its span (whole lines, lines after the indentation,
+  the rest of a line, a piece of a line, several lines) and then `<|dlm_pad|>` up to the length an
+  editor asks for (24, 32 or 48 tokens, or the span and a few more), only the holes masked; the
+  other rows are windows of the corpus with every token eligible.
+- Auto-regressive steps: {a['ar_frac']:.0%} of the steps in the first half of training (fading out by 75%) train the
+  same network with a causal mask on next-token prediction through the same shifted head, as Dream
+  starts from an AR model.
+- Run: {summary.get('device_name', summary.get('device'))}, {minutes:.1f} minutes of training, {summary['step']} steps of
+  {a['batch']} x {a['seq']} tokens, {summary['tokens'] / 1e6:.1f}M tokens seen; {speed}.  AdamW (betas 0.9/0.95,
+  weight decay 0.1), peak learning rate {a['lr']}, warm-up 3% then cosine to 10%, by training time.
+  Started from {summary.get('init', 'random weights')}.  Held-out masked cross entropy at the end:
+  {summary.get('heldout_masked_ce')} nats.
 {notes}
 
 ## Data
 
-Source files found on the build machine ({split['train']['files']} training files,
-{split['train']['bytes'] / 1e6:.1f} MB; {lang}):
-the CPython 3.11 standard library (without test/, tests/, idlelib/), npm and corepack as installed
-with Node.js, and the project's own node_modules (TypeScript's lib .d.ts files, @types, mocha, ...).
-Minified / generated files (very long lines) and exact duplicates were dropped.
+`tools/model/build_corpus.py`: source packages from Debian and the npm registry under permissive
+licences, read per package; generated, minified and vendored files dropped; exact and near
+duplicates removed; numpy's sources never included (numpy is the project's untouched test set).
+Training split {split['train']['files']} files, {split['train']['bytes'] / 1e6:.1f} MB ({lang}).
 
-| licence (from the package or source) | bytes |
+| licence | bytes |
 | --- | --- |
 {lic}
 
-Held out for evaluation: {split['heldout']['files']} files, {split['heldout']['bytes'] / 1e6:.2f} MB, chosen by a hash of
-the path (about 3%):
+Held out for validation, by package ({split['heldout']['files']} files, {split['heldout']['bytes'] / 1e6:.2f} MB): {held}.
 
-{held}
-
-## Evaluation (held-out files, tools/model/eval_heldout.py)
+## Evaluation (held-out packages, tools/model/eval_heldout.py)
 
 {ev}
 
@@ -120,62 +143,65 @@ the path (about 3%):
 """
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--ckpt", default=os.path.join(WORK, "ckpt.pt"))
+def check_folder(out, cfg, mask_id):
+    """The folder runs in the extension's runtime and gives the logits torch gives on its weights."""
+    ref = Qwen2Bidir(cfg)
+    ref.load_state_dict(weights_from_onnx(os.path.join(out, "model.onnx")))
+    ref.eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (b, s, n) in enumerate([(1, min(256, cfg.max_position_embeddings), 40), (2, 64, 8)]):
+            write_case(os.path.join(tmp, str(i)), ref, *make_inputs(cfg.vocab_size, mask_id, seed=i, batch=b, seq=s, n=n))
+            subprocess.run(["node", os.path.join(HERE, "compare_onnx.mjs"), out, os.path.join(tmp, str(i)),
+                            "--tol", "2e-3"], check=True)
+    subprocess.run(["node", os.path.join(HERE, "check_tokenizer.mjs"), out], check=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--weights", help="folder of safetensors shards, config.json and train.json (train.py --out)")
+    src.add_argument("--ckpt", help="train.py's resumable checkpoint")
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "bundled"))
+    ap.add_argument("--tokenizer", default=RECIPE_TOKENIZER)
+    ap.add_argument("--precision", choices=PRECISIONS, default="int8")
+    ap.add_argument("--manifest", default=os.path.join(WORK, "corpus", "manifest.json"))
     ap.add_argument("--eval", help="JSON written by eval_heldout.py --json")
     ap.add_argument("--humaneval", help="text file with the humaneval_infill.py output")
     ap.add_argument("--threshold", type=float, help="sampler default threshold (else one token per step)")
     ap.add_argument("--notes", help="markdown file appended to the card's training section")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    state = torch.load(args.ckpt, map_location="cpu")
-    cfg = Qwen2Config(**state["config"])
+    cfg, state, summary = load_trained(args.weights, args.ckpt)
     model = Qwen2Bidir(cfg)
-    model.load_state_dict(state["model"])
+    model.load_state_dict(state)
     model.eval()
-    with open(os.path.join(WORK, "tokenizer.json"), encoding="utf-8") as f:
-        tok = json.load(f)
-    sp = {t["content"]: t["id"] for t in tok["added_tokens"]}
+    with open(args.tokenizer, encoding="utf-8") as f:
+        sp = {t["content"]: t["id"] for t in json.load(f)["added_tokens"]}
     os.makedirs(args.out, exist_ok=True)
-    export_onnx(model, os.path.join(args.out, "model.onnx"), fp16=True)
-    shutil.copyfile(os.path.join(WORK, "tokenizer.json"), os.path.join(args.out, "tokenizer.json"))
+    export_onnx(model, os.path.join(args.out, "model.onnx"), args.precision)
+    shutil.copyfile(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
     sampler = dict(SAMPLER, threshold=args.threshold)
-    write_model_json(args.out, name=NAME, family="dream", vocabSize=cfg.vocab_size, maxContext=state["args"]["seq"],
+    write_model_json(args.out, name=NAME, family="dream", vocabSize=cfg.vocab_size, maxContext=summary["args"]["seq"],
                      maskTokenId=sp["<|mask|>"], eosTokenId=sp["<|endoftext|>"], padTokenId=sp["<|dlm_pad|>"],
-                     bosTokenId=sp["<|endoftext|>"], sampler=sampler, precision="float16",
+                     bosTokenId=sp["<|endoftext|>"], sampler=sampler, precision=args.precision,
                      # train.py tokenizes holes apart from their context, as the engine does without healing.
                      tokenHealing=False,
-                     source=f"trained from scratch by tools/model/train.py (step {state['step']}, "
-                            f"{state['tokens'] / 1e6:.1f}M tokens); see MODEL_CARD.md")
-    # The folder must work in the runtime the extension uses.
-    with tempfile.TemporaryDirectory() as tmp:
-        ref = Qwen2Bidir(cfg)
-        ref.load_state_dict({k: v.half().float() for k, v in state["model"].items()})
-        ref.eval()
-        for i, (b, s, n) in enumerate([(1, 256, 40), (2, 64, 8)]):
-            write_case(os.path.join(tmp, str(i)), ref, *make_inputs(cfg.vocab_size, sp["<|mask|>"], seed=i, batch=b, seq=s, n=n))
-            subprocess.run(["node", os.path.join(HERE, "compare_onnx.mjs"), args.out, os.path.join(tmp, str(i)),
-                            "--tol", "2e-3"], check=True)
-    subprocess.run(["node", os.path.join(HERE, "check_tokenizer.mjs"), args.out], check=True)
-    with open(os.path.join(WORK, "corpus", "manifest.json")) as f:
-        manifest = json.load(f)
-    import numpy as np
-    manifest["train_tokens"] = int(np.load(os.path.join(WORK, "tokens_train.npy"), mmap_mode="r").shape[0])
+                     source=f"trained from scratch by tools/model/train.py (step {summary['step']}, "
+                            f"{summary['tokens'] / 1e6:.1f}M tokens); see MODEL_CARD.md")
+    check_folder(args.out, cfg, sp["<|mask|>"])
+    manifest = {"splits": {"train": {"files": 0, "bytes": 0}, "heldout": {"files": 0, "bytes": 0}},
+                "bytes_by_language": {}, "bytes_by_licence": {}}
+    if os.path.exists(args.manifest):
+        with open(args.manifest) as f:
+            manifest = json.load(f)
     eval_doc = json.load(open(args.eval)) if args.eval else None
     humaneval = open(args.humaneval).read().strip() if args.humaneval else None
-    loss_line = "n/a"
-    log = os.path.join(WORK, "train.log")
-    if os.path.exists(log):
-        steps = [x for x in open(log) if " step " in x and " loss " in x]
-        loss_line = "`" + steps[-1].strip() + "`" if steps else loss_line
-    size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out)) / 1e6
+    notes = open(args.notes).read().strip() if args.notes else ""
+    size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out) if f != "MODEL_CARD.md") / 1e6
     n_params = sum(p.numel() for p in model.parameters())
     with open(os.path.join(args.out, "MODEL_CARD.md"), "w") as f:
-        notes = open(args.notes).read().strip() if args.notes else ""
-        f.write(card(state, manifest, n_params, size, sampler, eval_doc, humaneval, loss_line, notes))
-    print(f"wrote {args.out} ({size:.1f} MB) from step {state['step']}")
+        f.write(card(cfg, summary, manifest, n_params, size, args.precision, sampler, eval_doc, humaneval, notes))
+    print(f"wrote {args.out} ({size:.1f} MB, {args.precision}) from step {summary['step']}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Export a Hugging Face Dream-family checkpoint (Dream, Dream-Coder, DiffuCoder, Open-dCoder: Qwen2.5 layout)
 to a model folder (docs/model-folder.md).
 
-  python3 tools/model/export_hf.py HF_DIR OUT_DIR [--fp16] [--name NAME] [--max-context N]
+  python3 tools/model/export_hf.py HF_DIR OUT_DIR [--precision float32|float16|int8] [--name NAME] [--max-context N]
 
 HF_DIR holds config.json, tokenizer.json and model.safetensors or sharded *.safetensors with
 model.safetensors.index.json.  Safetensors are read directly (no safetensors package here).
@@ -14,58 +14,11 @@ import os
 import shutil
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qwen2_bidir import Qwen2Bidir, Qwen2Config, export_onnx, write_model_json  # noqa: E402
-
-DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": np.uint16, "F64": np.float64,
-          "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
-
-
-def read_safetensors(path):
-    """name -> float32 torch tensor (integer tensors are kept as they are)."""
-    out = {}
-    with open(path, "rb") as f:
-        n = int.from_bytes(f.read(8), "little")
-        header = json.loads(f.read(n))
-    base = 8 + n
-    mm = np.memmap(path, dtype=np.uint8, mode="r")
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dt = info["dtype"]
-        if dt not in DTYPES:
-            raise ValueError(f"{path}: {name} has unsupported dtype {dt}")
-        a, b = info["data_offsets"]
-        raw = mm[base + a: base + b]
-        arr = raw.view(DTYPES[dt]).reshape(info["shape"])
-        if dt == "BF16":
-            # bfloat16 is the top half of a float32.
-            arr = (arr.astype(np.uint32) << 16).view(np.float32)
-        elif arr.dtype.kind == "f":
-            arr = arr.astype(np.float32)
-        else:
-            arr = np.array(arr)
-        out[name] = torch.from_numpy(np.ascontiguousarray(arr))
-    return out
-
-
-def load_weights(hf_dir):
-    index = os.path.join(hf_dir, "model.safetensors.index.json")
-    if os.path.exists(index):
-        with open(index) as f:
-            files = sorted(set(json.load(f)["weight_map"].values()))
-    else:
-        files = sorted(x for x in os.listdir(hf_dir) if x.endswith(".safetensors"))
-    if not files:
-        raise SystemExit(f"no *.safetensors in {hf_dir}")
-    state = {}
-    for name in files:
-        state.update(read_safetensors(os.path.join(hf_dir, name)))
-    return state
-
+from qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, write_model_json  # noqa: E402
+from safetensors_io import load_weights  # noqa: E402
 
 def first(x):
     return x[0] if isinstance(x, list) else x
@@ -92,7 +45,7 @@ def special_ids(tok_doc, cfg):
     return mask, eos, pad, bos
 
 
-def export(hf_dir, out_dir, fp16=False, name=None, max_context=None, external_data=None):
+def export(hf_dir, out_dir, precision="float32", name=None, max_context=None, external_data=None):
     with open(os.path.join(hf_dir, "config.json")) as f:
         hf_cfg = json.load(f)
     with open(os.path.join(hf_dir, "tokenizer.json"), encoding="utf-8") as f:
@@ -114,14 +67,14 @@ def export(hf_dir, out_dir, fp16=False, name=None, max_context=None, external_da
     if max_tok >= cfg.vocab_size:
         raise SystemExit(f"tokenizer id {max_tok} does not fit the {cfg.vocab_size} logits")
     os.makedirs(out_dir, exist_ok=True)
-    export_onnx(model, os.path.join(out_dir, "model.onnx"), fp16=fp16, external_data=external_data)
+    export_onnx(model, os.path.join(out_dir, "model.onnx"), precision, external_data=external_data)
     shutil.copyfile(os.path.join(hf_dir, "tokenizer.json"), os.path.join(out_dir, "tokenizer.json"))
     name = name or os.path.basename(os.path.normpath(hf_dir))
     doc = write_model_json(
         out_dir, name=name, family="dream", vocabSize=cfg.vocab_size,
         maxContext=max_context or min(int(hf_cfg.get("max_position_embeddings", 2048)), 2048),
         maskTokenId=mask, eosTokenId=eos, padTokenId=pad, bosTokenId=bos,
-        precision="float16" if fp16 else "float32",
+        precision=precision,
         source=f"{hf_cfg.get('model_type', 'qwen2')} checkpoint "
                f"{hf_cfg.get('_name_or_path') or name}, exported by tools/model/export_hf.py")
     return model, doc
@@ -131,14 +84,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("hf_dir")
     ap.add_argument("out_dir")
-    ap.add_argument("--fp16", action="store_true", help="store weights as float16 (logits stay float32)")
+    ap.add_argument("--precision", choices=PRECISIONS, default="float32",
+                    help="how the weights are stored; the arithmetic and the logits stay float32")
     ap.add_argument("--name")
     ap.add_argument("--max-context", type=int)
     ap.add_argument("--external-data", action="store_true", default=None,
                     help="weights in model.onnx.data even under 2 GB (automatic above)")
     args = ap.parse_args()
     torch.set_num_threads(min(2, os.cpu_count() or 1))
-    _, doc = export(args.hf_dir, args.out_dir, args.fp16, args.name, args.max_context, args.external_data)
+    _, doc = export(args.hf_dir, args.out_dir, args.precision, args.name, args.max_context, args.external_data)
     size = sum(os.path.getsize(os.path.join(args.out_dir, f)) for f in os.listdir(args.out_dir))
     print(f"wrote {args.out_dir} ({size / 1e6:.1f} MB): vocab {doc['vocabSize']}, mask {doc['maskTokenId']}, "
           f"eos {doc['eosTokenId']}, pad {doc['padTokenId']}, bos {doc['bosTokenId']}, {doc['precision']}")

@@ -1,13 +1,13 @@
 """HumanEval-Infilling harness: fill each item's hole, run its tests, report pass@1.
 
   python3 tools/model/humaneval_infill.py [--oracle | --ckpt CKPT | --fill-cmd CMD | (default: the engine)]
-      [--data /work/shared/data/humaneval-infilling] [--set SingleLine] [--limit N]
-      [--model DIR] [--options '{"steps": 32}']
+      [--data ../shared/data/humaneval-infilling] [--set SingleLine] [--limit N]
+      [--model DIR [--model DIR2 ...]] [--options '{"steps": 32}']
 
 Fill sources:
-  default     the project's engine on a model folder (the bundled one unless --model), through
+  default     the project's engine on model folders (the bundled one unless --model), through
               `diffusion-infill serve` (engine_client.py): a cursor hole between prompt and suffix,
-              with --options as request fields
+              with --options as request fields; several --model are scored on the same items
   --fill-cmd  any command; "{file}" is replaced by a file prompt + <|hole|> + suffix, stdout is the fill
   --ckpt      a training checkpoint decoded in torch (tools/model/dream_decode.py)
   --oracle    the canonical solution, to check the harness itself (should pass ~100%)
@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -86,50 +87,63 @@ def passes(item, fill, timeout):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/work/shared/data/humaneval-infilling")
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "humaneval-infilling"))
     ap.add_argument("--set", action="append", help="file name part, e.g. SingleLine, MultiLine, RandomSpan")
     ap.add_argument("--limit", type=int, help="first N items of each set")
     ap.add_argument("--oracle", action="store_true")
     ap.add_argument("--fill-cmd")
     ap.add_argument("--ckpt")
-    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "models", ".train", "tokenizer.json"))
+    ap.add_argument("--tokenizer", default=os.path.join(HERE, "tokenizer.json"))
     ap.add_argument("--hole-tokens", type=int, default=32, help="hole length for --ckpt")
     ap.add_argument("--threshold", type=float)
-    ap.add_argument("--model", help="model folder for the engine (default: the bundled model)")
+    ap.add_argument("--model", action="append", help="model folder for the engine (default: the bundled model); repeatable")
     ap.add_argument("--options", default="{}", help='engine request fields as JSON, e.g. \'{"steps": 32, "threshold": 0.9}\'')
     ap.add_argument("--timeout", type=float, default=10)
     args = ap.parse_args()
-    server = None
+    servers = []
     if args.oracle:
-        fill, source = (lambda item: item["canonical_solution"]), "oracle (canonical solution)"
+        sources = [((lambda item: item["canonical_solution"]), "oracle (canonical solution)")]
     elif args.fill_cmd:
-        fill, source = cmd_fill(args.fill_cmd), f"command {args.fill_cmd}"
+        sources = [(cmd_fill(args.fill_cmd), f"command {args.fill_cmd}")]
     elif args.ckpt:
-        fill, source = torch_fill(args.ckpt, args.tokenizer, args.hole_tokens, args.threshold), f"torch {args.ckpt}"
+        sources = [(torch_fill(args.ckpt, args.tokenizer, args.hole_tokens, args.threshold), f"torch {args.ckpt}")]
     else:
-        server = EngineServer(args.model)
-        fill, source = engine_fill(server, json.loads(args.options)), f"engine, model {args.model or 'bundled'}, options {args.options}"
+        sources = []
+        for model in args.model or [None]:
+            servers.append(EngineServer(model))
+            sources.append((engine_fill(servers[-1], json.loads(args.options)),
+                            f"engine, model {model or 'bundled'}, options {args.options}"))
     files = sorted(glob.glob(os.path.join(args.data, "*.jsonl.gz")))
     if args.set:
         files = [f for f in files if any(s.lower() in os.path.basename(f).lower() for s in args.set)]
-    print(f"fill source: {source}")
-    for path in files:
-        items = load(path)[: args.limit]
-        ok, errors, t0 = 0, 0, time.time()
-        for item in items:
-            try:
-                text = fill(item)
-            except Exception as e:  # a failed fill counts as a failed item, the run goes on
-                errors += 1
-                if errors <= 3:
-                    print(f"  {item.get('task_id')}: {e}", file=sys.stderr)
-                continue
-            ok += passes(item, text, args.timeout)
-        n = len(items)
-        print(f"{os.path.basename(path)}: pass@1 {ok}/{n} = {ok / max(n, 1):.1%} "
-              f"({errors} fill errors, {time.time() - t0:.0f}s)", flush=True)
-    if server:
-        server.close()
+    if not files:
+        raise SystemExit(f"no HumanEval-Infilling files in {args.data}")
+    try:
+        for fill, source in sources:
+            print(f"fill source: {source}")
+            for path in files:
+                score(fill, load(path)[: args.limit], os.path.basename(path), args.timeout)
+    finally:
+        for server in servers:
+            server.close()
+
+
+def score(fill, items, name, timeout):
+    """pass@1 of one fill source on one set; fills run 8 at a time (the server batches them)."""
+    def one(item):
+        try:
+            return passes(item, fill(item), timeout), None
+        except Exception as e:  # a failed fill counts as a failed item, the run goes on
+            return False, f"{item.get('task_id')}: {e}"
+    t0 = time.time()
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, items))
+    errors = [e for _, e in results if e]
+    for e in errors[:3]:
+        print(f"  {e}", file=sys.stderr)
+    ok, n = sum(p for p, _ in results), len(items)
+    print(f"{name}: pass@1 {ok}/{n} = {ok / max(n, 1):.1%} ({len(errors)} fill errors, {time.time() - t0:.0f}s)",
+          flush=True)
 
 
 if __name__ == "__main__":

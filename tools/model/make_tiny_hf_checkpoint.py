@@ -11,12 +11,12 @@ import json
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bytelevel import BYTE_SYMBOL, write_tokenizer  # noqa: E402
 from qwen2_bidir import Qwen2Bidir, Qwen2Config  # noqa: E402
+from safetensors_io import bf16_bits, write_safetensors  # noqa: E402
 
 VOCAB = 320  # wider than the tokenizer, like Qwen2.5's 152064 logits for 151665 tokens
 SPECIAL_NAMES = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|beginoftext|>", "<|mask|>", "<|dlm_pad|>"]
@@ -24,24 +24,6 @@ MERGES = [("Ġ", "Ġ"), ("ĠĠ", "ĠĠ"), ("d", "e"), ("de", "f"), ("r", "e"), (
           ("retur", "n")]
 N_TOKENS = 256 + len(MERGES)
 SPECIALS = {s: N_TOKENS + i for i, s in enumerate(SPECIAL_NAMES)}
-
-
-def write_safetensors(path, tensors):
-    """tensors: name -> (safetensors dtype, numpy array of the stored bits)."""
-    header, blobs, off = {}, [], 0
-    for name, (dt, arr) in tensors.items():
-        b = np.ascontiguousarray(arr).tobytes()
-        header[name] = {"dtype": dt, "shape": list(arr.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    header["__metadata__"] = {"format": "pt"}
-    h = json.dumps(header).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(len(h).to_bytes(8, "little"))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 def make(out, tied=False, seed=0):
@@ -62,7 +44,7 @@ def make(out, tied=False, seed=0):
     ref = {}
     for k, v in state.items():
         if k.startswith("model.layers."):  # BF16, as Dream ships
-            bits = v.to(torch.bfloat16).view(torch.int16).numpy()
+            bits = bf16_bits(v)
             shards["model-00001-of-00002.safetensors"][k] = ("BF16", bits)
             ref[k] = v.to(torch.bfloat16).float()
         elif k == "lm_head.weight":

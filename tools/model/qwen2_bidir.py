@@ -11,9 +11,14 @@ import os
 from dataclasses import dataclass, asdict, field
 from typing import Optional
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+
+# torch 2's fused attention; Debian's torch 1.13 (the exporter's) has none.
+FUSED_ATTENTION = hasattr(F, "scaled_dot_product_attention")
 
 
 @dataclass
@@ -68,7 +73,7 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=True)
         self.o_proj = nn.Linear(self.nh * self.hd, c.hidden_size, bias=False)
 
-    def forward(self, x, cos, sin, bias):
+    def forward(self, x, cos, sin, bias, causal=False):
         b, s, _ = x.shape
         q = self.q_proj(x).view(b, s, self.nh, self.hd).transpose(1, 2)
         k = self.k_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
@@ -80,6 +85,12 @@ class Attention(nn.Module):
             rep = self.nh // self.nkv
             k = k[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
             v = v[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
+        if FUSED_ATTENTION and not torch.onnx.is_in_onnx_export():
+            # Training on a GPU: PyTorch's fused kernels (flash attention when nothing is masked).
+            q, k = q.to(v.dtype), k.to(v.dtype)  # rotary ran in float32; the kernels want one dtype
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(v.dtype),
+                                               is_causal=causal and bias is None)
+            return self.o_proj(y.transpose(1, 2).reshape(b, s, self.nh * self.hd))
         # Explicit softmax attention: exports to plain ONNX ops on opset 14.
         # Scores in float32 so fp16 graphs stay stable.
         att = torch.matmul(q.float(), k.float().transpose(-1, -2)) * (1.0 / math.sqrt(self.hd))
@@ -109,8 +120,8 @@ class Layer(nn.Module):
         self.input_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
         self.post_attention_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
 
-    def forward(self, x, cos, sin, bias):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, bias)
+    def forward(self, x, cos, sin, bias, causal=False):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, bias, causal)
         return x + self.mlp(self.post_attention_layernorm(x))
 
 
@@ -148,11 +159,11 @@ class Qwen2Bidir(nn.Module):
         if attention_mask is not None:
             # Padding keys get a large negative score; finite so an all-pad row can't NaN.
             bias = (1.0 - attention_mask.float())[:, None, None, :] * -1e9
-        if causal:
+        if causal and (bias is not None or not FUSED_ATTENTION):
             tri = torch.triu(torch.full((s, s), -1e9, device=input_ids.device), 1)[None, None]
             bias = tri if bias is None else bias + tri
         for layer in self.model.layers:
-            x = layer(x, cos, sin, bias)
+            x = layer(x, cos, sin, bias, causal)
         return self.model.norm(x)
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, logit_positions=None):
@@ -163,17 +174,24 @@ class Qwen2Bidir(nn.Module):
         return self.lm_head(h).float()
 
 
-def export_onnx(model: Qwen2Bidir, path: str, fp16: bool = False, opset: int = 14, external_data=None):
+PRECISIONS = ("float32", "float16", "int8")
+
+
+def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset: int = 14, external_data=None):
     """Export with inputs input_ids, attention_mask, logit_positions (all int64), output float32 logits.
 
-    fp16 stores the weight matrices as float16 and casts them to float32 inside the graph: torch 1.13
-    cannot trace half precision on CPU, and onnxruntime's CPU provider lacks fp16 kernels for several
-    ops, so the arithmetic stays float32 while the file is half the size.
-    Graphs over 2 GB (protobuf limit) keep their weights in `model.onnx.data` beside the graph.
+    The graph's weights are named after the module's parameters (`weights_from_onnx` reads them
+    back).  precision float16 stores them as float16 and int8 as int8 with a float32 scale per
+    row of the torch weight; either way the graph turns them back into float32 (onnxruntime folds
+    that once at load), so the arithmetic is float32 while the file is a half or a quarter of the
+    size: torch 1.13 cannot trace half precision on CPU, and onnxruntime's CPU provider lacks fp16
+    kernels for several ops.  Graphs over 2 GB (protobuf limit) keep their weights in
+    `model.onnx.data` beside the graph.
     """
     import onnx
-    import onnx.numpy_helper as nh
 
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
     model.eval()
     out_dir = os.path.dirname(os.path.abspath(path))
     os.makedirs(out_dir, exist_ok=True)
@@ -196,8 +214,9 @@ def export_onnx(model: Qwen2Bidir, path: str, fp16: bool = False, opset: int = 1
             },
             opset_version=opset, do_constant_folding=True)
     m = onnx.load(tmp)  # also pulls in any per-tensor files torch wrote for a >2 GB graph
-    if fp16:
-        _weights_to_fp16(m, nh, onnx)
+    _name_weights(m, model)
+    if precision != "float32":
+        _store_weights(m, precision)
     nbytes = sum(len(t.raw_data) for t in m.graph.initializer)
     for f in os.listdir(tmp_dir):
         os.remove(os.path.join(tmp_dir, f))
@@ -215,19 +234,121 @@ def export_onnx(model: Qwen2Bidir, path: str, fp16: bool = False, opset: int = 1
     return nbytes
 
 
-def _weights_to_fp16(m, nh, onnx):
-    casts = []
+# A weight the graph holds transposed (torch stores Linear weights [out, in]; MatMul wants [in, out]).
+TRANSPOSED = "::T"
+ALIASES = "diffusion_infill.weight_aliases"
+STORED = ("__fp16", "__int8", "__scale")
+
+
+def _rename_input(m, old, new):
+    for node in m.graph.node:
+        for i, x in enumerate(node.input):
+            if x == old:
+                node.input[i] = new
+
+
+def _name_weights(m, model):
+    """Names each float initializer after the parameter it holds (torch's constant folding calls the
+    transposed ones `onnx::MatMul_N`), and replaces a transposed copy of a weight the graph also
+    holds as it is (the tied embedding) by a Transpose node, so it is stored once."""
+    import onnx
+    import onnx.numpy_helper as nh
+
+    state = model.state_dict()
+    by_bits = {}  # the first name of a tied weight wins: the embedding, not lm_head
+    for name, p in state.items():
+        a = p.detach().float().numpy()
+        by_bits.setdefault((a.shape, a.tobytes()), name)
+        if a.ndim == 2:
+            by_bits.setdefault((a.T.shape, np.ascontiguousarray(a.T).tobytes()), name + TRANSPOSED)
+    renames = {}
     for t in m.graph.initializer:
+        a = nh.to_array(t)
+        name = by_bits.get((a.shape, a.astype(np.float32).tobytes())) if a.dtype == np.float32 else None
+        if name and name not in renames.values():
+            renames[t.name] = name
+    for t in m.graph.initializer:
+        if t.name in renames:
+            _rename_input(m, t.name, renames[t.name])
+            t.name = renames[t.name]
+    names = {t.name for t in m.graph.initializer}
+    twins = [t for t in m.graph.initializer if t.name.endswith(TRANSPOSED) and t.name[:-len(TRANSPOSED)] in names]
+    for t in twins:
+        m.graph.initializer.remove(t)
+    _prepend(m, [onnx.helper.make_node("Transpose", [t.name[:-len(TRANSPOSED)]], [t.name], perm=[1, 0],
+                                         name="transpose_" + t.name) for t in twins])
+    # torch stores equal tensors once (tied weights, norms still at their initial ones): record which
+    # parameter another one's values are stored under.
+    held = {t.name for t in m.graph.initializer}
+    aliases = {}
+    for name, p in state.items():
+        if name not in held:
+            a = p.detach().float().numpy()
+            aliases[name] = by_bits[(a.shape, a.tobytes())]
+    onnx.helper.set_model_props(m, {ALIASES: json.dumps(aliases)})
+
+
+def _prepend(m, nodes):
+    rest = list(m.graph.node)
+    del m.graph.node[:]
+    m.graph.node.extend(nodes + rest)
+
+
+def _store_weights(m, precision):
+    """Stores each weight matrix as float16, or int8 with a float32 scale per torch row (symmetric),
+    behind nodes that give the graph the float32 tensor under its old name."""
+    import onnx
+    import onnx.numpy_helper as nh
+
+    nodes = []
+    for t in list(m.graph.initializer):
         if t.data_type != onnx.TensorProto.FLOAT or len(t.dims) < 1 or int(math.prod(t.dims)) < 16:
             continue
-        arr = nh.to_array(t).astype("float16")
-        name = t.name
-        t.CopyFrom(nh.from_array(arr, name + "__fp16"))
-        casts.append(onnx.helper.make_node("Cast", [name + "__fp16"], [name], to=onnx.TensorProto.FLOAT,
-                                           name="cast_" + name))
-    nodes = list(m.graph.node)
-    del m.graph.node[:]
-    m.graph.node.extend(casts + nodes)
+        a, name = nh.to_array(t), t.name
+        if precision == "int8" and a.ndim == 2:
+            axis = 0 if name.endswith(TRANSPOSED) else 1  # reduce across a torch row
+            scale = np.maximum(np.abs(a).max(axis=axis, keepdims=True), 1e-12).astype(np.float32) / 127.0
+            q = np.clip(np.rint(a / scale), -127, 127).astype(np.int8)
+            t.CopyFrom(nh.from_array(q, name + "__int8"))
+            m.graph.initializer.append(nh.from_array(scale, name + "__scale"))
+            nodes += [onnx.helper.make_node("Cast", [name + "__int8"], [name + "__float"], to=onnx.TensorProto.FLOAT,
+                                            name="cast_" + name),
+                      onnx.helper.make_node("Mul", [name + "__float", name + "__scale"], [name], name="scale_" + name)]
+        else:
+            t.CopyFrom(nh.from_array(a.astype("float16"), name + "__fp16"))
+            nodes.append(onnx.helper.make_node("Cast", [name + "__fp16"], [name], to=onnx.TensorProto.FLOAT,
+                                               name="cast_" + name))
+    _prepend(m, nodes)
+
+
+def weights_from_onnx(path):
+    """The parameters an `export_onnx` graph holds, as float32 tensors under their module names
+    (dequantized, in torch's orientation); None for a graph whose weights are not named so."""
+    import onnx
+    import onnx.numpy_helper as nh
+
+    m = onnx.load(path)
+    raw = {t.name: nh.to_array(t) for t in m.graph.initializer}
+    out = {}
+    for name, a in raw.items():
+        if name.endswith("__scale"):
+            continue
+        base = name
+        for suffix in STORED:
+            base = base[:-len(suffix)] if base.endswith(suffix) else base
+        if name.endswith("__int8"):
+            a = a.astype(np.float32) * raw[base + "__scale"]
+        a = a.astype(np.float32)
+        if base.endswith(TRANSPOSED):
+            base, a = base[:-len(TRANSPOSED)], a.T
+        if base.startswith("model.") or base.startswith("lm_head."):  # not torch's folded constants
+            out[base] = torch.from_numpy(np.ascontiguousarray(a))
+    props = {p.key: p.value for p in m.metadata_props}
+    if ALIASES not in props:
+        return None
+    for name, held in json.loads(props[ALIASES]).items():
+        out[name] = out[held]
+    return out
 
 
 def write_model_json(out_dir, **fields):

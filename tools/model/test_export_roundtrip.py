@@ -18,8 +18,11 @@ sys.path.insert(0, HERE)
 import export_hf  # noqa: E402
 import make_tiny_hf_checkpoint  # noqa: E402
 from onnx_case import make_inputs, write_case  # noqa: E402
+from qwen2_bidir import weights_from_onnx  # noqa: E402
 
-TOL = {"fp32": 1e-3, "fp16": 2e-2}
+# Logits (compare_onnx.mjs) and weights read back from the graph (weights_from_onnx), by precision.
+TOL = {"float32": 1e-3, "float16": 2e-2, "int8": 1e-1}
+WEIGHT_TOL = {"float32": 0.0, "float16": 1e-3, "int8": 1.0 / 127}
 
 
 def run(tmp):
@@ -33,9 +36,10 @@ def run(tmp):
         if bad or set(loaded) != set(ref):
             print(f"FAIL safetensors read back differs: {bad[:3]} {sorted(set(loaded) ^ set(ref))[:3]}")
             failures += 1
-        for prec, ext in (("fp32", False), ("fp16", False), ("fp32", True)):
+        for prec, ext in (("float32", False), ("float16", False), ("int8", False), ("float32", True)):
             out = os.path.join(tmp, f"out-{os.path.basename(ck)}-{prec}{'-ext' if ext else ''}")
-            model, doc = export_hf.export(ck, out, fp16=prec == "fp16", external_data=ext)
+            model, doc = export_hf.export(ck, out, prec, external_data=ext)
+            failures += not weights_read_back(model, os.path.join(out, "model.onnx"), WEIGHT_TOL[prec], out)
             if ext and not os.path.exists(os.path.join(out, "model.onnx.data")):
                 print("FAIL external data file missing")
                 failures += 1
@@ -48,6 +52,22 @@ def run(tmp):
             r = subprocess.run(["node", os.path.join(HERE, "check_tokenizer.mjs"), out])
             failures += r.returncode != 0
     return failures
+
+
+def weights_read_back(model, path, rel_tol, label):
+    """Every parameter comes back from the graph, within the precision's rounding of its row."""
+    back = weights_from_onnx(path)
+    want = model.state_dict()
+    if back is None or set(back) != set(want):
+        print(f"FAIL {label}: weights read back {None if back is None else sorted(set(back) ^ set(want))[:3]}")
+        return False
+    for k, w in want.items():
+        scale = w.abs().amax(dim=-1, keepdim=True) if w.dim() == 2 else w.abs().max()
+        err = ((back[k] - w).abs() / scale.clamp_min(1e-12)).max().item()
+        if err > rel_tol * 0.5 + 1e-7:
+            print(f"FAIL {label}: {k} read back off by {err:.2e} of its row's largest weight")
+            return False
+    return True
 
 
 def main():

@@ -1,6 +1,7 @@
 """Train a byte-level BPE tokenizer (GPT-2 / Qwen2 style) in pure Python and save it as tokenizer.json.
 
-Usage: python3 tools/model/train_bpe.py [--corpus models/.train/corpus/train.jsonl] [--vocab 6144] [--out FILE]
+Usage: python3 tools/model/train_bpe.py [--corpus models/.train/corpus/train.jsonl] [--vocab 32768]
+           [--measure models/.train/corpus/heldout.jsonl] [--sample-mb 60] [--out tools/model/tokenizer.json]
 
 Ids: 0..255 are the bytes, then one id per merge in order, then the special tokens
 <|endoftext|>, <|mask|>, <|dlm_pad|> as the last three ids.
@@ -12,13 +13,15 @@ import heapq
 import json
 import os
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bytelevel import BYTE_SYMBOL, GPT2_PATTERN, write_tokenizer  # noqa: E402
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 SPECIALS = ["<|endoftext|>", "<|mask|>", "<|dlm_pad|>"]
 
 try:
@@ -30,12 +33,17 @@ except ImportError:  # close approximation: \w without digits/underscore stands 
     print("warning: python3-regex missing, using an approximate pre-tokenizer", file=sys.stderr)
 
 
-def word_counts(path):
-    counts = Counter()
+def word_counts(path, sample_mb=0):
+    """Pre-token counts of the corpus, or of its first sample_mb megabytes (build_corpus.py writes the
+    files in a stable shuffled order, so a prefix is a fair sample)."""
+    counts, seen = Counter(), 0
     with open(path) as f:
         for line in f:
             text = json.loads(line)["text"]
             counts.update(PATTERN.findall(text))
+            seen += len(text)
+            if sample_mb and seen >= sample_mb * 1e6:
+                break
     return counts
 
 
@@ -101,21 +109,71 @@ def train(counts, n_merges, min_freq=2):
     return merges
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", default=os.path.join(ROOT, "models", ".train", "corpus", "train.jsonl"))
-    ap.add_argument("--vocab", type=int, default=6144, help="total size including bytes and special tokens")
-    ap.add_argument("--out", default=os.path.join(ROOT, "models", ".train", "tokenizer.json"))
-    args = ap.parse_args()
-    t0 = time.time()
-    counts = word_counts(args.corpus)
-    print(f"{len(counts)} distinct pre-tokens in {time.time() - t0:.0f}s", flush=True)
-    merges = train(counts, args.vocab - 256 - len(SPECIALS))
+def build(merges):
     vocab = {BYTE_SYMBOL[b]: b for b in range(256)}
     for a, b in merges:
         vocab.setdefault(a + b, len(vocab))
-    specials = {s: len(vocab) + i for i, s in enumerate(SPECIALS)}
+    return vocab, {s: len(vocab) + i for i, s in enumerate(SPECIALS)}
+
+
+def measure(merges, sizes, heldout, hidden, out_dir):
+    """Tokens per line of the held-out files against the embedding's size, for vocabularies made of
+    the first merges (BPE's merges are greedy, so a smaller vocabulary is a prefix of a larger one).
+    Chooses the smallest size after which doubling saves under 5% of the tokens."""
+    from tok import ByteBPE
+    texts = []
+    with open(heldout) as f:
+        for line in f:
+            texts.append(json.loads(line)["text"])
+            if sum(map(len, texts)) > 3e6:  # enough lines for a ratio; tok.py is pure Python
+                break
+    lines = sum(t.count("\n") + 1 for t in texts)
+    chars = sum(len(t) for t in texts)
+    rows = []
+    for size in sizes:
+        path = os.path.join(out_dir, f"tokenizer-{size}.json")
+        vocab, specials = build(merges[:size - 256 - len(SPECIALS)])
+        write_tokenizer(path, vocab, merges[:size - 256 - len(SPECIALS)], specials)
+        tok = ByteBPE(path)
+        n = sum(len(tok.encode(t)) for t in texts)
+        rows.append({"vocab": len(vocab) + len(specials), "tokens_per_line": n / lines, "chars_per_token": chars / n,
+                     "embedding_params_m": (len(vocab) + len(specials)) * hidden / 1e6})
+    chosen = rows[-1]
+    for r, nxt in zip(rows, rows[1:]):
+        if nxt["vocab"] >= 2 * r["vocab"] * 0.99 and nxt["tokens_per_line"] > 0.95 * r["tokens_per_line"]:
+            chosen = r
+            break
+    print(f"held-out: {len(texts)} files, {lines} lines; embedding at hidden {hidden}")
+    print("| vocabulary | tokens per line | characters per token | embedding parameters |")
+    print("| --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {r['vocab']}{' (chosen)' if r is chosen else ''} | {r['tokens_per_line']:.2f} | "
+              f"{r['chars_per_token']:.2f} | {r['embedding_params_m']:.1f}M |")
+    return chosen, rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "models", ".train", "corpus", "train.jsonl"))
+    ap.add_argument("--sample-mb", type=float, default=0, help="train on the corpus's first N MB (0: all of it)")
+    ap.add_argument("--vocab", type=int, default=6144, help="total size including bytes and special tokens")
+    ap.add_argument("--measure", metavar="HELDOUT_JSONL",
+                    help="train --vocab, measure the held-out files at each of --sizes and keep the chosen size")
+    ap.add_argument("--sizes", default="4096,8192,16384,32768")
+    ap.add_argument("--hidden", type=int, default=384, help="for the embedding's size in --measure's table")
+    ap.add_argument("--out", default=os.path.join(HERE, "tokenizer.json"))
+    args = ap.parse_args()
+    t0 = time.time()
+    counts = word_counts(args.corpus, args.sample_mb)
+    print(f"{len(counts)} distinct pre-tokens in {time.time() - t0:.0f}s", flush=True)
+    merges = train(counts, args.vocab - 256 - len(SPECIALS))
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    if args.measure:
+        sizes = [int(x) for x in args.sizes.split(",") if int(x) <= args.vocab]
+        with tempfile.TemporaryDirectory() as tmp:
+            chosen, _ = measure(merges, sizes, args.measure, args.hidden, tmp)
+        merges = merges[:chosen["vocab"] - 256 - len(SPECIALS)]
+    vocab, specials = build(merges)
     write_tokenizer(args.out, vocab, merges, specials)
     print(f"wrote {args.out}: {len(vocab)} tokens + {len(specials)} specials {specials}, {time.time() - t0:.0f}s")
 

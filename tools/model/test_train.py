@@ -1,0 +1,184 @@
+"""The training run at toy size on the CPU: the same script the GPU job runs, so that job cannot fail
+on a typo.  Also checks the examples against the canvas rules and the weights' way back into a
+model folder.
+
+  python3 tools/model/test_train.py
+
+Exits non-zero on any failure.
+"""
+import json
+import lzma
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import export_bundled  # noqa: E402
+import train  # noqa: E402
+from qwen2_bidir import Qwen2Bidir, Qwen2Config, weights_from_onnx  # noqa: E402
+from train_data import EDITOR_HOLES, Examples, load_tokenizer, mask_batch  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+TOKENIZER = os.path.join(ROOT, "test", "fixtures", "tiny-model", "tokenizer.json")  # bytes only: fast
+TOY = ["--device", "cpu", "--hidden", "32", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--inter", "64",
+       "--seq", "96", "--batch", "6", "--lr", "3e-3", "--log-every", "5", "--tokenizer", TOKENIZER, "--threads", "1"]
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def write_corpus(folder):
+    """The repo's own Python tools as a corpus: real code, no download.  Training reads it xz-compressed
+    (as the GPU job does), the held-out file plain."""
+    docs = []
+    for name in sorted(os.listdir(HERE)):
+        if name.endswith(".py"):
+            with open(os.path.join(HERE, name), encoding="utf-8") as f:
+                docs.append({"path": name, "text": f.read()})
+    train_path, held_path = os.path.join(folder, "train.jsonl.xz"), os.path.join(folder, "heldout.jsonl")
+    with lzma.open(train_path, "wt", encoding="utf-8") as f:
+        f.writelines(json.dumps(d) + "\n" for d in docs[2:])
+    with open(held_path, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(d) + "\n" for d in docs[:2])
+    return train_path, held_path, [d["text"] for d in docs]
+
+
+def test_examples(texts):
+    tok = load_tokenizer(TOKENIZER)
+    ex = Examples(tok, texts, 256, random.Random(0))
+    eos, pad = tok.specials["<|endoftext|>"], tok.specials["<|dlm_pad|>"]
+    holes_seen, lengths, bad = 0, [], []
+    for _ in range(60):
+        ids, elig, valid = ex.infill()
+        if len(ids) != 256 or ids[0] != eos or elig[0]:
+            bad.append("shape or BOS")
+        # Each hole: its span's tokens, then pads only; context text lies around it untouched.
+        i = 0
+        while i < 256:
+            if not elig[i]:
+                i += 1
+                continue
+            j = i
+            while j < 256 and elig[j]:
+                j += 1
+            hole = ids[i:j]
+            first_pad = hole.index(pad) if pad in hole else len(hole)
+            if any(t != pad for t in hole[first_pad:]) or first_pad == 0:
+                bad.append(f"hole {hole}")
+            if not valid[j - 1]:
+                bad.append("hole in the padding")
+            holes_seen += 1
+            lengths.append(j - i)
+            i = j
+    check(not bad, f"infill rows: BOS first, holes are a span then pads ({holes_seen} holes; {bad[:2]})")
+    check(any(n in EDITOR_HOLES for n in lengths) and any(n not in EDITOR_HOLES for n in lengths),
+          "hole lengths include the editor's and others")
+    ids, elig, valid = ex.window()
+    check(len(ids) == 256 and ids[0] == eos and not elig[0] and all(elig[1:]) and all(valid), "window rows")
+    ids_t, elig_t, _, _ = ex.batch(8, 0.5)
+    noisy, masked, t = mask_batch(ids_t, elig_t, 99, torch.Generator().manual_seed(0))
+    check(bool((masked <= elig_t).all()) and bool(masked.any(1).all()) and bool((noisy[masked] == 99).all())
+          and bool((noisy[~masked] == ids_t[~masked]).all()), "masking: only eligible positions, at least one a row")
+
+
+def test_run(tmp, train_path, held_path):
+    out, ckpt = os.path.join(tmp, "out"), os.path.join(tmp, "ckpt.pt")
+    common = TOY + ["--corpus", train_path, "--heldout", held_path, "--out", out]
+    s1 = train.main(common + ["--init", "scratch", "--ckpt", ckpt, "--max-steps", "40", "--workers", "2",
+                              "--ar-frac", "0.5", "--budget-min", "60"])
+    hist = s1["history"]
+    check(s1["step"] == 40 and len(hist) >= 5, f"40 steps through two data workers ({len(hist)} log lines)")
+    first, last = hist[0]["masked_ce"], min(h["masked_ce"] for h in hist[-3:])
+    check(last < first - 0.3, f"masked cross entropy falls: {first:.3f} -> {last:.3f}")
+    check(s1["tokens_per_s"] > 0 and s1["mfu"] > 0 and s1["heldout_masked_ce"] is not None,
+          "tokens/s, utilisation and held-out loss reported")
+    files = sorted(os.listdir(out))
+    shards = [f for f in files if f.endswith(".safetensors")]
+    check({"config.json", "train.json", "model.safetensors.index.json"} <= set(files) and shards
+          and all(os.path.getsize(os.path.join(out, f)) <= train.SHARD_BYTES for f in shards) and len(files) <= 8,
+          f"weights written as at most 8 files under 16 MiB: {files}")
+
+    # The shards hold the model: the shipped folder's exporter turns them into an int8 model folder that
+    # onnxruntime-node runs as torch does (it raises otherwise), and whose graph gives the weights back.
+    folder = os.path.join(tmp, "folder")
+    export_bundled.main(["--weights", out, "--out", folder, "--tokenizer", TOKENIZER, "--manifest", "none"])
+    doc = json.load(open(os.path.join(folder, "model.json")))
+    card = open(os.path.join(folder, "MODEL_CARD.md")).read()
+    check(doc["precision"] == "int8" and doc["maxContext"] == 96 and "40 steps" in card,
+          "export_bundled writes the model folder and its card from the run")
+    model = Qwen2Bidir(Qwen2Config(**json.load(open(os.path.join(out, "config.json")))))
+    back = weights_from_onnx(os.path.join(folder, "model.onnx"))
+    check(back is not None and set(back) == set(model.state_dict()), "int8 graph gives its weights back by name")
+
+    # A second run resumes the checkpoint: step count and optimizer carry on.
+    s2 = train.main(common + ["--init", "auto", "--ckpt", ckpt, "--max-steps", "5", "--workers", "0", "--budget-min", "60"])
+    check(s2["step"] == 45 and s2["init"].startswith("checkpoint"), f"resumed from the checkpoint at step 40 -> {s2['step']}")
+    # Without a checkpoint, --init takes a model folder's weights.
+    s3 = train.main(common + ["--init", folder, "--ckpt", "", "--max-steps", "2", "--workers", "0", "--ar-frac", "0"])
+    check(s3["init"] == folder and s3["heldout_masked_ce"] < hist[0]["masked_ce"],
+          f"started from the exported folder (held-out ce {s3['heldout_masked_ce']})")
+
+
+class Broken(torch.nn.Module):
+    """What a failing torch.compile gives: a layer that raises when run."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, *args):
+        raise RuntimeError("compiler missing")
+
+
+def test_compile_fallback(tmp, train_path, held_path):
+    """A run whose compiled layers fail goes on with the eager ones instead of dying."""
+    had = getattr(torch, "compile", None)
+    torch.compile = Broken
+    try:
+        s = train.main(TOY + ["--corpus", train_path, "--heldout", held_path, "--init", "scratch", "--ckpt", "",
+                              "--compile", "on", "--max-steps", "3", "--workers", "0"])
+    finally:
+        if had is None:
+            del torch.compile
+        else:
+            torch.compile = had
+    check(s["step"] == 3 and not s["compiled"], "a failing torch.compile falls back to the eager layers")
+
+
+def test_gpu_script(tmp, train_path, held_path):
+    """gpu_run.sh as the device job runs it, with the toy model on the CPU."""
+    out = os.path.join(tmp, "gpu-out")
+    env = dict(os.environ, OUT=out, CORPUS=train_path, HELDOUT=held_path, PYTHON=sys.executable)
+    r = subprocess.run(["bash", os.path.join(HERE, "gpu_run.sh")] + TOY + ["--max-steps", "8", "--workers", "1",
+                                                                          "--init", "scratch"],
+                       env=env, capture_output=True, text=True)
+    files = sorted(os.listdir(out)) if os.path.isdir(out) else []
+    summary = json.load(open(os.path.join(out, "train.json"))) if "train.json" in files else {}
+    check(r.returncode == 0 and summary.get("step") == 8 and "train.log" in files and len(files) <= 8
+          and "budget or step limit" in open(os.path.join(out, "train.log")).read(),
+          f"gpu_run.sh writes weights, train.json and its log to $OUT ({files}; rc {r.returncode}: {r.stderr[-300:]})")
+
+
+def main():
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        train_path, held_path, texts = write_corpus(tmp)
+        test_examples(texts)
+        test_run(tmp, train_path, held_path)
+        test_compile_fallback(tmp, train_path, held_path)
+        test_gpu_script(tmp, train_path, held_path)
+    print("train test:", "OK" if not failures else f"{len(failures)} FAILURES")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
