@@ -19,7 +19,7 @@ async function main() {
   const repeats = Number(values.repeats ?? 10);
   const model = await loadModelFolder(dir);
   const { config, network } = model;
-  const sizes = (values.sizes ?? '64,128,256,512').split(',').map(Number).filter((n) => n <= config.maxContext);
+  const sizes = (values.sizes ?? '64,128,256,512,1024').split(',').map(Number).filter((n) => n <= config.maxContext);
   const sampler = resolveSampler({ alg: 'entropy' });
   console.log(`model ${config.name} (${dir}), vocab ${config.vocabSize}, ${model.executionProvider}, ${repeats} repeats; a quarter of each canvas masked`);
   console.log('canvas  masked  forward ms  sampler ms  sampler/forward');

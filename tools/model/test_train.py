@@ -90,6 +90,23 @@ def test_examples(texts):
           and bool((noisy[~masked] == ids_t[~masked]).all()), "masking: only eligible positions, at least one a row")
 
 
+def test_tokenizer_agrees(tmp, texts):
+    """train.py's tokenizer (tok.py) gives the recipe's tokenizer.json the ids the engine's tokenizers
+    package gives, or the model would learn other ids than it is asked with."""
+    bpe = load_tokenizer(train.RECIPE_TOKENIZER)
+    # Not texts that spell a special token: the package reads `<|mask|>` in text as the token,
+    # tok.py as its characters (no corpus file should make the model learn the token from text).
+    samples = [t[i:i + 3000] for t in texts for i in range(0, len(t), 3000)]
+    samples = [t for t in samples if not any(sp in t for sp in bpe.specials)]
+    samples += ["def f(x):\r\n\treturn x  # ünïcödé ✓ 日本語 🙂\n", "  \t\t  trailing   \n\n\n", "x = 'it''s' 1234567 ++i\n"]
+    path = os.path.join(tmp, "expect.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps({"text": t, "ids": bpe.encode(t)}) + "\n" for t in samples)
+    r = subprocess.run(["node", os.path.join(HERE, "check_tokenizer.mjs"), train.RECIPE_TOKENIZER, "--expect", path],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"tok.py and the tokenizers package agree on {len(samples)} texts ({r.stdout.strip()} {r.stderr[-300:]})")
+
+
 def test_run(tmp, train_path, held_path):
     out, ckpt = os.path.join(tmp, "out"), os.path.join(tmp, "ckpt.pt")
     common = TOY + ["--corpus", train_path, "--heldout", held_path, "--out", out]
@@ -173,6 +190,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         train_path, held_path, texts = write_corpus(tmp)
         test_examples(texts)
+        test_tokenizer_agrees(tmp, texts)
         test_run(tmp, train_path, held_path)
         test_compile_fallback(tmp, train_path, held_path)
         test_gpu_script(tmp, train_path, held_path)
