@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InfillError } from './errors';
@@ -32,7 +33,8 @@ export class OnnxLogitsModel implements LogitsModel {
     }
     const sessionOptions = (p: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
       executionProviders: [ORT_NAMES[p]],
-      intraOpNumThreads: options.threads ?? 0,
+      // onnxruntime's own choice (0) ran the forward slower than one thread a core (npm run bench).
+      intraOpNumThreads: options.threads || os.availableParallelism(),
       graphOptimizationLevel: 'all',
     });
     let session: ort.InferenceSession;

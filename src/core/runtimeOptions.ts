@@ -6,7 +6,7 @@ export const EXECUTION_PROVIDERS: ExecutionProvider[] = ['cpu', 'webgpu', 'cuda'
 
 export interface RuntimeOptions {
   executionProvider?: ExecutionProvider;
-  /** Intra-op threads; 0 lets onnxruntime choose. */
+  /** Intra-op threads; default (or 0): one a core. */
   threads?: number;
   /** Threads that share the sampler's work with the model's own (samplerPool.ts); default: the cores less two, at most 7. */
   samplerThreads?: number;

@@ -1,4 +1,5 @@
-"""Fast checks of build_corpus.py on small inputs made here (no network, no apt, no npm).
+"""Fast checks of build_corpus.py and its modules (corpus_licences.py, corpus_filters.py,
+corpus_dedup.py) on small inputs made here (no network, no apt, no npm).
 
 Run: /usr/bin/python3 tools/model/test_build_corpus.py   (exits non-zero on failure)
 """
@@ -11,6 +12,10 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build_corpus as bc  # noqa: E402
+from corpus_dedup import dedup  # noqa: E402
+from corpus_filters import content_reason, path_reason, read_source, sibling_copy  # noqa: E402
+from corpus_licences import (debian_licence, file_licence, normalise_licence, npm_licence,  # noqa: E402
+                             parse_licence_expr)
 
 FAILED = []
 
@@ -59,83 +64,83 @@ License: {lic}
 
 
 def test_licences():
-    (lic, ok), rules, how = bc.debian_licence(DEP5.format(lic="Expat"))
+    (lic, ok), rules, how = debian_licence(DEP5.format(lic="Expat"))
     check(how == "dep5" and lic == "MIT" and ok, f"DEP-5 Files: * Expat -> MIT, kept ({lic}, {ok})")
-    (lic, ok), _, _ = bc.debian_licence(DEP5.format(lic="other\n Permission is hereby granted, free of charge, to any person"))
+    (lic, ok), _, _ = debian_licence(DEP5.format(lic="other\n Permission is hereby granted, free of charge, to any person"))
     check(lic == "MIT" and ok, f"DEP-5 licence without a short name is read from its text ({lic})")
-    (lic, ok), _, _ = bc.debian_licence(DEP5.format(lic="GPL-2+"))
+    (lic, ok), _, _ = debian_licence(DEP5.format(lic="GPL-2+"))
     check(not ok, f"DEP-5 Files: * GPL-2+ excluded ({lic})")
-    (lic, ok), _, _ = bc.debian_licence(DEP5.format(lic="MIT or Apache-2.0"))
+    (lic, ok), _, _ = debian_licence(DEP5.format(lic="MIT or Apache-2.0"))
     check(ok and lic == "Apache-2.0 OR MIT", f"disjunction 'MIT or Apache-2.0' kept ({lic})")
-    check(bc.parse_licence_expr("GPL-2+ or LGPL-3")[1] is False, "GPL or LGPL excluded")
-    check(bc.parse_licence_expr("Expat and BSD-3-clause") == ("BSD-3-Clause AND MIT", True), "conjunction of permissive kept")
-    check(bc.parse_licence_expr("Apache-2.0 or Expat or MIT")[0] == "Apache-2.0 OR MIT", "options deduplicated and sorted")
-    check(bc.parse_licence_expr("MIT and GPL-3")[1] is False, "conjunction with GPL excluded")
-    check(bc.parse_licence_expr("(MIT OR Apache-2.0) AND Unicode-DFS-2016")[1], "SPDX expression with parentheses")
-    check(bc.parse_licence_expr("Apache-2.0 WITH LLVM-exception") == ("Apache-2.0", True), "WITH exception")
-    check(bc.parse_licence_expr("MPL-2.0")[1] is False and bc.parse_licence_expr("")[1] is False, "MPL and empty excluded")
-    check(bc.normalise_licence("BSD-3-clause~Django") == "BSD-3-Clause" and bc.normalise_licence("Go") == "BSD-3-Clause"
-          and bc.normalise_licence("PSF-2") == "PSF-2.0", "licence names normalised")
-    _, rules, _ = bc.debian_licence(DEP5.format(lic="Expat"))
-    gpl = bc.file_licence("usr/lib/python3/dist-packages/demo/gpl_part/x.py", ("MIT", True), rules)
-    mit = bc.file_licence("usr/lib/python3/dist-packages/demo/core.py", ("MIT", True), rules)
+    check(parse_licence_expr("GPL-2+ or LGPL-3")[1] is False, "GPL or LGPL excluded")
+    check(parse_licence_expr("Expat and BSD-3-clause") == ("BSD-3-Clause AND MIT", True), "conjunction of permissive kept")
+    check(parse_licence_expr("Apache-2.0 or Expat or MIT")[0] == "Apache-2.0 OR MIT", "options deduplicated and sorted")
+    check(parse_licence_expr("MIT and GPL-3")[1] is False, "conjunction with GPL excluded")
+    check(parse_licence_expr("(MIT OR Apache-2.0) AND Unicode-DFS-2016")[1], "SPDX expression with parentheses")
+    check(parse_licence_expr("Apache-2.0 WITH LLVM-exception") == ("Apache-2.0", True), "WITH exception")
+    check(parse_licence_expr("MPL-2.0")[1] is False and parse_licence_expr("")[1] is False, "MPL and empty excluded")
+    check(normalise_licence("BSD-3-clause~Django") == "BSD-3-Clause" and normalise_licence("Go") == "BSD-3-Clause"
+          and normalise_licence("PSF-2") == "PSF-2.0", "licence names normalised")
+    _, rules, _ = debian_licence(DEP5.format(lic="Expat"))
+    gpl = file_licence("usr/lib/python3/dist-packages/demo/gpl_part/x.py", ("MIT", True), rules)
+    mit = file_licence("usr/lib/python3/dist-packages/demo/core.py", ("MIT", True), rules)
     check(gpl[1] is False and mit == ("MIT", True), "per-file stanza: a GPL file inside an MIT package is dropped")
     free = "Copyright blah.\n\nPYTHON SOFTWARE FOUNDATION LICENSE VERSION 2\n...\nonce under the terms of the GNU General Public License"
-    (lic, ok), _, how = bc.debian_licence(free)
+    (lic, ok), _, how = debian_licence(free)
     check(how == "keywords" and lic == "PSF-2.0" and ok, f"free-form copyright: first licence phrase wins ({lic})")
-    check(bc.npm_licence({"license": {"type": "MIT"}}) == ("MIT", True), "package.json licence object")
-    check(bc.npm_licence({"license": "(MIT OR GPL-3.0)"})[1], "package.json SPDX disjunction")
-    check(not bc.npm_licence({"license": "SEE LICENSE IN LICENSE.md"})[1], "package.json custom licence excluded")
+    check(npm_licence({"license": {"type": "MIT"}}) == ("MIT", True), "package.json licence object")
+    check(npm_licence({"license": "(MIT OR GPL-3.0)"})[1], "package.json SPDX disjunction")
+    check(not npm_licence({"license": "SEE LICENSE IN LICENSE.md"})[1], "package.json custom licence excluded")
 
 
 def test_filters():
-    check(bc.path_reason("lib/x.py") is None, "plain source kept")
-    check(bc.path_reason("README.md") == "extension", "non-source extension")
-    check(bc.path_reason("pkg/vendor/github.com/a/b.go") == "vendored_or_testdata", "vendor/ dropped")
-    check(bc.path_reason("pkg/third_party/x.js") == "vendored_or_testdata", "third_party/ dropped")
-    check(bc.path_reason("pkg/testdata/x.go") == "vendored_or_testdata", "testdata/ dropped")
-    check(bc.path_reason("pkg/tests/fixtures/x.py") == "vendored_or_testdata", "fixtures/ dropped")
-    check(bc.path_reason("pkg/tests/test_x.py") is None, "ordinary tests kept")
-    check(bc.path_reason("dist/app.min.js") == "minified_name", "*.min.js dropped")
-    check(bc.path_reason("dist/app.bundle.js") == "minified_name", "*.bundle.js dropped")
-    check(bc.path_reason("dist/index.js", npm_src=True) == "npm_build_copy", "npm dist/ dropped when src/ ships")
-    check(bc.path_reason("dist/index.js", npm_src=False) is None, "npm dist/ kept when it is all there is")
+    check(path_reason("lib/x.py") is None, "plain source kept")
+    check(path_reason("README.md") == "extension", "non-source extension")
+    check(path_reason("pkg/vendor/github.com/a/b.go") == "vendored_or_testdata", "vendor/ dropped")
+    check(path_reason("pkg/third_party/x.js") == "vendored_or_testdata", "third_party/ dropped")
+    check(path_reason("pkg/testdata/x.go") == "vendored_or_testdata", "testdata/ dropped")
+    check(path_reason("pkg/tests/fixtures/x.py") == "vendored_or_testdata", "fixtures/ dropped")
+    check(path_reason("pkg/tests/test_x.py") is None, "ordinary tests kept")
+    check(path_reason("dist/app.min.js") == "minified_name", "*.min.js dropped")
+    check(path_reason("dist/app.bundle.js") == "minified_name", "*.bundle.js dropped")
+    check(path_reason("dist/index.js", npm_src=True) == "npm_build_copy", "npm dist/ dropped when src/ ships")
+    check(path_reason("dist/index.js", npm_src=False) is None, "npm dist/ kept when it is all there is")
     code = fake_code(1)
-    check(bc.content_reason(code) is None, "ordinary code passes the content filters")
-    check(bc.content_reason("// Code generated by protoc-gen-go. DO NOT EDIT.\n" + code) == "generated", "Go generated header")
-    check(bc.content_reason("# @generated\n" + code) == "generated", "@generated")
-    check(bc.content_reason("# This file was auto-generated by a tool\n" + code) == "generated", "auto-generated")
-    check(bc.content_reason('"""A tree can be generated by passing a flag."""\n' + code) is None, "prose 'generated by' kept")
-    check(bc.content_reason("var a=" + "1+" * 600 + "1;\n" + code) == "minified", "line over 1000 chars")
-    check(bc.content_reason(("x" * 150 + "\n") * 20) == "minified", "mean line length over 120")
+    check(content_reason(code) is None, "ordinary code passes the content filters")
+    check(content_reason("// Code generated by protoc-gen-go. DO NOT EDIT.\n" + code) == "generated", "Go generated header")
+    check(content_reason("# @generated\n" + code) == "generated", "@generated")
+    check(content_reason("# This file was auto-generated by a tool\n" + code) == "generated", "auto-generated")
+    check(content_reason('"""A tree can be generated by passing a flag."""\n' + code) is None, "prose 'generated by' kept")
+    check(content_reason("var a=" + "1+" * 600 + "1;\n" + code) == "minified", "line over 1000 chars")
+    check(content_reason(("x" * 150 + "\n") * 20) == "minified", "mean line length over 120")
     parcel = "".join(f"var $1a2b3c4d5e6f7a8b$export${i}ab = require('./x{i}');\n" for i in range(5))
-    check(bc.content_reason(parcel + code) == "generated", "bundler-mangled names dropped")
+    check(content_reason(parcel + code) == "generated", "bundler-mangled names dropped")
     compiled = code + "//# sourceMappingURL=x.js.map\n"
-    check(bc.content_reason(compiled, ts_sources=True) == "compiled_copy", "compiled copy of shipped TS dropped")
-    check(bc.content_reason(compiled, ts_sources=False) is None, "source-mapped JS kept when no TS ships")
+    check(content_reason(compiled, ts_sources=True) == "compiled_copy", "compiled copy of shipped TS dropped")
+    check(content_reason(compiled, ts_sources=False) is None, "source-mapped JS kept when no TS ships")
     files = {"a/x.js", "a/x.cjs", "a/y.mjs", "a/y.cjs", "a/z.ts", "a/z.d.ts", "a/w.d.ts", "a/w.js", "a/v.d.cts", "a/v.d.ts"}
-    copies = sorted(f for f in files if bc.sibling_copy(f, files))
+    copies = sorted(f for f in files if sibling_copy(f, files))
     check(copies == ["a/v.d.cts", "a/x.cjs", "a/y.cjs", "a/z.d.ts"], f"sibling build copies ({copies})")
     table = "TABLE = [\n" + "".join(f"    0x{i:04x}, {i * 7}, {i * 13},\n" for i in range(300)) + "]\n"
-    check(bc.content_reason(table) == "data", "numeric table dropped")
+    check(content_reason(table) == "data", "numeric table dropped")
     blob = "DATA = (\n" + "".join(f'    "{"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo" * 2}{i:04d}"\n' for i in range(60)) + ")\n"
-    check(bc.content_reason("import base64\n" + blob) == "data", "base64 blob dropped")
+    check(content_reason("import base64\n" + blob) == "data", "base64 blob dropped")
     with tempfile.TemporaryDirectory() as d:
         small, big, latin, link = (os.path.join(d, n) for n in ("s.py", "b.py", "l.py", "k.py"))
         open(small, "w").write("x = 1\n")
         open(big, "w").write(code * 200)
         open(latin, "wb").write(("# caf\xe9\n" + code).encode("latin-1"))
         os.symlink(latin, link)
-        check(bc.read_source(small)[1] == "too_small", "file under 200 bytes dropped")
-        check(bc.read_source(big)[1] == "too_large", "file over 256 KiB dropped")
-        check(bc.read_source(latin)[1] == "not_utf8", "non-UTF-8 dropped")
-        check(bc.read_source(link)[1] == "symlink", "symlink dropped")
+        check(read_source(small)[1] == "too_small", "file under 200 bytes dropped")
+        check(read_source(big)[1] == "too_large", "file over 256 KiB dropped")
+        check(read_source(latin)[1] == "not_utf8", "non-UTF-8 dropped")
+        check(read_source(link)[1] == "symlink", "symlink dropped")
 
 
 def test_numpy():
-    check(bc.path_reason("pandas/compat/numpy/function.py") == "numpy_path", "path containing numpy dropped")
-    check(bc.path_reason("torch/_numpy_compat.py") == "numpy_path", "file name containing numpy dropped")
-    check(bc.content_reason("# Copyright (c) 2005-2023, NumPy Developers.\n" + fake_code(2)) == "numpy_derived",
+    check(path_reason("pandas/compat/numpy/function.py") == "numpy_path", "path containing numpy dropped")
+    check(path_reason("torch/_numpy_compat.py") == "numpy_path", "file name containing numpy dropped")
+    check(content_reason("# Copyright (c) 2005-2023, NumPy Developers.\n" + fake_code(2)) == "numpy_derived",
           "code carrying NumPy's copyright dropped")
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "list.json")
@@ -153,7 +158,7 @@ def test_dedup():
     exact = "\n".join(line + "   " for line in a.split("\n"))  # only trailing spaces differ
     docs = [{"path": p, "text": t} for p, t in (("a", a), ("b", b), ("near", near), ("exact", exact))]
     counts = {}
-    kept = [d["path"] for d in bc.dedup(docs, counts)]
+    kept = [d["path"] for d in dedup(docs, counts)]
     check(kept == ["a", "b"], f"exact copy and changed-comment copy removed, different file kept ({kept})")
     check(counts.get("exact_duplicate", [0])[0] == 1 and counts.get("near_duplicate", [0])[0] == 1,
           f"dedup counts by kind ({counts})")
