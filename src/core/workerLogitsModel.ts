@@ -61,6 +61,7 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   }
 
   static load(dir: string, config: ModelConfig, options: RuntimeOptions = {}): Promise<WorkerLogitsModel> {
+    keepRuntimeLoaded();
     const { log, ...cloneable } = options;
     const worker = new Worker(path.join(__dirname, 'onnxWorker.js'), { workerData: { dir, config, options: cloneable } });
     return new Promise((resolve, reject) => {
@@ -129,4 +130,21 @@ export class WorkerLogitsModel implements BatchLogitsModel {
     this.worker.postMessage({ kind: 'dispose' } satisfies ToWorker);
     await exited;
   }
+}
+
+let keeper: Worker | null = null;
+
+/**
+ * onnxruntime-node registers its native module once per process: when every thread that loaded it
+ * has ended, the next thread to load it gets "Module did not self-register", so a model could not be
+ * loaded again after an unload or a crash.  One idle thread holds it for the process's lifetime
+ * (unref'd: it never keeps the process alive).
+ */
+function keepRuntimeLoaded(): void {
+  if (keeper) return;
+  const runtime = require.resolve('onnxruntime-node');
+  keeper = new Worker(`require(${JSON.stringify(runtime)}); require('node:worker_threads').parentPort.on('message', () => {});`, { eval: true });
+  keeper.on('error', () => (keeper = null));
+  keeper.on('exit', () => (keeper = null));
+  keeper.unref();
 }

@@ -72,6 +72,26 @@ describe('the network on its own thread', () => {
     }
   });
 
+  it('a fresh process loads a model again after unloading it and after its thread died', () => {
+    // The extension host never loads onnxruntime on its main thread (the mocha process has).
+    const script = `
+      const core = require(${JSON.stringify(CORE)});
+      const forward = async () => (await (await core.loadModelFolder(${JSON.stringify(TINY)})).network.logits(Int32Array.of(1, 2), [0])).length;
+      (async () => {
+        const seen = [await forward()];
+        await core.unloadModels();
+        seen.push(await forward());
+        const model = await core.loadModelFolder(${JSON.stringify(TINY)});
+        const stopped = new Promise((resolve) => model.network.onStop(resolve));
+        await model.network.worker.terminate();
+        await stopped;
+        seen.push(await forward());
+        console.log(JSON.stringify(seen));
+      })().catch((e) => console.log(e.message));`;
+    const vocab = 260;
+    assert.equal(runNode(script).trim(), JSON.stringify([vocab, vocab, vocab]));
+  });
+
   it('a forward after unloading is refused with a clear error', async () => {
     const temp = tempDir();
     try {
