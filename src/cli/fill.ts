@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { bundledModelDir, InfillEngine, InfillError, LocalEngine, loadModelFolder, parseMarkers, ResultEvent } from '../core';
 import { openEngine } from '../core/remote';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
+import { readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 
 export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [--steps N] [--alg A] [--temperature T]
@@ -25,11 +24,10 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   const file = positionals[0];
   const flags = values as FlagValues;
   const options = samplerOptions(flags);
-  if (!fs.existsSync(file)) throw new InfillError(`${file}: no such file`);
-  const original = fs.readFileSync(file, 'utf8');
+  const original = readSourceFile(file);
   let request;
   try {
-    request = parseMarkers(original);
+    request = parseMarkers(original.text);
   } catch (e) {
     if (e instanceof InfillError) throw new InfillError(`${file}:${e.message}`);
     throw e;
@@ -57,18 +55,8 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
     process.stderr.write(`${s.steps} steps, ${s.maskedTokens} tokens, ${s.msPerStep.toFixed(1)} ms/step on ${s.device} (${s.model})\n`);
   }
   if (flags.write) {
-    writeAtomically(file, result.text, original);
+    writeSourceFile(file, result.text, original);
   } else if (!flags.json) {
     process.stdout.write(result.text);
   }
-}
-
-/** The file is replaced in one rename, and only if nobody changed it while the model worked. */
-function writeAtomically(file: string, text: string, original: string): void {
-  if (fs.readFileSync(file, 'utf8') !== original) {
-    throw new InfillError(`${file} changed while the model was working: nothing written`);
-  }
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.infill`);
-  fs.writeFileSync(temp, text, { mode: fs.statSync(file).mode });
-  fs.renameSync(temp, file);
 }

@@ -53,6 +53,41 @@ describe('the fill command, end to end on the tiny model', () => {
     assert.deepEqual(fs.readdirSync(temp.dir).sort(), ['example.py'], 'no temporary file is left behind');
   });
 
+  it('--write refuses a file that is not UTF-8 and leaves it byte for byte', () => {
+    const latin1 = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\nx = <|hole:4|>\n')]);
+    fs.writeFileSync(file, latin1);
+    const r = cli('fill', file, '--model', TINY_MODEL, '--write');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /not UTF-8 text/);
+    assert.deepEqual(fs.readFileSync(file), latin1);
+  });
+
+  it('--write writes through a symlink and into the same inode, keeps the mode, and keeps a BOM', () => {
+    fs.writeFileSync(file, '\ufeffx = <|hole:4|>\n');
+    fs.chmodSync(file, 0o640);
+    const link = path.join(temp.dir, 'link.py');
+    const hard = path.join(temp.dir, 'hard.py');
+    fs.symlinkSync(file, link);
+    fs.linkSync(file, hard);
+    const inode = fs.statSync(file).ino;
+    const r = cli('fill', link, '--model', TINY_MODEL, '--steps', '4', '--write');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
+    const written = fs.readFileSync(file, 'utf8');
+    assert.ok(written.startsWith('\ufeffx = ') && !written.includes('<|hole'), JSON.stringify(written));
+    assert.equal(fs.statSync(file).ino, inode);
+    assert.equal(fs.readFileSync(hard, 'utf8'), written, 'a hard link sees the fill');
+    assert.equal(fs.statSync(file).mode & 0o777, 0o640);
+  });
+
+  it('--write refuses a read-only file', () => {
+    fs.chmodSync(file, 0o444);
+    const r = cli('fill', file, '--model', TINY_MODEL, '--steps', '4', '--write');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /read-only: nothing written/);
+    assert.equal(fs.readFileSync(file, 'utf8'), THREE_HOLES);
+  });
+
   it('a broken model folder exits non-zero, names the problem, and leaves the file byte for byte', () => {
     const broken = copyOfTinyModel(temp.dir);
     fs.rmSync(path.join(broken, 'tokenizer.json'));
