@@ -142,6 +142,14 @@ describe('remote: the ServerEngine against scripted servers', () => {
     assert.throws(() => new ServerEngine('not a url'), /"not a url" is not a URL/);
   });
 
+  it('a URL with a user name or password, and a blank token, are refused without showing the secret', () => {
+    assert.throws(
+      () => new ServerEngine('http://user:SECRET-123@127.0.0.1:9/'),
+      (e: Error) => e instanceof InfillError && /leave the user name and password out/.test(e.message) && !e.message.includes('SECRET'),
+    );
+    assert.throws(() => new ServerEngine('http://127.0.0.1:9/', { token: '  ' }), /the server token is blank/);
+  });
+
   it('cancelling stops the download: the server sees the connection close', async () => {
     script = (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });

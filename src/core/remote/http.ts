@@ -7,6 +7,27 @@ export function redact(text: string, secrets: (string | undefined)[]): string {
   return out.replace(/(Authorization["']?\s*[:=]\s*["']?Bearer\s+)[^\s"']+/gi, '$1***');
 }
 
+/**
+ * An http(s) URL from a flag or a setting.  User info is refused: it would be sent as Basic
+ * credentials and could turn up in a message; the key goes in a token instead.
+ */
+export function parseHttpUrl(text: string, example: string, secrets: (string | undefined)[]): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InfillError(`"${redact(text, secrets)}" is not a URL: give it as ${example}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InfillError(`${showUrl(url)}: only http and https are supported`);
+  if (url.username || url.password) throw new InfillError(`${showUrl(url)}: leave the user name and password out of the URL and give the key as a token`);
+  return url;
+}
+
+/** A token or key that was given must say something: a blank one is a mistake, not "no token". */
+export function checkSecret(value: string | undefined, what: string): void {
+  if (value !== undefined && value.trim() === '') throw new InfillError(`${what} is blank: give it, or leave it out`);
+}
+
 /** The URL as shown to people: no user info, no query (either may hold a key). */
 export function showUrl(url: string | URL): string {
   try {

@@ -3,7 +3,7 @@ import { InfillAborted, InfillError } from '../errors';
 import { DraftHole, InfillEvent } from '../events';
 import { resultEvent } from '../generation';
 import { applyFills, InfillRequest, validateHoles } from '../holes';
-import { isAbort, lines, postJson, redact, showUrl, sseMessages } from './http';
+import { checkSecret, isAbort, lines, parseHttpUrl, postJson, redact, showUrl, sseMessages } from './http';
 
 export interface OpenAIFimOptions {
   /**
@@ -31,13 +31,8 @@ export class OpenAIFimEngine implements InfillEngine {
   readonly endpoint: URL;
 
   constructor(private readonly options: OpenAIFimOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.url);
-    } catch {
-      throw new InfillError(`"${redact(options.url, [options.apiKey])}" is not a URL: give the endpoint as https://host/v1`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InfillError(`${showUrl(url)}: only http and https endpoints are supported`);
+    checkSecret(options.apiKey, 'the API key');
+    const url = parseHttpUrl(options.url, 'https://host/v1', [options.apiKey]);
     if (!options.model) throw new InfillError(`${showUrl(url)}: name the model to use`);
     if (!/\/completions\/?$/.test(url.pathname)) {
       url.pathname = url.pathname.replace(/\/$/, '') + (options.diffusing ? '/fim/completions' : '/completions');

@@ -2,7 +2,7 @@ import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
 import { InfillAborted, InfillError } from '../errors';
 import { InfillEvent } from '../events';
 import { InfillRequest, validateHoles } from '../holes';
-import { isAbort, lines, postJson, redact, showUrl } from './http';
+import { checkSecret, isAbort, lines, parseHttpUrl, postJson, redact, showUrl } from './http';
 import { checkEvent } from './validate';
 
 export interface ServerEngineOptions {
@@ -19,12 +19,9 @@ export class ServerEngine implements InfillEngine {
     private readonly options: ServerEngineOptions = {},
     private modelInfo?: ModelInfo,
   ) {
-    try {
-      this.base = new URL(url.endsWith('/') ? url : url + '/');
-    } catch {
-      throw new InfillError(`"${redact(url, [options.token])}" is not a URL: give the server as http://host:port`);
-    }
-    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new InfillError(`${showUrl(this.base)}: only http and https servers are supported`);
+    checkSecret(options.token, 'the server token');
+    this.base = parseHttpUrl(url, 'http://host:port', [options.token]);
+    if (!this.base.pathname.endsWith('/')) this.base.pathname += '/';
   }
 
   /** Asks the server for its model first, so that a wrong URL or token fails before any work. */
