@@ -134,6 +134,15 @@ describe('the local engine on the tiny model', () => {
     assert.equal(forwards, 2);
   });
 
+  it('runs no more forwards than the hole has positions, however many steps are asked', async () => {
+    for (const alg of ['origin', 'entropy', 'low_confidence'] as const) {
+      let forwards = 0;
+      const network = { vocabSize: model.network.vocabSize, dispose: async () => undefined, logits: (ids: Int32Array, rows: number[]) => (forwards++, model.network.logits(ids, rows)) };
+      const { result } = await collect(new LocalEngine({ ...model, network }).infill(parseMarkers('x = <|hole:3|>\n'), { steps: 100000, alg, seed: 2 }));
+      assert.ok(forwards <= result.stats.maskedTokens, `${alg}: ${forwards} forwards for ${result.stats.maskedTokens} positions`);
+    }
+  });
+
   it('loads a model folder once and shares it', async () => {
     assert.equal(await loadModelFolder(TINY_MODEL), model);
   });

@@ -49,7 +49,8 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
   const blockLength = s.blockLength ?? Math.max(1, input.masked.length);
   const blocks: number[][] = [];
   for (let i = 0; i < input.masked.length; i += blockLength) blocks.push(input.masked.slice(i, i + blockLength));
-  const totalSteps = s.threshold !== null ? input.masked.length : (s.steps ?? input.masked.length);
+  // Never more steps than masked positions: a step that commits nothing still costs a forward.
+  const totalSteps = s.threshold !== null ? input.masked.length : Math.min(s.steps ?? input.masked.length, input.masked.length);
   const blockSteps = stepsPerBlock(totalSteps, blocks.length);
   const planned = s.threshold !== null ? totalSteps : blockSteps.reduce((a, b) => a + b, 0);
   let forward = 0;
