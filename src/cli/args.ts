@@ -59,13 +59,18 @@ export function samplerOptions(values: FlagValues): InfillOptions {
   };
 }
 
+/** More threads than any machine's cores only queue: onnxruntime hung starting 100,000. */
+const MAX_THREADS = 256;
+
 export function runtimeOptions(values: FlagValues): { executionProvider?: ExecutionProvider; threads?: number } {
   const device = values.device as string | undefined;
   if (device !== undefined && !(EXECUTION_PROVIDERS as string[]).includes(device)) {
     throw new UsageError(`--device must be one of ${EXECUTION_PROVIDERS.join(', ')}, not "${device}"`);
   }
   const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) throw new UsageError(`--threads takes a whole number, not "${values.threads}"`);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0 || threads > MAX_THREADS)) {
+    throw new UsageError(`--threads takes a whole number from 0 (one a core) to ${MAX_THREADS}, not "${values.threads}"`);
+  }
   return { executionProvider: device as ExecutionProvider | undefined, threads };
 }
 

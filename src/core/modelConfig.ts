@@ -6,6 +6,9 @@ import { SamplerSettings } from './settings';
 export type ModelFamily = 'dream' | 'llada';
 
 /** `model.json` of a model folder: see docs/model-folder.md. */
+/** The longest canvas a model folder may ask for (Qwen2.5's longest context is 131,072). */
+export const MAX_CONTEXT = 131_072;
+
 export interface ModelConfig {
   format: string;
   name: string;
@@ -56,17 +59,18 @@ export function readModelConfig(dir: string): ModelConfig {
   if (typeof c !== 'object' || c === null) bad('expected a JSON object');
   if (c.format !== MODEL_FORMAT) bad(`"format" must be "${MODEL_FORMAT}", not ${JSON.stringify(c.format)}`);
   if (c.family !== 'dream' && c.family !== 'llada') bad(`"family" must be "dream" (shifted logits) or "llada", not ${JSON.stringify(c.family)}`);
-  const positive = (key: keyof ModelConfig) => {
+  const positive = (key: keyof ModelConfig, max: number) => {
     const v = c[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(`"${key}" must be a positive whole number`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) bad(`"${key}" must be a whole number from 1 to ${max}`);
   };
   const tokenId = (key: keyof ModelConfig, nullable = false) => {
     const v = c[key];
     if (nullable && (v === null || v === undefined)) return;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= (c.vocabSize ?? 0)) bad(`"${key}" must be a token id below vocabSize`);
   };
-  positive('vocabSize');
-  positive('maxContext');
+  // Bounds far above any model's, but below what the canvas code and memory can take.
+  positive('vocabSize', 4_000_000);
+  positive('maxContext', MAX_CONTEXT);
   tokenId('maskTokenId');
   tokenId('eosTokenId');
   tokenId('padTokenId');

@@ -80,6 +80,12 @@ describe('the fill command, end to end on the tiny model', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o640);
   });
 
+  it('--threads beyond its bound is a usage error that names the bound', () => {
+    const r = cli('fill', file, '--model', TINY_MODEL, '--threads', '100000');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--threads takes a whole number from 0 \(one a core\) to 256/);
+  });
+
   it('--write refuses a read-only file', () => {
     fs.chmodSync(file, 0o444);
     const r = cli('fill', file, '--model', TINY_MODEL, '--steps', '4', '--write');

@@ -72,6 +72,11 @@ describe('model folder checks', () => {
     await refused(/"tokenHealing" must be true or false/);
   });
 
+  it('refuses a maxContext beyond the bound, naming it', async () => {
+    editConfig((c) => (c.maxContext = 1e9));
+    await refused(/"maxContext" must be a whole number from 1 to 131072/);
+  });
+
   it('refuses an unknown family', async () => {
     editConfig((c) => (c.family = 'gpt'));
     await refused(/"family" must be "dream"/);
