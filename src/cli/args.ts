@@ -1,5 +1,5 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { InfillError, InfillOptions, ALGS, Alg, EXECUTION_PROVIDERS, ExecutionProvider } from '../core';
+import { ALGS, checkWindowOptions, EXECUTION_PROVIDERS, ExecutionProvider, InfillError, InfillOptions, resolveSampler } from '../core';
 
 /** The sampler and window flags shared by `fill` and `serve`. */
 export const SAMPLER_FLAGS = {
@@ -44,20 +44,25 @@ export function samplerOptions(values: FlagValues): InfillOptions {
   };
   const alg = values.alg as string | undefined;
   if (alg !== undefined && !(ALGS as readonly string[]).includes(alg)) throw new UsageError(`--alg must be one of ${ALGS.join(', ')}, not "${alg}"`);
-  return {
-    steps: num('steps'),
-    alg: alg as Alg | undefined,
-    temperature: num('temperature'),
-    topP: num('top-p'),
-    topK: num('top-k'),
-    algTemp: num('alg-temp'),
-    threshold: num('threshold'),
-    blockLength: num('block-length'),
-    seed: num('seed'),
-    contextTokens: num('context-tokens'),
-    defaultHoleTokens: num('hole-tokens'),
-  };
+  const options: Record<string, unknown> = { alg };
+  for (const [flag, field] of Object.entries(FIELD_FLAGS)) options[field] = num(flag);
+  // Out of range is a usage error (exit 2) that names the flag, not the engine's field.
+  try {
+    resolveSampler(options as InfillOptions);
+    checkWindowOptions(options as InfillOptions);
+  } catch (e) {
+    const [field, ...rest] = (e as Error).message.split(' ');
+    const flag = Object.entries(FIELD_FLAGS).find(([, f]) => f === field)?.[0];
+    throw new UsageError(flag ? `--${flag} ${rest.join(' ')}` : (e as Error).message);
+  }
+  return options as InfillOptions;
 }
+
+/** Each sampler and window flag and the InfillOptions field it sets. */
+const FIELD_FLAGS: Record<string, string> = {
+  steps: 'steps', temperature: 'temperature', 'top-p': 'topP', 'top-k': 'topK', 'alg-temp': 'algTemp', threshold: 'threshold',
+  'block-length': 'blockLength', seed: 'seed', 'context-tokens': 'contextTokens', 'hole-tokens': 'defaultHoleTokens',
+};
 
 /** More threads than any machine's cores only queue: onnxruntime hung starting 100,000. */
 const MAX_THREADS = 256;

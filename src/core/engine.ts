@@ -3,7 +3,7 @@ import { InfillEvent } from './events';
 import { denoiseHoles, resultEvent } from './generation';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
-import { resolveSampler, SamplerSettings } from './settings';
+import { checkWindowOptions, resolveSampler, SamplerSettings } from './settings';
 
 export interface InfillOptions extends SamplerSettings {
   /** Most canvas tokens, holes included; the model's maxContext when unset. */
@@ -74,6 +74,7 @@ export class LocalEngine implements InfillEngine {
 /** The canvas of a request for a model, under the request's window and hole settings. */
 export function canvasFor(model: LoadedModel, text: string, holes: Hole[], options: InfillOptions): Promise<Canvas> {
   const { config, tokenizer } = model;
+  checkWindowOptions(options);
   return buildCanvas(text, holes, tokenizer, {
     maxTokens: Math.min(config.maxContext, options.contextTokens ?? config.maxContext),
     defaultHoleTokens: options.defaultHoleTokens ?? DEFAULT_HOLE_TOKENS,

@@ -21,6 +21,8 @@ export interface InfillRequest {
 }
 
 export const MAX_HOLE_TOKENS = 4096;
+/** The longest canvas a model or a request may ask for (Qwen2.5's longest context is 131,072). */
+export const MAX_CONTEXT = 131_072;
 
 const MARKER_START = '<|hole';
 const MARKER = /^<\|hole(?::(\d+))?\|>/;

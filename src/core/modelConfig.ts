@@ -1,14 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InfillError } from './errors';
+import { MAX_CONTEXT } from './holes';
 import { SamplerSettings } from './settings';
 
 export type ModelFamily = 'dream' | 'llada';
 
 /** `model.json` of a model folder: see docs/model-folder.md. */
-/** The longest canvas a model folder may ask for (Qwen2.5's longest context is 131,072). */
-export const MAX_CONTEXT = 131_072;
-
 export interface ModelConfig {
   format: string;
   name: string;

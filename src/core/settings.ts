@@ -1,4 +1,5 @@
 import { InfillError } from './errors';
+import { MAX_CONTEXT, MAX_HOLE_TOKENS } from './holes';
 
 export const DREAM_ALGS = ['origin', 'maskgit_plus', 'topk_margin', 'entropy'] as const;
 export const LLADA_ALGS = ['low_confidence', 'random'] as const;
@@ -64,6 +65,13 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
   checkNumber('seed', s.seed, 0, 2 ** 32 - 1, false, true);
   if (s.topP === 0) throw new InfillError('topP must be above 0');
   return s;
+}
+
+/** The canvas window's options (InfillOptions beside the sampler's), checked where every request passes. */
+export function checkWindowOptions(o: { contextTokens?: number; defaultHoleTokens?: number; holeSlack?: number }): void {
+  if (o.contextTokens !== undefined) checkNumber('contextTokens', o.contextTokens, 1, MAX_CONTEXT, false, true);
+  if (o.defaultHoleTokens !== undefined) checkNumber('defaultHoleTokens', o.defaultHoleTokens, 1, MAX_HOLE_TOKENS, false, true);
+  if (o.holeSlack !== undefined) checkNumber('holeSlack', o.holeSlack, 0, MAX_HOLE_TOKENS, false, true);
 }
 
 function checkNumber(name: string, value: unknown, min: number, max: number, nullable = false, integer = false): void {

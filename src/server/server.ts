@@ -166,23 +166,31 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.reject(new HttpError(413, `the body is ${declared} bytes; this server takes at most ${limit}`, { Connection: 'close' }));
-  }
   return new Promise((resolve, reject) => {
+    // The 413 goes out once the client has sent its body: answered mid-upload, the client's
+    // write fails (EPIPE) and it never reads the answer.  A body far over the limit is cut off.
+    const refuse = (message: string) => {
+      req.removeAllListeners('data');
+      let rest = 0;
+      req.on('data', (chunk: Buffer) => {
+        rest += chunk.length;
+        if (rest > 16 * limit) req.destroy();
+      });
+      const answer = () => reject(new HttpError(413, message, { Connection: 'close' }));
+      req.once('end', answer);
+      req.once('close', answer);
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      refuse(`the body is ${declared} bytes; this server takes at most ${limit}`);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HttpError(413, `the body is over ${limit} bytes, the most this server takes`, { Connection: 'close' }));
-        return;
-      }
-      chunks.push(chunk);
+      if (size > limit) refuse(`the body is over ${limit} bytes, the most this server takes`);
+      else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);

@@ -80,6 +80,16 @@ describe('the fill command, end to end on the tiny model', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o640);
   });
 
+  it('a flag out of its range is a usage error (exit 2) that names the flag; --hole-tokens 0 writes nothing', () => {
+    for (const [flag, value, message] of [['--top-p', '2', /--top-p must be a number from 0 to 1/], ['--hole-tokens', '0', /--hole-tokens must be a whole number from 1 to 4096/],
+                                          ['--context-tokens', '1e9', /--context-tokens must be a whole number from 1 to 131072/]] as const) {
+      const r = cli('fill', file, '--model', TINY_MODEL, flag, value, '--write');
+      assert.equal(r.code, 2, `${flag} ${value}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(fs.readFileSync(file, 'utf8'), THREE_HOLES);
+  });
+
   it('--threads beyond its bound is a usage error that names the bound', () => {
     const r = cli('fill', file, '--model', TINY_MODEL, '--threads', '100000');
     assert.equal(r.code, 2);
