@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { GenerationStats } from '../core';
 import { Generations } from './generations';
 import { ModelService, ModelState } from './modelService';
+import { statusView, UnfinishedEnd } from './statusView';
 
 export const SHOW_LOG_COMMAND = 'diffusionInfill.showLog';
 
@@ -15,29 +16,14 @@ export function createStatusBar(models: ModelService, generations: Generations):
   item.command = SHOW_LOG_COMMAND;
   let lastStats: GenerationStats | undefined;
   let step: { k: number; n: number } | undefined;
+  let lastEnd: UnfinishedEnd | undefined;
 
   const render = (state: ModelState): void => {
-    const timings = lastStats
-      ? `last: ${lastStats.steps} steps, ${lastStats.maskedTokens} tokens, ${Math.round(lastStats.elapsedMs)} ms (${lastStats.msPerStep.toFixed(1)} ms/step) on ${lastStats.device}`
-      : 'no generation yet';
-    item.backgroundColor = undefined;
-    if (step) {
-      item.text = `$(loading~spin) Diffusion ${step.k}/${step.n}`;
-      item.tooltip = `Diffusion Infill: generating, step ${step.k} of ${step.n}`;
-    } else if (state.kind === 'loading') {
-      item.text = '$(loading~spin) Diffusion: loading';
-      item.tooltip = `Diffusion Infill: loading the model (${state.source})`;
-    } else if (state.kind === 'error') {
-      item.text = '$(error) Diffusion';
-      item.tooltip = `Diffusion Infill: ${state.message}`;
-      item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
-    } else if (state.kind === 'ready') {
-      item.text = lastStats ? `$(check) Diffusion ${Math.round(lastStats.elapsedMs)} ms` : '$(check) Diffusion';
-      item.tooltip = `Diffusion Infill: ${state.info.name} on ${state.info.device}; ${timings}`;
-    } else {
-      item.text = '$(circle-outline) Diffusion';
-      item.tooltip = 'Diffusion Infill: the model loads on first use';
-    }
+    const view = statusView({ state, step, lastStats, lastEnd });
+    item.text = view.text;
+    item.tooltip = view.tooltip;
+    item.accessibilityInformation = { label: view.tooltip, role: 'button' };
+    item.backgroundColor = view.background ? new vscode.ThemeColor(`statusBarItem.${view.background}Background`) : undefined;
     item.show();
   };
 
@@ -49,8 +35,9 @@ export function createStatusBar(models: ModelService, generations: Generations):
       else lastStats = event.stats;
       render(models.state);
     }),
-    generations.onDidEnd(() => {
+    generations.onDidEnd(({ outcome }) => {
       step = undefined;
+      lastEnd = outcome.status === 'cancelled' ? { status: 'cancelled' } : outcome.status === 'failed' ? { status: 'failed', message: outcome.error.message } : undefined;
       render(models.state);
     }),
   ];

@@ -1,0 +1,45 @@
+import { GenerationStats } from '../core';
+import type { ModelState } from './modelService';
+
+/** How the last generation ended when it did not finish: a tick with the last timings would say it did. */
+export type UnfinishedEnd = { status: 'cancelled' } | { status: 'failed'; message: string };
+
+export interface StatusInput {
+  state: ModelState;
+  step?: { k: number; n: number };
+  lastStats?: GenerationStats;
+  lastEnd?: UnfinishedEnd;
+}
+
+/** What the status bar item shows; the tooltip doubles as what a screen reader reads. */
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  background?: 'error' | 'warning';
+}
+
+export function statusView({ state, step, lastStats, lastEnd }: StatusInput): StatusView {
+  if (step) return { text: `$(loading~spin) Diffusion ${step.k}/${step.n}`, tooltip: `Diffusion Infill: generating, step ${step.k} of ${step.n}` };
+  switch (state.kind) {
+    case 'loading':
+      return { text: '$(loading~spin) Diffusion: loading', tooltip: `Diffusion Infill: loading the model (${state.source})` };
+    case 'error':
+      return { text: '$(error) Diffusion', tooltip: `Diffusion Infill: ${state.message}`, background: 'error' };
+    case 'ready': {
+      if (lastEnd?.status === 'failed') {
+        return { text: '$(warning) Diffusion', tooltip: `Diffusion Infill: the last generation failed: ${lastEnd.message}`, background: 'warning' };
+      }
+      const timings = lastEnd
+        ? 'the last generation was cancelled'
+        : lastStats
+          ? `last: ${lastStats.steps} steps, ${lastStats.maskedTokens} tokens, ${Math.round(lastStats.elapsedMs)} ms (${lastStats.msPerStep.toFixed(1)} ms/step) on ${lastStats.device}`
+          : 'no generation yet';
+      return {
+        text: lastStats && !lastEnd ? `$(check) Diffusion ${Math.round(lastStats.elapsedMs)} ms` : '$(check) Diffusion',
+        tooltip: `Diffusion Infill: ${state.info.name} on ${state.info.device}; ${timings}`,
+      };
+    }
+    default:
+      return { text: '$(circle-outline) Diffusion', tooltip: 'Diffusion Infill: the model loads on first use' };
+  }
+}
