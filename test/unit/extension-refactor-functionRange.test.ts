@@ -62,14 +62,17 @@ describe('refactor: the function around the cursor without a language server', (
     '',
   ].join('\n');
 
-  it('finds a Python method by indentation: the body is the indented block, trailing blank lines left out', () => {
+  it('finds a Python method by indentation: the body is the indented block, trailing blank lines and its last line break left out', () => {
     const fn = functionByLayout(py, py.indexOf('self.total +='));
     const parts = splitFunction(py, fn!);
     assert.ok(parts);
     assert.equal(py.slice(parts.whole.start, parts.body.start), 'def deposit(self, amount: dict[str, int]) -> None:  # adds\n');
-    assert.equal(slice(py, parts.body), '        if amount:\n            self.total += amount\n\n        return None\n');
+    assert.equal(slice(py, parts.body), '        if amount:\n            self.total += amount\n\n        return None');
     const second = functionByLayout(py, py.indexOf('self.total -='));
-    assert.equal(slice(py, second), 'def withdraw(self, amount):\n        self.total -= amount\n');
+    assert.equal(slice(py, second), 'def withdraw(self, amount):\n        self.total -= amount');
+    // The last function of a file: the file's final line break is not the function's.
+    const last = 'def f():\n    return 1\n';
+    assert.equal(splitFunction(last, functionByLayout(last, last.indexOf('return'))!)!.whole.end, last.length - 1);
   });
 
   it('prefers the innermost function symbol when a language server answers', () => {

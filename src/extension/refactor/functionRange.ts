@@ -67,7 +67,7 @@ export function functionByLayout(text: string, offset: number): Span | undefined
  * Signature and body of a function that starts at `fn.start` (it may end anywhere up to
  * `fn.end`): the first `{` or line-ending `:` outside brackets opens the body. A brace body is
  * everything between the braces; a colon body is the block of lines indented deeper than the
- * signature's first line, trailing blank lines left out.
+ * signature's first line, trailing blank lines and its last line break left out.
  */
 export function splitFunction(text: string, fn: Span): FunctionParts | undefined {
   let depth = 0;
@@ -95,7 +95,9 @@ export function splitFunction(text: string, fn: Span): FunctionParts | undefined
         const line = text.slice(at, next);
         if (line.trim() !== '') {
           if (indentOf(text, at) <= indent) break;
-          end = Math.min(next + 1, text.length);
+          // The line break after the block stays outside it: a rewrite that ends without one
+          // must not join the function to what follows or take the file's last newline.
+          end = next;
         }
         at = next + 1;
       }

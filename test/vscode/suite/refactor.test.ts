@@ -16,7 +16,7 @@ const PYTHON = [
   'print(hypotenuse(3, 4))',
   '',
 ].join('\n');
-const PYTHON_BODY = '    squares = a * a + b * b\n    return math.sqrt(squares)\n';
+const PYTHON_BODY = '    squares = a * a + b * b\n    return math.sqrt(squares)';
 
 const JS = ['const limit = 10;', '', 'function clamp(value, low, high) {', '  if (value < low) return low;', '  return Math.min(value, high);', '}', '', 'clamp(1, 2, 3);', ''].join('\n');
 const JS_SIGNATURE = 'function clamp(value, low, high) {';
@@ -80,6 +80,17 @@ describe('Refactor Function in a real VS Code', () => {
     await vscode.window.showTextDocument(editor.document);
     await vscode.commands.executeCommand('undo');
     assert.equal(editor.document.getText(), PYTHON, 'Accept is one undo step');
+  });
+
+  it('Rewrite of a Python function keeps the line breaks after it', async () => {
+    const editor = await openEditor(PYTHON, 'python');
+    const outcome = await refactorAt('rewrite', editor, PYTHON.indexOf('sqrt'));
+    assert.ok(outcome.status === 'proposed', `status ${outcome.status}: ${JSON.stringify(outcome)}`);
+    const accepted = await vscode.commands.executeCommand<ProposalOutcome>('diffusionInfill.acceptProposal');
+    assert.equal(accepted.status, 'applied');
+    const after = PYTHON.slice(outcome.whole.end);
+    assert.equal(after, '\n\nprint(hypotenuse(3, 4))\n');
+    assert.ok(editor.document.getText().endsWith(after), 'the blank line and the code after the function are untouched');
   });
 
   it('Rewrite masks the whole body and keeps the signature and everything outside the function', async () => {
