@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundledModelDir, InfillEngine, InfillError, LocalEngine, loadModelFolder, CONFIG_FILE } from '../core';
-import { openEngine as openCoreEngine, showUrl } from '../core/remote';
+import { openEngine as openCoreEngine, parseHttpUrl, showUrl } from '../core/remote';
 import { ModelSettings } from './settings';
 
 /**
@@ -48,13 +48,8 @@ export type ApiKeyLookup = (url: string) => Promise<string | undefined>;
  * server it was set for, whatever path or model the settings name later.
  */
 export function apiKeySlot(url: string): string {
-  let origin: string;
-  try {
-    origin = new URL(url).origin;
-  } catch {
-    throw new InfillError(`"${showUrl(url)}" is not a URL: set diffusionInfill.model.remoteUrl first`);
-  }
-  return `diffusionInfill.apiKey:${origin}`;
+  if (!url.trim()) throw new InfillError('diffusionInfill.model.remoteUrl is not set: give the server, as http://host:port');
+  return `diffusionInfill.apiKey:${parseHttpUrl(url, 'http://host:port', []).origin}`;
 }
 
 /** The bundled model's folder, or a message that says what to do when this build has none. */

@@ -63,4 +63,8 @@ describe('extension engine source', () => {
     assert.notEqual(apiKeySlot('https://api.example.com/v1'), apiKeySlot('https://evil.example.net/v1'));
     assert.throws(() => apiKeySlot('not a url'), /is not a URL/);
   });
+
+  it('a server URL without a scheme says how to write it', () => {
+    assert.throws(() => apiKeySlot('localhost:8080'), /"localhost:8080" is not a URL: it has no scheme; write it as http:\/\/localhost:8080/);
+  });
 });

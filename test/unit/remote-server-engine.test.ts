@@ -142,6 +142,17 @@ describe('remote: the ServerEngine against scripted servers', () => {
     assert.throws(() => new ServerEngine('not a url'), /"not a url" is not a URL/);
   });
 
+  it('a pasted endpoint URL names its server; another service at the address is told apart', async () => {
+    let asked = '';
+    script = (req, res) => {
+      asked = req.url ?? '';
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ detail: 'Not found.' }));
+    };
+    await assert.rejects(ServerEngine.connect(`${server.url}/v1/infill`), /does not exist there: is http:\/\/127\.0\.0\.1:\d+\/ a diffusion-infill server\?/);
+    assert.equal(asked, '/v1/model', 'the pasted /v1/infill is not asked as /v1/infill/v1/model');
+  });
+
   it('a URL with a user name or password, and a blank token, are refused without showing the secret', () => {
     assert.throws(
       () => new ServerEngine('http://user:SECRET-123@127.0.0.1:9/'),

@@ -12,6 +12,10 @@ export function redact(text: string, secrets: (string | undefined)[]): string {
  * credentials and could turn up in a message; the key goes in a token instead.
  */
 export function parseHttpUrl(text: string, example: string, secrets: (string | undefined)[]): URL {
+  if (/^[\w.-]+(?::\d+)?(?:\/\S*)?$/.test(text.trim())) {
+    // "localhost:8080" parses as a URL whose scheme is "localhost:".
+    throw new InfillError(`"${redact(text, secrets)}" is not a URL: it has no scheme; write it as http://${redact(text.trim(), secrets)}`);
+  }
   let url: URL;
   try {
     url = new URL(text);

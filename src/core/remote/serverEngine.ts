@@ -21,6 +21,8 @@ export class ServerEngine implements InfillEngine {
   ) {
     checkSecret(options.token, 'the server token');
     this.base = parseHttpUrl(url, 'http://host:port', [options.token]);
+    // A pasted endpoint (…/v1/infill, …/v1/model, …/health) names the same server.
+    this.base.pathname = this.base.pathname.replace(/\/(?:v1\/infill|v1\/model|health)\/?$/, '');
     if (!this.base.pathname.endsWith('/')) this.base.pathname += '/';
   }
 
@@ -37,7 +39,13 @@ export class ServerEngine implements InfillEngine {
 
   async refreshInfo(signal?: AbortSignal): Promise<ModelInfo> {
     const url = new URL('v1/model', this.base);
-    const response = await postJson(url, undefined, this.headers(), [this.options.token], signal, 'GET');
+    const response = await postJson(url, undefined, this.headers(), [this.options.token], signal, 'GET').catch((e: Error) => {
+      // Another service at that address: say what was expected rather than its "Not found".
+      if (e instanceof InfillError && / \(404\)/.test(e.message)) {
+        throw new InfillError(`${showUrl(url)} does not exist there: is ${showUrl(this.base)} a diffusion-infill server? (An OpenAI-compatible server is the "openai-fim" source.)`);
+      }
+      throw e;
+    });
     let body: Partial<ModelInfo>;
     try {
       body = (await response.json()) as Partial<ModelInfo>;
