@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     models,
     generations,
     inline,
-    createStatusBar(models, generations),
+    createStatusBar(models, generations, settings),
     trackGeneratingContextKey(generations),
     vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], inline),
     vscode.commands.registerCommand(FILL_SELECTION_COMMAND, () => fill()),

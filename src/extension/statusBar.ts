@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { GenerationStats } from '../core';
 import { Generations } from './generations';
 import { ModelService, ModelState } from './modelService';
-import { statusView, UnfinishedEnd } from './statusView';
+import { ExtensionSettings } from './settings';
+import { statusView, unfinished, UnfinishedEnd } from './statusView';
 
 export const SHOW_LOG_COMMAND = 'diffusionInfill.showLog';
 
@@ -10,7 +11,7 @@ export const SHOW_LOG_COMMAND = 'diffusionInfill.showLog';
  * The status bar item: the model's state (loading, ready, error), "step k of n" while a
  * generation runs, and the last generation's timings in the text and the tooltip.
  */
-export function createStatusBar(models: ModelService, generations: Generations): vscode.Disposable {
+export function createStatusBar(models: ModelService, generations: Generations, settings: () => ExtensionSettings): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('diffusionInfill.status', vscode.StatusBarAlignment.Right, 100);
   item.name = 'Diffusion Infill';
   item.command = SHOW_LOG_COMMAND;
@@ -35,12 +36,13 @@ export function createStatusBar(models: ModelService, generations: Generations):
       else lastStats = event.stats;
       render(models.state);
     }),
-    generations.onDidEnd(({ outcome }) => {
+    generations.onDidEnd(({ kind, outcome }) => {
       step = undefined;
-      lastEnd = outcome.status === 'cancelled' ? { status: 'cancelled' } : outcome.status === 'failed' ? { status: 'failed', message: outcome.error.message } : undefined;
+      lastEnd = unfinished(kind, outcome, settings().inline.minConfidence);
       render(models.state);
     }),
   ];
   render(models.state);
   return vscode.Disposable.from(...subscriptions);
 }
+

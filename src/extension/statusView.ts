@@ -1,8 +1,16 @@
 import { GenerationStats } from '../core';
+import type { GenerationKind, GenerationOutcome } from './generations';
+import { confidentEnough } from './inline/postprocess';
 import type { ModelState } from './modelService';
 
-/** How the last generation ended when it did not finish: a tick with the last timings would say it did. */
-export type UnfinishedEnd = { status: 'cancelled' } | { status: 'failed'; message: string };
+/**
+ * How the last generation ended when it gave the user nothing: a tick with the last timings would
+ * say it did.  `heldBack`: an inline fill whose confidence was under the floor, not offered.
+ */
+export type UnfinishedEnd =
+  | { status: 'cancelled' }
+  | { status: 'failed'; message: string }
+  | { status: 'heldBack'; confidence: number; floor: number };
 
 export interface StatusInput {
   state: ModelState;
@@ -29,17 +37,28 @@ export function statusView({ state, step, lastStats, lastEnd }: StatusInput): St
       if (lastEnd?.status === 'failed') {
         return { text: '$(warning) Diffusion', tooltip: `Diffusion Infill: the last generation failed: ${lastEnd.message}`, background: 'warning' };
       }
-      const timings = lastEnd
+      const timings = lastEnd?.status === 'heldBack'
+        ? `the last completion was held back: confidence ${lastEnd.confidence.toFixed(2)} under ${lastEnd.floor} (diffusionInfill.inline.minConfidence)`
+        : lastEnd
         ? 'the last generation was cancelled'
         : lastStats
           ? `last: ${lastStats.steps} steps, ${lastStats.maskedTokens} tokens, ${Math.round(lastStats.elapsedMs)} ms (${lastStats.msPerStep.toFixed(1)} ms/step) on ${lastStats.device}`
           : 'no generation yet';
       return {
-        text: lastStats && !lastEnd ? `$(check) Diffusion ${Math.round(lastStats.elapsedMs)} ms` : '$(check) Diffusion',
+        text: lastEnd?.status === 'heldBack' ? '$(eye-closed) Diffusion' : lastStats && !lastEnd ? `$(check) Diffusion ${Math.round(lastStats.elapsedMs)} ms` : '$(check) Diffusion',
         tooltip: `Diffusion Infill: ${state.info.name} on ${state.info.device}; ${timings}`,
       };
     }
     default:
       return { text: '$(circle-outline) Diffusion', tooltip: 'Diffusion Infill: the model loads on first use' };
   }
+}
+
+/** How a generation's end shows: undefined when it gave the user something. */
+export function unfinished(kind: GenerationKind, outcome: GenerationOutcome, floor: number): UnfinishedEnd | undefined {
+  if (outcome.status === 'cancelled') return { status: 'cancelled' };
+  if (outcome.status === 'failed') return { status: 'failed', message: outcome.error.message };
+  const hole = outcome.result.holes[0];
+  if (kind === 'inline' && !confidentEnough(hole, floor)) return { status: 'heldBack', confidence: hole?.confidence ?? 0, floor };
+  return undefined;
 }

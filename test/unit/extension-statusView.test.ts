@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { GenerationStats } from '../../src/core';
-import { statusView } from '../../src/extension/statusView';
+import { GenerationStats, ResultEvent } from '../../src/core';
+import { statusView, unfinished } from '../../src/extension/statusView';
 
 const READY = { kind: 'ready', info: { name: 'tiny', family: 'dream', device: 'cpu', maxContext: 256 } } as const;
 const STATS: GenerationStats = { model: 'tiny', device: 'cpu', steps: 8, canvasTokens: 40, maskedTokens: 12, elapsedMs: 883, msPerStep: 110, tokensPerStep: 1.5, seed: 0 };
@@ -25,6 +25,17 @@ describe('the status bar view', () => {
     assert.equal(view.text, '$(check) Diffusion');
     assert.match(view.tooltip, /the last generation was cancelled/);
     assert.doesNotMatch(view.tooltip, /883/);
+  });
+
+  it('an inline fill under the confidence floor: held back, and why, in words', () => {
+    const result: ResultEvent = { type: 'result', text: 'x = 1', holes: [{ text: '1', confidence: 0.21 }], stats: STATS };
+    const end = unfinished('inline', { status: 'done', result }, 0.3);
+    assert.deepEqual(end, { status: 'heldBack', confidence: 0.21, floor: 0.3 });
+    const view = statusView({ state: READY, lastStats: STATS, lastEnd: end });
+    assert.equal(view.text, '$(eye-closed) Diffusion');
+    assert.match(view.tooltip, /held back: confidence 0\.21 under 0\.3 \(diffusionInfill\.inline\.minConfidence\)/);
+    assert.equal(unfinished('inline', { status: 'done', result }, 0.2), undefined, 'over the floor: offered');
+    assert.equal(unfinished('fill', { status: 'done', result }, 0.3), undefined, 'Fill Selection has no floor');
   });
 
   it('names each state in words (what a screen reader reads), never a codicon', () => {

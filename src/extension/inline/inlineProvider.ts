@@ -110,8 +110,11 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       const sure = confidentEnough(hole, settings.inline.minConfidence);
       const fill = sure ? postprocessFill(hole.text, cursorContext(document, position)) : undefined;
       const s = outcome.result.stats;
-      const why = sure ? 'nothing to offer' : `confidence ${hole?.confidence?.toFixed(2)} is under diffusionInfill.inline.minConfidence`;
-      this.deps.log.debug(`inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? why : JSON.stringify(fill.slice(0, 60))}`);
+      const why = sure ? 'nothing to offer' : `held back: confidence ${hole?.confidence?.toFixed(2)} is under diffusionInfill.inline.minConfidence (${settings.inline.minConfidence})`;
+      const line = `inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? why : JSON.stringify(fill.slice(0, 60))}`;
+      // Held back is said at info level: the user saw a draft vanish and may look in the log for why.
+      if (sure) this.deps.log.debug(line);
+      else this.deps.log.info(line);
       if (fill === undefined) return undefined;
       this.cache.set(prefix, suffix, fill);
       return fill;
