@@ -73,6 +73,8 @@ export function readModelConfig(dir: string): ModelConfig {
   tokenId('eosTokenId');
   tokenId('padTokenId');
   tokenId('bosTokenId', true);
+  // The mask is what the model fills; were it also the end or the pad, a fill would end at once.
+  if (c.maskTokenId === c.eosTokenId || c.maskTokenId === c.padTokenId) bad(`"maskTokenId" ${c.maskTokenId} must differ from eosTokenId and padTokenId`);
   if (c.tokenHealing !== undefined && typeof c.tokenHealing !== 'boolean') bad('"tokenHealing" must be true or false');
   const onnx = c.onnx;
   if (!onnx || typeof onnx.file !== 'string' || typeof onnx.output !== 'string' || !onnx.inputs || typeof onnx.inputs.inputIds !== 'string') {

@@ -72,6 +72,11 @@ describe('model folder checks', () => {
     await refused(/"tokenHealing" must be true or false/);
   });
 
+  it('refuses a mask token that is also the end token', async () => {
+    editConfig((c) => (c.maskTokenId = c.eosTokenId));
+    await refused(/"maskTokenId" \d+ must differ from eosTokenId and padTokenId/);
+  });
+
   it('refuses a maxContext beyond the bound, naming it', async () => {
     editConfig((c) => (c.maxContext = 1e9));
     await refused(/"maxContext" must be a whole number from 1 to 131072/);
