@@ -37,7 +37,7 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   // --server: a `diffusion-infill serve` does the work (token from --token or DIFFUSION_INFILL_TOKEN).
   const engine: InfillEngine = flags.server
     ? await openEngine({ kind: 'server', url: flags.server as string, token: (flags.token as string | undefined) ?? process.env.DIFFUSION_INFILL_TOKEN }, signal)
-    : new LocalEngine(await loadModelFolder((flags.model as string | undefined) ?? bundledModelDir(), runtimeOptions(flags)));
+    : new LocalEngine(await loadModelFolder((flags.model as string | undefined) ?? bundledModelDir(), { ...runtimeOptions(flags), log: (m) => process.stderr.write(`diffusion-infill: ${m}\n`) }));
   const renderer: DraftRenderer | null = flags.json || flags.quiet ? null : process.stderr.isTTY ? liveCanvas(process.stderr, request.text, request.holes) : progressLines(process.stderr);
   let result: ResultEvent | undefined;
   try {

@@ -37,6 +37,8 @@ export class OnnxLogitsModel implements LogitsModel {
       intraOpNumThreads: options.threads || os.availableParallelism(),
       graphOptimizationLevel: 'all',
     });
+    // A provider that cannot start is said once, in our words, below; not as the runtime's raw error too.
+    if (wanted !== 'cpu') ort.env.logLevel = 'fatal';
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(file, sessionOptions(provider));

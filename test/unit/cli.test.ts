@@ -90,6 +90,15 @@ describe('the fill command, end to end on the tiny model', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), THREE_HOLES);
   });
 
+  it('--device cuda without CUDA says in one line that it runs on the CPU instead, without the runtime\'s raw error', () => {
+    const r = cli('fill', file, '--model', TINY_MODEL, '--steps', '4', '--device', 'cuda', '--quiet');
+    assert.equal(r.code, 0, r.stderr);
+    if (/using cpu/.test(r.stderr)) {
+      assert.match(r.stderr, /^diffusion-infill: execution provider "cuda" (failed|is not available).*using cpu$/m);
+      assert.doesNotMatch(r.stderr, /\[E:onnxruntime/);
+    }
+  });
+
   it('--threads beyond its bound is a usage error that names the bound', () => {
     const r = cli('fill', file, '--model', TINY_MODEL, '--threads', '100000');
     assert.equal(r.code, 2);
