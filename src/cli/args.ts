@@ -25,8 +25,16 @@ export const MODEL_FLAGS = {
 export type FlagValues = Record<string, string | boolean | undefined>;
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  // "--temperature -1": parseArgs takes -1 for a flag; a negative number after a flag that takes a
+  // value is that value, so that the range check can name the flag and its bounds.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const takesValue = argv[i].startsWith('--') && options[argv[i].slice(2)]?.type === 'string';
+    if (takesValue && /^-\d/.test(argv[i + 1] ?? '')) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

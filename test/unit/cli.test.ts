@@ -99,6 +99,12 @@ describe('the fill command, end to end on the tiny model', () => {
     }
   });
 
+  it('a negative value after a flag is read as its value, and its range named', () => {
+    const r = cli('fill', file, '--model', TINY_MODEL, '--temperature', '-1');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--temperature must be a number from 0 to 100, not -1/);
+  });
+
   it('--threads beyond its bound is a usage error that names the bound', () => {
     const r = cli('fill', file, '--model', TINY_MODEL, '--threads', '100000');
     assert.equal(r.code, 2);
