@@ -19,6 +19,7 @@ mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 {
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv || true
+  df -h /dev/shm 2>/dev/null | tail -1 || true  # the data loader processes hand batches over through it
   "$PY" -c 'import torch, sys; print("python", sys.version.split()[0], "torch", torch.__version__, "cuda", torch.cuda.is_available())'
   # About 8.3 minutes of training inside a 10-minute call: start-up and compilation come first,
   # the last writes of the weights after; the deadline stops it in time whatever happens.

@@ -171,6 +171,28 @@ def test_compile_fallback(tmp, train_path, held_path):
     check(s["step"] == 3 and not s["compiled"], "a failing torch.compile falls back to the eager layers")
 
 
+def test_loader_fallback(tmp, train_path, held_path):
+    """Loader processes that cannot start (a VM's small /dev/shm): the run loads in its own process."""
+    real = train.torch.utils.data.DataLoader
+
+    class Broken:
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            raise RuntimeError("DataLoader worker (pid 1) is killed by signal: Bus error. unable to open shared memory")
+
+    def failing(*args, **kw):
+        return Broken() if kw.get("num_workers") else real(*args, **kw)
+    train.torch.utils.data.DataLoader = failing
+    try:
+        s = train.main(TOY + ["--corpus", train_path, "--heldout", held_path, "--init", "scratch", "--ckpt", "",
+                              "--max-steps", "3", "--workers", "2"])
+    finally:
+        train.torch.utils.data.DataLoader = real
+    check(s["step"] == 3, "failing data loader processes fall back to loading in the training process")
+
+
 def test_gpu_script(tmp, train_path, held_path):
     """gpu_run.sh as the device job runs it, with the toy model on the CPU."""
     out = os.path.join(tmp, "gpu-out")
@@ -193,6 +215,7 @@ def main():
         test_tokenizer_agrees(tmp, texts)
         test_run(tmp, train_path, held_path)
         test_compile_fallback(tmp, train_path, held_path)
+        test_loader_fallback(tmp, train_path, held_path)
         test_gpu_script(tmp, train_path, held_path)
     print("train test:", "OK" if not failures else f"{len(failures)} FAILURES")
     sys.exit(1 if failures else 0)

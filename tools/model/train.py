@@ -204,7 +204,7 @@ class Trainer:
         gen = torch.Generator(self.device).manual_seed(1234)
         total, n = 0.0, 0
         for ids, elig, valid, _ in batches:
-            ids, elig, valid = ids.to(self.device), elig.to(self.device), valid.to(self.device)
+            ids, elig, valid = ids.to(self.device).long(), elig.to(self.device), valid.to(self.device)
             _, ce, k = self.masked_loss(ids, elig, valid, gen)
             total += ce.item() * k
             n += k
@@ -286,9 +286,11 @@ def main(argv=None):
 
     workers = args.workers if args.workers is not None else (max(1, (os.cpu_count() or 2) - 2) if cuda else 0)
     seed = args.seed * 7919 + progress["step"]  # a resumed run draws new examples
-    parallel = {"prefetch_factor": 4, "persistent_workers": True} if workers else {}
-    data = torch.utils.data.DataLoader(Batches(tok, docs, args.seq, args.batch, args.infill_frac, seed),
-                                       batch_size=None, num_workers=workers, pin_memory=cuda, **parallel)
+    def loader(workers):
+        # prefetch 2: a VM's /dev/shm can be small, and every batch in flight sits there.
+        parallel = {"prefetch_factor": 2, "persistent_workers": True} if workers else {}
+        return iter(torch.utils.data.DataLoader(Batches(tok, docs, args.seq, args.batch, args.infill_frac, seed),
+                                                batch_size=None, num_workers=workers, pin_memory=cuda, **parallel))
     heldout = []
     if args.heldout and os.path.exists(args.heldout):
         hdocs = read_corpus(args.heldout)
@@ -305,7 +307,7 @@ def main(argv=None):
     win = dict(fresh, t=time.time())
     history = []
     summary = {}
-    it = iter(data)
+    it = loader(workers)
     model.train()
     clock = 0  # steps done in this run: the first ones (compilation, warm-up) do not count towards the budget
     while not stop:
@@ -317,9 +319,18 @@ def main(argv=None):
         ts = time.time()
         for g in opt.param_groups:
             g["lr"] = lr_at(frac, args.lr)
-        batch = next(it)
+        try:
+            batch = next(it)
+        except Exception as e:  # noqa: BLE001 - loader processes that cannot start (shared memory): load here
+            if clock > 0 or not workers:
+                raise
+            log(f"data loader processes failed ({type(e).__name__}: {str(e)[:300]}); loading in this process")
+            workers = 0
+            it = loader(0)
+            batch = next(it)
         win["wait"] += time.time() - ts  # time the GPU may have waited for the data loader
         ids, elig, valid, is_window = (x.to(args.device, non_blocking=True) for x in batch)
+        ids = ids.long()
         ar = rng.random() < ar_frac_at(frac, args.ar_frac) and bool(is_window.any())
         try:
             if ar:

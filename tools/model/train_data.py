@@ -174,14 +174,15 @@ class Examples:
         return self.window()
 
     def batch(self, size, infill_frac):
-        """Tensors ids [b, seq] int64, elig, valid, is_window [b] bool."""
+        """Tensors ids [b, seq] int32 (half the shared memory between loader processes), elig, valid,
+        is_window [b] bool."""
         # A fixed number of window rows, so that the auto-regressive steps (which read only those)
         # always have the same shape: one compiled graph.
         n_window = round(size * (1 - infill_frac))
         kinds = [i < n_window for i in range(size)]
         rows = [self.window() if is_window else self.infill() for is_window in kinds]
         ids, elig, valid = (torch.tensor([row[i] for row in rows]) for i in range(3))
-        return ids.long(), elig.bool(), valid.bool(), torch.tensor(kinds)
+        return ids.int(), elig.bool(), valid.bool(), torch.tensor(kinds)
 
 
 class Batches(torch.utils.data.IterableDataset):
