@@ -8,8 +8,7 @@ canvas.
 import json
 import math
 import os
-from dataclasses import dataclass, asdict, field
-from typing import Optional
+from dataclasses import dataclass, asdict
 
 import numpy as np
 import torch
