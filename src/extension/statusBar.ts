@@ -45,4 +45,3 @@ export function createStatusBar(models: ModelService, generations: Generations, 
   render(models.state);
   return vscode.Disposable.from(...subscriptions);
 }
-

@@ -33,24 +33,31 @@ export function statusView({ state, step, lastStats, lastEnd }: StatusInput): St
       return { text: '$(loading~spin) Diffusion: loading', tooltip: `Diffusion Infill: loading the model (${state.source})` };
     case 'error':
       return { text: '$(error) Diffusion', tooltip: `Diffusion Infill: ${state.message}`, background: 'error' };
-    case 'ready': {
-      if (lastEnd?.status === 'failed') {
-        return { text: '$(warning) Diffusion', tooltip: `Diffusion Infill: the last generation failed: ${lastEnd.message}`, background: 'warning' };
-      }
-      const timings = lastEnd?.status === 'heldBack'
-        ? `the last completion was held back: confidence ${lastEnd.confidence.toFixed(2)} under ${lastEnd.floor} (diffusionInfill.inline.minConfidence)`
-        : lastEnd
-        ? 'the last generation was cancelled'
-        : lastStats
-          ? `last: ${lastStats.steps} steps, ${lastStats.maskedTokens} tokens, ${Math.round(lastStats.elapsedMs)} ms (${lastStats.msPerStep.toFixed(1)} ms/step) on ${lastStats.device}`
-          : 'no generation yet';
-      return {
-        text: lastEnd?.status === 'heldBack' ? '$(eye-closed) Diffusion' : lastStats && !lastEnd ? `$(check) Diffusion ${Math.round(lastStats.elapsedMs)} ms` : '$(check) Diffusion',
-        tooltip: `Diffusion Infill: ${state.info.name} on ${state.info.device}; ${timings}`,
-      };
-    }
+    case 'ready':
+      return readyView(state.info, lastStats, lastEnd);
     default:
       return { text: '$(circle-outline) Diffusion', tooltip: 'Diffusion Infill: the model loads on first use' };
+  }
+}
+
+function readyView(info: { name: string; device: string }, lastStats?: GenerationStats, lastEnd?: UnfinishedEnd): StatusView {
+  const model = `Diffusion Infill: ${info.name} on ${info.device}`;
+  switch (lastEnd?.status) {
+    case 'failed':
+      return { text: '$(warning) Diffusion', tooltip: `Diffusion Infill: the last generation failed: ${lastEnd.message}`, background: 'warning' };
+    case 'heldBack':
+      return {
+        text: '$(eye-closed) Diffusion',
+        tooltip: `${model}; the last completion was held back: confidence ${lastEnd.confidence.toFixed(2)} under ${lastEnd.floor} (diffusionInfill.inline.minConfidence)`,
+      };
+    case 'cancelled':
+      return { text: '$(check) Diffusion', tooltip: `${model}; the last generation was cancelled` };
+    default:
+      if (!lastStats) return { text: '$(check) Diffusion', tooltip: `${model}; no generation yet` };
+      return {
+        text: `$(check) Diffusion ${Math.round(lastStats.elapsedMs)} ms`,
+        tooltip: `${model}; last: ${lastStats.steps} steps, ${lastStats.maskedTokens} tokens, ${Math.round(lastStats.elapsedMs)} ms (${lastStats.msPerStep.toFixed(1)} ms/step) on ${lastStats.device}`,
+      };
   }
 }
 

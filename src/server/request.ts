@@ -1,4 +1,4 @@
-import { ALGS, Hole, InfillError, InfillOptions, InfillRequest, MAX_HOLE_TOKENS, parseMarkers, resolveSampler, validateHoles } from '../core';
+import { ALGS, checkWindowOptions, Hole, InfillError, InfillOptions, InfillRequest, parseMarkers, resolveSampler, validateHoles } from '../core';
 import { HttpError } from './errors';
 
 /** A parsed and checked POST /v1/infill body. */
@@ -67,11 +67,13 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
     }
     options.alg = fields.alg as InfillOptions['alg'];
   }
-  for (const [name, max] of [['contextTokens', 1e6], ['defaultHoleTokens', MAX_HOLE_TOKENS], ['holeSlack', MAX_HOLE_TOKENS]] as const) {
-    const v = options[name];
-    if (v !== undefined && (!Number.isInteger(v) || v < (name === 'holeSlack' ? 0 : 1) || v > max)) {
-      bad(`field "${name === 'defaultHoleTokens' ? 'holeTokens' : name}" must be a whole number from ${name === 'holeSlack' ? 0 : 1} to ${max}, not ${v}`);
-    }
+  try {
+    checkWindowOptions(options);
+  } catch (e) {
+    // The engine names its own field; the body calls defaultHoleTokens holeTokens.
+    const [field, ...rest] = (e as Error).message.split(' ');
+    if (e instanceof InfillError) bad(`field "${field === 'defaultHoleTokens' ? 'holeTokens' : field}" ${rest.join(' ')}`);
+    throw e;
   }
   try {
     resolveSampler(options);

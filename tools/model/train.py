@@ -222,11 +222,15 @@ def make_optimizer(model, lr, cuda):
     return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), eps=1e-8, **kw)
 
 
+def module_state(model):
+    """The state dict under the module's own names, without torch.compile's `_orig_mod` wrapper."""
+    return {k.replace("._orig_mod", ""): v for k, v in model.state_dict().items()}
+
+
 def export_weights(out, model, cfg, summary):
     """bfloat16 shards (the tied output layer once), config.json and train.json, each written whole."""
     os.makedirs(out, exist_ok=True)
-    state = {k: v for k, v in model.state_dict().items() if not (cfg.tie_word_embeddings and k == "lm_head.weight")}
-    state = {k.replace("._orig_mod", ""): v for k, v in state.items()}  # torch.compile's wrapper
+    state = {k: v for k, v in module_state(model).items() if not (cfg.tie_word_embeddings and k == "lm_head.weight")}
     save_sharded_bf16(out, state, SHARD_BYTES, metadata={"step": summary["step"]})
     for name, doc in (("config.json", cfg.to_dict()), ("train.json", summary)):
         with open(os.path.join(out, name + ".tmp"), "w") as f:
@@ -236,8 +240,7 @@ def export_weights(out, model, cfg, summary):
 
 def save_ckpt(path, model, opt, progress, args):
     tmp = path + ".tmp"
-    state = {k.replace("._orig_mod", ""): v for k, v in model.state_dict().items()}
-    torch.save({"model": state, "opt": opt.state_dict(), "args": vars(args), "config": model.config.to_dict(),
+    torch.save({"model": module_state(model), "opt": opt.state_dict(), "args": vars(args), "config": model.config.to_dict(),
                 **progress}, tmp)
     os.replace(tmp, path)
     log(f"checkpoint step {progress['step']}")

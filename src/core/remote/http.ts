@@ -99,7 +99,17 @@ async function statusError(url: URL, response: Response, secrets: (string | unde
     message = `${where} is busy (429)${said}${after ? `; retry after ${after} s` : '; retry later'}`;
   } else if (s >= 400 && s < 500) message = `${where} rejected the request (${s})${said}`;
   else message = `${where} failed (${s})${said}`;
-  return new InfillError(redact(message, secrets));
+  return new RemoteStatusError(redact(message, secrets), s);
+}
+
+/** A server's answer with an error status, the status kept for callers that tell the cases apart. */
+export class RemoteStatusError extends InfillError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The body's lines, as they arrive; a connection that breaks off is an InfillError. */

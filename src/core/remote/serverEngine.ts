@@ -2,7 +2,7 @@ import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
 import { InfillAborted, InfillError } from '../errors';
 import { InfillEvent } from '../events';
 import { InfillRequest, validateHoles } from '../holes';
-import { checkSecret, isAbort, lines, parseHttpUrl, postJson, redact, showUrl } from './http';
+import { checkSecret, isAbort, lines, parseHttpUrl, postJson, RemoteStatusError, showUrl } from './http';
 import { checkEvent } from './validate';
 
 export interface ServerEngineOptions {
@@ -41,7 +41,7 @@ export class ServerEngine implements InfillEngine {
     const url = new URL('v1/model', this.base);
     const response = await postJson(url, undefined, this.headers(), [this.options.token], signal, 'GET').catch((e: Error) => {
       // Another service at that address: say what was expected rather than its "Not found".
-      if (e instanceof InfillError && / \(404\)/.test(e.message)) {
+      if (e instanceof RemoteStatusError && e.status === 404) {
         throw new InfillError(`${showUrl(url)} does not exist there: is ${showUrl(this.base)} a diffusion-infill server? (An OpenAI-compatible server is the "openai-fim" source.)`);
       }
       throw e;
