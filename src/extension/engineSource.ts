@@ -37,6 +37,14 @@ export async function openEngine(model: ModelSettings, log: (message: string) =>
         apiKey: await apiKey(model.remoteUrl),
         diffusing: model.remoteDiffusing,
       });
+    case 'openai-chat':
+      if (!model.remoteUrl || !model.remoteModel) {
+        throw new InfillError(
+          'diffusionInfill.model.source is "openai-chat": set diffusionInfill.model.remoteUrl to the server (e.g. http://host:30000/v1) and diffusionInfill.model.remoteModel to the model it serves',
+        );
+      }
+      log(`using ${model.remoteModel} at ${showUrl(model.remoteUrl)} (chat)`);
+      return openCoreEngine({ kind: 'openai-chat', url: model.remoteUrl, model: model.remoteModel, apiKey: await apiKey(model.remoteUrl) });
   }
 }
 

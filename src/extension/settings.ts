@@ -2,10 +2,11 @@ import { ALGS, Alg, EXECUTION_PROVIDERS, ExecutionProvider, InfillOptions } from
 
 /**
  * Where the model comes from: the folder shipped in the .vsix, a folder of the user's, a
- * `diffusion-infill serve`, or an OpenAI-compatible fill-in-the-middle endpoint.
+ * `diffusion-infill serve`, an OpenAI-compatible fill-in-the-middle endpoint, or an
+ * OpenAI-compatible chat endpoint (a team's SGLang or vLLM server, docs/team-server.md).
  */
-export type ModelSource = 'bundled' | 'folder' | 'remote' | 'openai-fim';
-export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'remote', 'openai-fim'];
+export type ModelSource = 'bundled' | 'folder' | 'remote' | 'openai-fim' | 'openai-chat';
+export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'remote', 'openai-fim', 'openai-chat'];
 
 /** How inline drafts are shown while the model denoises (see docs/extension.md, "Flicker"). */
 export type InlineDraftStyle = 'decoration' | 'ghostText' | 'off';
@@ -15,7 +16,7 @@ export interface ModelSettings {
   source: ModelSource;
   folder: string;
   remoteUrl: string;
-  /** The model an OpenAI-compatible endpoint is asked for. */
+  /** The model an OpenAI-compatible endpoint (FIM or chat) is asked for. */
   remoteModel: string;
   /** Mercury's `diffusing: true`: the endpoint streams its intermediate states, which become drafts. */
   remoteDiffusing: boolean;
