@@ -57,6 +57,8 @@ describe('remote: the hole in a chat answer', () => {
     assert.equal(holeFromAnswer('len(values)', call), 'len(values)');
     const file = context('const x = ', ';\nconsole.log(x);\n');
     assert.equal(holeFromAnswer('```js\nconst x = 42;\nconsole.log(x);\n```', file), '42', 'the whole file repeated');
+    assert.equal(holeFromAnswer('```js\nconst x = 42;\n```', file), '42', 'the whole line repeated: its ";" too');
+    assert.equal(holeFromAnswer('42;', file), '42;', 'a short repeat alone is kept: it may be the fill\'s own');
   });
 
   it('drops a repeated marker', () => {

@@ -39,8 +39,10 @@ function fenceFor(text: string): string {
 export function holeFromAnswer(raw: string, context: Pick<HoleContext, 'prefix' | 'suffix'>): string {
   let text = withoutReasoning(raw);
   text = codeBlock(text).split(FILL_MARKER).join('');
-  text = withoutEchoedPrefix(text, context.prefix);
-  return withoutEchoedSuffix(text, context.suffix);
+  const bare = withoutEchoedPrefix(text, context.prefix);
+  // A model that repeated the code before the hole wrote whole lines: the rest of the line is a
+  // repeat too, however short (";").
+  return withoutEchoedSuffix(bare, context.suffix, bare !== text);
 }
 
 /**
@@ -86,7 +88,7 @@ function withoutEchoedPrefix(text: string, prefix: string): string {
 }
 
 /** Takes off the start of the suffix when the answer ends with it (up to a line end). */
-function withoutEchoedSuffix(text: string, suffix: string): string {
+function withoutEchoedSuffix(text: string, suffix: string, wholeLines: boolean): string {
   const ends: number[] = [];
   for (let i = suffix.indexOf('\n'); i !== -1 && ends.length < 50; i = suffix.indexOf('\n', i + 1)) ends.push(i);
   if (ends.length < 50) ends.push(suffix.length);
@@ -96,7 +98,7 @@ function withoutEchoedSuffix(text: string, suffix: string): string {
     const solid = head.replace(/\s/g, '').length;
     if (solid === 0 || !body.endsWith(head)) continue;
     // A short repeat such as ")" is only taken off when it leaves the brackets balanced better.
-    if (solid >= 3 || unclosed(body) < 0) return body.slice(0, body.length - head.length).trimEnd();
+    if (solid >= 3 || wholeLines || unclosed(body) < 0) return body.slice(0, body.length - head.length).trimEnd();
   }
   return text;
 }
