@@ -46,6 +46,12 @@ describe('remote: the hole in a chat answer', () => {
     assert.equal(holeFromAnswer('```python\nreturn a + b\n```', line), 'a + b', 'the current line without its indentation');
     assert.equal(holeFromAnswer('```python\ndef add(a, b):\n    return a + b\n```', line), 'a + b', 'several lines');
     assert.equal(holeFromAnswer('```python\n    return a + b\n```', add), 'return a + b', 'the indentation the line already has');
+    const method = context('class A:\n    def f(self):\n        ', '\n');
+    assert.equal(holeFromAnswer('```python\nclass A:\n  def f(self):\n    x = 1\n    return x\n```', method), 'x = 1\n        return x', 'repeated lines in other whitespace, the rest re-indented');
+    assert.equal(holeFromAnswer('```python\nx = 1\nreturn x\n```', method), 'x = 1\n        return x', 'code at column 0 moved to the hole');
+    assert.equal(holeFromAnswer('```python\n            x = 1\n            return x\n```', method), 'x = 1\n        return x', 'code indented too far moved back');
+    const closed = context('if (a) {\n  b();\n}\n', '\n');
+    assert.equal(holeFromAnswer('}\nc();', closed), '}\nc();', 'a short line that matches is not taken for a repeat');
     const assign = context('x = ', ';\n');
     assert.equal(holeFromAnswer('= 5', assign), '= 5', 'a repeat must start where a line starts');
   });
@@ -55,6 +61,10 @@ describe('remote: the hole in a chat answer', () => {
     const call = context('total = sum(', ')\n');
     assert.equal(holeFromAnswer('values)', call), 'values');
     assert.equal(holeFromAnswer('len(values)', call), 'len(values)');
+    const spaced = context('def add(a, b):\n    return ', '\n\nprint(add(1, 2))\n');
+    assert.equal(holeFromAnswer('a + b\n\nprint(add(1,2))', spaced), 'a + b', 'repeated lines in other whitespace');
+    const block = context('function f() {\n  ', '\n}\n');
+    assert.equal(holeFromAnswer('if (x) {\n    y();\n  }', block), 'if (x) {\n    y();\n  }', 'a closing brace that is the fill\'s own stays');
     const file = context('const x = ', ';\nconsole.log(x);\n');
     assert.equal(holeFromAnswer('```js\nconst x = 42;\nconsole.log(x);\n```', file), '42', 'the whole file repeated');
     assert.equal(holeFromAnswer('```js\nconst x = 42;\n```', file), '42', 'the whole line repeated: its ";" too');
