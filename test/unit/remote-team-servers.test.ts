@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { DraftEvent, InfillError, InfillEvent, parseMarkers, ResultEvent } from '../../src/core';
+import { DraftEvent, InfillAborted, InfillError, InfillEvent, parseMarkers, ResultEvent } from '../../src/core';
 import { openEngine, OpenAIChatEngine } from '../../src/core/remote';
 import { openEngine as openExtensionEngine } from '../../src/extension/engineSource';
 import { ModelSettings } from '../../src/extension/settings';
-import { scriptedServer } from './server-support';
+import { eventually, scriptedServer } from './server-support';
 import { ScriptedAnswer, startTeamServer, TeamServer } from './support/teamServers';
 
 const KEY = 'team-key-5f3a9c0d1e2b';
@@ -130,6 +130,23 @@ describe('team servers: SGLang serving LLaDA 2.x (--dllm-algorithm)', () => {
     answer = () => ({ content: ['```js\nf(a)\ng(b)\n```'] });
     const events = await collect(chat().infill(parseMarkers('run(<|hole|>);\n')));
     assert.equal(result(events).text, 'run(f(a));\n');
+  });
+
+  it('cancelling while the model still writes ends the request: InfillAborted, and the connection closes', async () => {
+    answer = () => ({ content: ['```js\n', 'compute('], hang: true });
+    const abort = new AbortController();
+    const before = server.closed();
+    const seenDrafts: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const e of chat().infill(parseMarkers('x = <|hole|>\n'), {}, abort.signal)) {
+          if (e.type === 'draft') seenDrafts.push(e.holes[0].text);
+          if (seenDrafts.includes('compute(')) abort.abort();
+        }
+      })(),
+      (e: unknown) => e instanceof InfillAborted,
+    );
+    await eventually(async () => server.closed() > before, 'the server saw the connection close');
   });
 
   it('SGLang\'s flat error body and its mid-stream error chunk are clear errors', async () => {

@@ -16,6 +16,8 @@ export interface ScriptedAnswer {
   reasoning?: string[];
   /** After this many content pieces, the stream carries an error chunk instead of the rest. */
   failAfter?: number;
+  /** The stream stays open after the content, as while the model still works. */
+  hang?: boolean;
 }
 
 export interface TeamServerOptions {
@@ -41,6 +43,8 @@ export interface Seen {
 export interface TeamServer {
   url: string;
   seen: Seen[];
+  /** Responses whose connection has closed, finished or not. */
+  closed(): number;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,9 @@ const FIM_TEMPLATES = {
 
 export async function startTeamServer(options: TeamServerOptions): Promise<TeamServer> {
   const seen: Seen[] = [];
+  let closed = 0;
   const server = http.createServer(async (req, res) => {
+    res.on('close', () => closed++);
     const path = req.url ?? '';
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -107,9 +113,10 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
         return;
       }
       await new Promise((r) => setImmediate(r));
-      const last = i === answer.content.length - 1;
+      const last = i === answer.content.length - 1 && !answer.hang;
       chunk(chat ? { content: piece } : piece, last ? 'stop' : null);
     }
+    if (answer.hang) return;
     const streamOptions = body.stream_options as { include_usage?: boolean } | undefined;
     if (streamOptions?.include_usage ?? options.defaultIncludeUsage) send({ id, object, created: 1, model: body.model, choices: [], usage });
     res.end('data: [DONE]\n\n');
@@ -119,6 +126,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
+    closed: () => closed,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
