@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { DraftEvent, InfillAborted, InfillError, InfillEvent, parseMarkers, ResultEvent } from '../../src/core';
-import { openEngine, OpenAIChatEngine } from '../../src/core/remote';
+import { openEngine, OpenAIChatEngine, OpenAIFimEngine } from '../../src/core/remote';
 import { openEngine as openExtensionEngine } from '../../src/extension/engineSource';
 import { ModelSettings } from '../../src/extension/settings';
 import { eventually, scriptedServer } from './server-support';
@@ -203,6 +203,7 @@ describe('team servers: answers without a stream, and URL forms', () => {
     assert.equal(at('http://gpu-box:30000'), 'http://gpu-box:30000/v1/chat/completions');
     assert.equal(at('http://gpu-box:8000/v1/'), 'http://gpu-box:8000/v1/chat/completions');
     assert.equal(at('https://team.example/llm/v1/chat/completions'), 'https://team.example/llm/v1/chat/completions');
+    assert.equal(new OpenAIFimEngine({ url: 'http://gpu-box:30000', model: 'm' }).endpoint.href, 'http://gpu-box:30000/v1/completions', 'FIM too');
     assert.throws(() => new OpenAIChatEngine({ url: 'gpu-box:30000', model: 'm' }), /no scheme; write it as http:\/\/gpu-box:30000/);
     assert.throws(() => new OpenAIChatEngine({ url: 'http://gpu-box:30000', model: '' }), /name the model/);
     assert.throws(() => new OpenAIChatEngine({ url: 'http://gpu-box:30000', model: 'm', apiKey: ' ' }), /the API key is blank/);
