@@ -99,7 +99,8 @@ export async function* fillHoleByHole(dialect: Dialect, request: InfillRequest, 
       response = await postJson(dialect.endpoint, dialect.body(context, options), headers, secrets, signal);
     } catch (e) {
       const hint = e instanceof RemoteStatusError ? dialect.statusHint?.(e.status, e.message) : undefined;
-      throw hint ? new RemoteStatusError(`${e instanceof Error ? e.message : String(e)}; ${hint}`, (e as RemoteStatusError).status) : e;
+      if (hint) throw new RemoteStatusError(`${(e as RemoteStatusError).message}; ${hint}`, (e as RemoteStatusError).status);
+      throw e;
     }
     let raw = '';
     if (/application\/json/i.test(response.headers.get('content-type') ?? '')) {
