@@ -181,7 +181,7 @@ def main(argv=None):
     export_onnx(model, os.path.join(args.out, "model.onnx"), args.precision)
     shutil.copyfile(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
     sampler = dict(SAMPLER, threshold=args.threshold)
-    write_model_json(args.out, name=NAME, family="dream", vocabSize=cfg.vocab_size, maxContext=summary["args"]["seq"],
+    write_model_json(args.out, config=cfg, name=NAME, family="dream", vocabSize=cfg.vocab_size, maxContext=summary["args"]["seq"],
                      maskTokenId=sp["<|mask|>"], eosTokenId=sp["<|endoftext|>"], padTokenId=sp["<|dlm_pad|>"],
                      bosTokenId=sp["<|endoftext|>"], sampler=sampler, precision=args.precision,
                      # train.py tokenizes holes apart from their context, as the engine does without healing.

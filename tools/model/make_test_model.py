@@ -35,7 +35,7 @@ def main():
     export_onnx(model, os.path.join(out, "model.onnx"))
     vocab = {BYTE_SYMBOL[b]: b for b in range(256)}
     write_tokenizer(os.path.join(out, "tokenizer.json"), vocab, [], SPECIALS)
-    write_model_json(out, name="tiny-random", family="dream", vocabSize=260, maxContext=512,
+    write_model_json(out, config=cfg, name="tiny-random", family="dream", vocabSize=260, maxContext=512,
                      maskTokenId=256, eosTokenId=257, padTokenId=258, bosTokenId=None, precision="float32",
                      source="random weights (seed 0) from tools/model/make_test_model.py; byte-level tokenizer, no merges")
     if "--check" in sys.argv:
