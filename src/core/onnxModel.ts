@@ -22,6 +22,8 @@ interface ForwardRun {
 export class OnnxLogitsModel implements LogitsModel {
   /** The generations' keys and values, for a graph with onnx.cache. */
   private readonly cache: ContextCache | null;
+  /** Forwards run over whole canvases and over cached spans (for the bench and the tests). */
+  readonly passes = { full: 0, cached: 0 };
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -164,6 +166,11 @@ export class OnnxLogitsModel implements LogitsModel {
     this.cache?.forget(id);
   }
 
+  /** Generations whose keys and values this network holds. */
+  get cachedGenerations(): number {
+    return this.cache?.size ?? 0;
+  }
+
   /**
    * One forward: over the whole canvases (entries null), or over each canvas's cached span with its
    * entry as the past. Row lists and spans are padded to one length with repeats, the padded keys
@@ -177,6 +184,7 @@ export class OnnxLogitsModel implements LogitsModel {
     if (batch.some((ids) => ids.length !== n)) throw new InfillError('logitsBatch: every canvas of a batch must have the same length');
     if (rows.length !== b || rows.some((r) => r.length === 0)) throw new InfillError('logitsBatch: one non-empty row list per canvas');
     const spans = entries ? entries.map((e) => e.span) : null;
+    this.passes[spans ? 'cached' : 'full']++;
     const q = spans ? Math.max(...spans.map((s) => s.length)) : n;
     const past = entries ? n : 0;
     const ids = new BigInt64Array(b * q);
