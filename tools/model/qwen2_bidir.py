@@ -184,6 +184,9 @@ class Qwen2Bidir(nn.Module):
 
 
 PRECISIONS = ("float32", "float16", "int8")
+# The sampler's default threshold (Fast-dLLM's rule) in the model folders the project writes, chosen
+# on validation cases (eval_heldout.py --case-seed 1 --thresholds ...; see docs/model-folder.md).
+THRESHOLD = 0.9
 
 
 def decide(logits):
@@ -430,7 +433,7 @@ def write_model_json(out_dir, **fields):
         "padTokenId": fields["padTokenId"],
         "bosTokenId": fields.get("bosTokenId"),
         "sampler": fields.get("sampler", {"steps": 16, "alg": "entropy", "temperature": 0, "topP": 1,
-                                          "topK": 0, "algTemp": 0, "threshold": None, "blockLength": None}),
+                                          "topK": 0, "algTemp": 0, "threshold": THRESHOLD, "blockLength": None}),
         # Real checkpoints learned from text tokenized whole: heal the hole boundaries.
         "tokenHealing": fields.get("tokenHealing", True),
         "onnx": onnx_section(fields["config"]),
