@@ -1,6 +1,7 @@
 /**
  * Where a step's time goes: the forward pass against the sampler's work, for a few canvas sizes.
- * usage: node dist/bench.js [--model DIR] [--repeats N] [--sizes 64,128] [--hole-cases N]
+ * First the ratios of issue #12 (ratios.ts), then the older per-size figures.
+ * usage: node dist/bench.js [--model DIR] [--repeats N] [--sizes 64,128] [--hole-cases N] [--heldout SINGLE,MULTI] [--ratios-only]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,11 +13,24 @@ import { seededRng } from '../core/sampling/rng';
 import { topByScore } from '../core/sampling/select';
 import { benchEventLoop } from './eventLoop';
 import { benchHoleEnds } from './holeEnds';
+import { benchRatios } from './ratios';
 
 async function main() {
-  const { values } = parseArgs({ options: { model: { type: 'string' }, repeats: { type: 'string' }, sizes: { type: 'string' }, 'hole-cases': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      repeats: { type: 'string' },
+      sizes: { type: 'string' },
+      'hole-cases': { type: 'string' },
+      heldout: { type: 'string' },
+      'ratios-only': { type: 'boolean' },
+    },
+  });
   const dir = values.model ?? bundledModelDir();
   const repeats = Number(values.repeats ?? 10);
+  const [single, multi] = (values.heldout ?? '100,50').split(',').map(Number);
+  await benchRatios(repeats, { single, multi });
+  if (values['ratios-only']) return;
   const model = await loadModelFolder(dir);
   const { config, network } = model;
   const sizes = (values.sizes ?? '64,128,256,512,1024').split(',').map(Number).filter((n) => n <= config.maxContext);

@@ -11,6 +11,7 @@ export const SAMPLER_FLAGS = {
   'alg-temp': { type: 'string' },
   threshold: { type: 'string' },
   'block-length': { type: 'string' },
+  'cache-refresh': { type: 'string' },
   seed: { type: 'string' },
   'context-tokens': { type: 'string' },
   'hole-tokens': { type: 'string' },
@@ -69,7 +70,7 @@ export function samplerOptions(values: FlagValues): InfillOptions {
 /** Each sampler and window flag and the InfillOptions field it sets. */
 const FIELD_FLAGS: Record<string, string> = {
   steps: 'steps', temperature: 'temperature', 'top-p': 'topP', 'top-k': 'topK', 'alg-temp': 'algTemp', threshold: 'threshold',
-  'block-length': 'blockLength', seed: 'seed', 'context-tokens': 'contextTokens', 'hole-tokens': 'defaultHoleTokens',
+  'block-length': 'blockLength', 'cache-refresh': 'cacheRefresh', seed: 'seed', 'context-tokens': 'contextTokens', 'hole-tokens': 'defaultHoleTokens',
 };
 
 /** More threads than any machine's cores only queue: onnxruntime hung starting 100,000. */

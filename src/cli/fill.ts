@@ -5,7 +5,7 @@ import { readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 
 export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [--steps N] [--alg A] [--temperature T]
-    [--top-p P] [--top-k K] [--alg-temp T] [--threshold X] [--block-length B] [--seed S]
+    [--top-p P] [--top-k K] [--alg-temp T] [--threshold X] [--block-length B] [--cache-refresh R] [--seed S]
     [--context-tokens N] [--hole-tokens N] [--device cpu|webgpu|cuda|dml|coreml] [--threads N]
     [--server URL [--token T]] [--write] [--json] [--quiet]`;
 

@@ -75,6 +75,10 @@ export class BatchingLogitsModel implements LogitsModel {
     this.schedule();
   }
 
+  forget(cacheId: number): void {
+    this.inner.forget?.(cacheId);
+  }
+
   async dispose(): Promise<void> {
     await this.inner.dispose();
   }

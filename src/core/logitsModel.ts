@@ -11,6 +11,8 @@ export interface LogitsModel {
   dispose(): Promise<void>;
   /** Logits and sampler in one call, where the network runs (proposeFromLogits); absent: the caller samples. */
   propose?(ids: Int32Array, request: ProposeRequest): Promise<Proposal[]>;
+  /** Drops what the network keeps for a generation's context cache (ProposeRequest.cache); absent: it keeps none. */
+  forget?(cacheId: number): void;
   /** Called once if the network can no longer run (its thread died or was unloaded); absent where it cannot stop. */
   onStop?(listener: (reason: Error) => void): void;
 }

@@ -28,9 +28,36 @@ export interface ModelConfig {
     file: string;
     inputs: { inputIds: string; attentionMask: string | null; positionIds: string | null; logitPositions: string | null };
     output: string;
+    /** The graph takes the keys and values of positions it does not run (docs/model-folder.md). */
+    cache?: CacheNames;
+    /** The graph also returns the greedy decision per asked row (docs/model-folder.md). */
+    decide?: DecideNames;
   };
   precision?: string;
   source?: string;
+}
+
+export interface CacheNames {
+  layers: number;
+  kvHeads: number;
+  headDim: number;
+  /** Each with `{layer}` for the layer's index. */
+  pastKey: string;
+  pastValue: string;
+  presentKey: string;
+  presentValue: string;
+}
+
+export interface DecideNames {
+  token: string;
+  prob: string;
+  secondProb: string;
+  entropy: string;
+}
+
+/** The graph's name for a cache tensor of one layer. */
+export function layerName(template: string, layer: number): string {
+  return template.replace('{layer}', String(layer));
 }
 
 export const MODEL_FORMAT = 'diffusion-infill-model/1';
@@ -80,6 +107,8 @@ export function readModelConfig(dir: string): ModelConfig {
   if (!onnx || typeof onnx.file !== 'string' || typeof onnx.output !== 'string' || !onnx.inputs || typeof onnx.inputs.inputIds !== 'string') {
     bad('"onnx" must name the file, the output and at least inputs.inputIds');
   }
+  const cache = onnx!.cache === undefined ? undefined : checkCache(onnx!.cache, onnx!.inputs, bad);
+  const decide = onnx!.decide === undefined ? undefined : checkDecide(onnx!.decide, bad);
   return {
     ...(c as ModelConfig),
     name: c.name ?? path.basename(dir),
@@ -95,6 +124,33 @@ export function readModelConfig(dir: string): ModelConfig {
         positionIds: onnx!.inputs.positionIds ?? null,
         logitPositions: onnx!.inputs.logitPositions ?? null,
       },
+      ...(cache && { cache }),
+      ...(decide && { decide }),
     },
   };
+}
+
+function checkCache(raw: unknown, inputs: Partial<ModelConfig['onnx']['inputs']>, bad: (what: string) => never): CacheNames {
+  const c = raw as Partial<CacheNames>;
+  if (typeof c !== 'object' || c === null) bad('"onnx.cache" must be an object');
+  for (const key of ['layers', 'kvHeads', 'headDim'] as const) {
+    const v = c[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 100_000) bad(`"onnx.cache.${key}" must be a whole number from 1 to 100000`);
+  }
+  for (const key of ['pastKey', 'pastValue', 'presentKey', 'presentValue'] as const) {
+    if (typeof c[key] !== 'string' || !c[key].includes('{layer}')) bad(`"onnx.cache.${key}" must be a name with "{layer}" in it`);
+  }
+  for (const key of ['attentionMask', 'positionIds', 'logitPositions'] as const) {
+    if (typeof inputs[key] !== 'string') bad(`"onnx.cache" needs "onnx.inputs.${key}": a cached step runs some positions and masks stale keys`);
+  }
+  return c as CacheNames;
+}
+
+function checkDecide(raw: unknown, bad: (what: string) => never): DecideNames {
+  const d = raw as Partial<DecideNames>;
+  if (typeof d !== 'object' || d === null) bad('"onnx.decide" must be an object');
+  for (const key of ['token', 'prob', 'secondProb', 'entropy'] as const) {
+    if (typeof d[key] !== 'string') bad(`"onnx.decide.${key}" must name a graph output`);
+  }
+  return d as DecideNames;
 }

@@ -4,18 +4,34 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InfillError } from './errors';
 import { LogitsModel } from './logitsModel';
-import { ModelConfig } from './modelConfig';
+import { CacheEntry, ContextCache } from './contextCache';
+import { layerName, ModelConfig } from './modelConfig';
+import { Decision, decidable, proposeFromDecisions } from './sampling/decision';
+import { Proposal, ProposeRequest, rowsOf } from './sampling/propose';
 import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 
 /** onnxruntime's name for each provider, where it differs from ours. */
 const ORT_NAMES: Record<ExecutionProvider, string> = { cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml' };
 
+interface ForwardRun {
+  outputs: ort.InferenceSession.OnnxValueMapType;
+  /** Rows each canvas has in the outputs (the padded row count, or the positions run). */
+  perCanvas: number;
+}
+
 export class OnnxLogitsModel implements LogitsModel {
+  /** The generations' keys and values, for a graph with onnx.cache. */
+  private readonly cache: ContextCache | null;
+  /** Forwards run over whole canvases and over cached spans (for the bench and the tests). */
+  readonly passes = { full: 0, cached: 0 };
+
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly config: ModelConfig,
     readonly executionProvider: ExecutionProvider,
-  ) {}
+  ) {
+    this.cache = config.onnx.cache ? new ContextCache(config.onnx.cache) : null;
+  }
 
   get vocabSize(): number {
     return this.config.vocabSize;
@@ -55,9 +71,14 @@ export class OnnxLogitsModel implements LogitsModel {
     return model;
   }
 
-  /** The graph's inputs must be exactly those the config names, and its output must exist. */
+  /** The graph's inputs must be exactly those the config names, and its outputs must exist. */
   private checkNames(file: string): void {
-    const named = Object.values(this.config.onnx.inputs).filter((n): n is string => n !== null);
+    const { cache, decide } = this.config.onnx;
+    const layers = Array.from({ length: cache?.layers ?? 0 }, (_, l) => l);
+    const named = [
+      ...Object.values(this.config.onnx.inputs).filter((n): n is string => n !== null),
+      ...layers.flatMap((l) => [layerName(cache!.pastKey, l), layerName(cache!.pastValue, l)]),
+    ];
     const graph = this.session.inputNames;
     const unknown = graph.filter((n) => !named.includes(n));
     const missing = named.filter((n) => !graph.includes(n));
@@ -68,8 +89,15 @@ export class OnnxLogitsModel implements LogitsModel {
           (missing.length ? `; not in the graph: ${missing.join(', ')}` : ''),
       );
     }
-    if (!this.session.outputNames.includes(this.config.onnx.output)) {
-      throw new InfillError(`${file}: the graph has no output "${this.config.onnx.output}" (it has ${this.session.outputNames.join(', ')})`);
+    const outputs = [
+      this.config.onnx.output,
+      ...(decide ? [decide.token, decide.prob, decide.secondProb, decide.entropy] : []),
+      ...(this.cache?.presentNames() ?? []),
+    ];
+    for (const name of outputs) {
+      if (!this.session.outputNames.includes(name)) {
+        throw new InfillError(`${file}: the graph has no output "${name}" that model.json names (it has ${this.session.outputNames.join(', ')})`);
+      }
     }
   }
 
@@ -78,48 +106,153 @@ export class OnnxLogitsModel implements LogitsModel {
   }
 
   /**
-   * One forward over several canvases of the same length ([B, n] feeds). Returns, for each
+   * One full forward over several canvases of the same length ([B, n] feeds). Returns, for each
    * canvas, rows[b].length * vocabSize floats, as logits() would. When the row counts differ,
    * the shorter lists are padded with a repeat of their last row and the extra rows dropped.
    */
   async logitsBatch(batch: Int32Array[], rows: number[][]): Promise<Float32Array[]> {
-    const { inputs, output } = this.config.onnx;
+    const run = await this.forward(batch, rows, null, [this.config.onnx.output]);
+    return rows.map((r, i) => this.logitsOf(run, i, r));
+  }
+
+  /**
+   * The proposals for each canvas, in one forward per kind of pass: canvases whose keys and values
+   * this thread holds run only their span over them, the others the whole canvas (keeping theirs
+   * when they ask for a cache). At temperature 0 the graph decides (onnx.decide) and no logits are
+   * read; otherwise `sample` runs on the logits.
+   */
+  async proposeBatch(
+    batch: Int32Array[],
+    requests: ProposeRequest[],
+    sample: (logits: Float32Array, request: ProposeRequest) => Promise<Proposal[]>,
+  ): Promise<Proposal[][]> {
+    const n = batch[0]?.length ?? 0;
+    const full: number[] = [];
+    const cached: [number, CacheEntry][] = [];
+    requests.forEach((r, i) => {
+      const entry = this.cache && r.cache && !r.cache.refresh ? this.cache.usable(r.cache.id, r.cache.span, n) : undefined;
+      const spanned = entry && rowsOf(r).every((row) => entry.span.includes(row));
+      if (entry && spanned) cached.push([i, entry]);
+      else full.push(i);
+    });
+    const out: Proposal[][] = new Array(batch.length);
+    const group = async (members: number[], entries: CacheEntry[] | null) => {
+      if (members.length === 0) return;
+      const reqs = members.map((i) => requests[i]);
+      const rows = reqs.map(rowsOf);
+      const { decide, output } = this.config.onnx;
+      const byDecision = reqs.map((r) => decide !== undefined && decidable(r));
+      const fetches = byDecision.every((d) => d) ? [] : [output];
+      if (byDecision.some((d) => d)) fetches.push(decide!.token, decide!.prob, decide!.secondProb, decide!.entropy);
+      const keep = entries === null && this.cache !== null && reqs.some((r) => r.cache);
+      if (keep) fetches.push(...this.cache!.presentNames());
+      const run = await this.forward(members.map((i) => batch[i]), rows, entries, fetches);
+      await Promise.all(
+        reqs.map(async (r, j) => {
+          if (keep && r.cache) this.cache!.set(r.cache.id, this.cache!.fromPresents(run.outputs, j, members.length, r.cache.span, n));
+          out[members[j]] = byDecision[j]
+            ? proposeFromDecisions(this.decisionsOf(run, j, rows[j].length), r, rows[j])
+            : await sample(this.logitsOf(run, j, rows[j]), r);
+        }),
+      );
+    };
+    await group(full, null);
+    await group(cached.map(([i]) => i), cached.length ? cached.map(([, e]) => e) : null);
+    return out;
+  }
+
+  /** Drops a generation's keys and values. */
+  forget(id: number): void {
+    this.cache?.forget(id);
+  }
+
+  /** Generations whose keys and values this network holds. */
+  get cachedGenerations(): number {
+    return this.cache?.size ?? 0;
+  }
+
+  /**
+   * One forward: over the whole canvases (entries null), or over each canvas's cached span with its
+   * entry as the past. Row lists and spans are padded to one length with repeats, the padded keys
+   * masked.
+   */
+  private async forward(batch: Int32Array[], rows: number[][], entries: CacheEntry[] | null, fetches: string[]): Promise<ForwardRun> {
+    const { inputs } = this.config.onnx;
     const b = batch.length;
-    if (b === 0) return [];
+    if (b === 0) throw new InfillError('forward: no canvas');
     const n = batch[0].length;
     if (batch.some((ids) => ids.length !== n)) throw new InfillError('logitsBatch: every canvas of a batch must have the same length');
     if (rows.length !== b || rows.some((r) => r.length === 0)) throw new InfillError('logitsBatch: one non-empty row list per canvas');
-    const ids = new BigInt64Array(b * n);
-    batch.forEach((canvas, i) => canvas.forEach((v, j) => (ids[i * n + j] = BigInt(v))));
-    const feeds: Record<string, ort.Tensor> = { [inputs.inputIds]: new ort.Tensor('int64', ids, [b, n]) };
-    if (inputs.attentionMask) feeds[inputs.attentionMask] = new ort.Tensor('int64', new BigInt64Array(b * n).fill(1n), [b, n]);
-    if (inputs.positionIds) {
-      feeds[inputs.positionIds] = new ort.Tensor('int64', BigInt64Array.from({ length: b * n }, (_, i) => BigInt(i % n)), [b, n]);
-    }
+    const spans = entries ? entries.map((e) => e.span) : null;
+    this.passes[spans ? 'cached' : 'full']++;
+    const q = spans ? Math.max(...spans.map((s) => s.length)) : n;
+    const past = entries ? n : 0;
+    const ids = new BigInt64Array(b * q);
+    const positions = new BigInt64Array(b * q);
+    const keys = new BigInt64Array(b * (past + q)).fill(1n);
+    batch.forEach((canvas, i) => {
+      for (let j = 0; j < q; j++) {
+        const p = spans ? spans[i][Math.min(j, spans[i].length - 1)] : j;
+        ids[i * q + j] = BigInt(canvas[p]);
+        positions[i * q + j] = BigInt(p);
+      }
+      if (!spans) return;
+      // The stale copies of the positions run now, and the padding, are not attended to.
+      for (const p of spans[i]) keys[i * (past + q) + p] = 0n;
+      for (let j = spans[i].length; j < q; j++) keys[i * (past + q) + past + j] = 0n;
+    });
+    const feeds: Record<string, ort.Tensor> = { [inputs.inputIds]: new ort.Tensor('int64', ids, [b, q]) };
+    if (inputs.attentionMask) feeds[inputs.attentionMask] = new ort.Tensor('int64', keys, [b, past + q]);
+    if (inputs.positionIds) feeds[inputs.positionIds] = new ort.Tensor('int64', positions, [b, q]);
     const k = Math.max(...rows.map((r) => r.length));
     if (inputs.logitPositions) {
-      const positions = new BigInt64Array(b * k);
+      const at = new BigInt64Array(b * k);
       rows.forEach((r, i) => {
-        for (let j = 0; j < k; j++) positions[i * k + j] = BigInt(r[Math.min(j, r.length - 1)]);
+        for (let j = 0; j < k; j++) {
+          const row = r[Math.min(j, r.length - 1)];
+          at[i * k + j] = BigInt(spans ? spans[i].indexOf(row) : row);
+        }
       });
-      feeds[inputs.logitPositions] = new ort.Tensor('int64', positions, [b, k]);
+      feeds[inputs.logitPositions] = new ort.Tensor('int64', at, [b, k]);
     }
-    const result = await this.session.run(feeds, [output]);
-    const tensor = result[output];
-    const data = tensor.data as Float32Array;
-    const vocab = tensor.dims[tensor.dims.length - 1];
+    if (this.cache) Object.assign(feeds, this.cache.pastFeeds(b, entries));
+    return { outputs: await this.fetch(feeds, fetches), perCanvas: inputs.logitPositions ? k : q };
+  }
+
+  /**
+   * session.run with some outputs. onnxruntime-node 1.23 returns the asked values in the order asked
+   * but labels them with the graph's first output names, so they are taken by position, asked in the
+   * graph's order (which a run that labels them right also keeps).
+   */
+  private async fetch(feeds: Record<string, ort.Tensor>, names: string[]): Promise<ort.InferenceSession.OnnxValueMapType> {
+    const ordered = this.session.outputNames.filter((name) => names.includes(name));
+    const values = Object.values(await this.session.run(feeds, ordered));
+    return Object.fromEntries(ordered.map((name, i) => [name, values[i]]));
+  }
+
+  private logitsOf(run: ForwardRun, i: number, rows: number[]): Float32Array {
+    const { output, inputs } = this.config.onnx;
+    const tensor = run.outputs[output];
     if (tensor.type !== 'float32') throw new InfillError(`the model's output "${output}" is ${tensor.type}, the engine needs float32`);
+    const vocab = tensor.dims[tensor.dims.length - 1];
     if (vocab !== this.config.vocabSize) {
       throw new InfillError(`the model's logits have ${vocab} columns but model.json says vocabSize ${this.config.vocabSize}`);
     }
-    const perCanvas = inputs.logitPositions ? k : n;
-    return rows.map((r, i) => {
-      const out = new Float32Array(r.length * vocab);
-      r.forEach((row, j) => {
-        const from = (i * perCanvas + (inputs.logitPositions ? j : row)) * vocab;
-        out.set(data.subarray(from, from + vocab), j * vocab);
-      });
-      return out;
+    const data = tensor.data as Float32Array;
+    const out = new Float32Array(rows.length * vocab);
+    rows.forEach((row, j) => {
+      const from = (i * run.perCanvas + (inputs.logitPositions ? j : row)) * vocab;
+      out.set(data.subarray(from, from + vocab), j * vocab);
+    });
+    return out;
+  }
+
+  private decisionsOf(run: ForwardRun, i: number, count: number): Decision[] {
+    const d = this.config.onnx.decide!;
+    const [token, prob, second, entropy] = [d.token, d.prob, d.secondProb, d.entropy].map((name) => run.outputs[name].data);
+    return Array.from({ length: count }, (_, j) => {
+      const at = i * run.perCanvas + j;
+      return { token: Number(token[at]), prob: Number(prob[at]), secondProb: Number(second[at]), entropy: Number(entropy[at]) };
     });
   }
 

@@ -6,7 +6,6 @@ import { ModelConfig } from './modelConfig';
 import { OnnxLogitsModel } from './onnxModel';
 import { RuntimeOptions } from './runtimeOptions';
 import { SamplerPool } from './samplerPool';
-import { rowsOf } from './sampling/propose';
 import type { FromWorker, ToWorker } from './workerLogitsModel';
 
 const { dir, config, options } = workerData as { dir: string; config: ModelConfig; options: Omit<RuntimeOptions, 'log'> };
@@ -23,11 +22,14 @@ OnnxLogitsModel.load(dir, config, { ...options, log: (message) => send({ kind: '
         port.close();
         return;
       }
+      if (message.kind === 'forget') {
+        model.forget(message.cacheId);
+        return;
+      }
       try {
         if (message.kind === 'propose') {
           const { batch, requests } = message;
-          const logits = await model.logitsBatch(batch, requests.map(rowsOf));
-          send({ kind: 'answer', id: message.id, answer: await Promise.all(logits.map((l, i) => pool.propose(l, model.vocabSize, requests[i]))) });
+          send({ kind: 'answer', id: message.id, answer: await model.proposeBatch(batch, requests, (l, r) => pool.propose(l, model.vocabSize, r)) });
         } else {
           const out = await model.logitsBatch(message.batch, message.rows);
           send({ kind: 'answer', id: message.id, answer: out }, out.map((o) => o.buffer as ArrayBuffer));

@@ -23,6 +23,12 @@ export interface SamplerSettings {
   algTemp?: number;
   threshold?: number | null;
   blockLength?: number | null;
+  /**
+   * With a graph that has a context cache (model.json onnx.cache): a full pass over the canvas at
+   * each block's start and then every this many steps; the steps between run only the block. 1: every
+   * step is a full pass (no cache).
+   */
+  cacheRefresh?: number;
   seed?: number;
 }
 
@@ -33,6 +39,9 @@ export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshol
   blockLength: number | null;
 };
 
+/** Measured on the validation cases (tools/model/eval_heldout.py --cache-refresh): see docs/model-folder.md. */
+export const CACHE_REFRESH = 8;
+
 export const SAMPLER_FALLBACK: ResolvedSampler = {
   steps: null,
   alg: 'entropy',
@@ -42,6 +51,7 @@ export const SAMPLER_FALLBACK: ResolvedSampler = {
   algTemp: 0,
   threshold: null,
   blockLength: null,
+  cacheRefresh: CACHE_REFRESH,
   seed: 0,
 };
 
@@ -62,6 +72,7 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
   checkNumber('algTemp', s.algTemp, 0, 100);
   checkNumber('threshold', s.threshold, 0, 1, true);
   checkNumber('blockLength', s.blockLength, 1, 100000, true, true);
+  checkNumber('cacheRefresh', s.cacheRefresh, 1, 100000, false, true);
   checkNumber('seed', s.seed, 0, 2 ** 32 - 1, false, true);
   if (s.topP === 0) throw new InfillError('topP must be above 0');
   return s;

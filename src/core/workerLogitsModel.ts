@@ -9,6 +9,7 @@ import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 export type ToWorker =
   | { kind: 'batch'; id: number; batch: Int32Array[]; rows: number[][] }
   | { kind: 'propose'; id: number; batch: Int32Array[]; requests: ProposeRequest[] }
+  | { kind: 'forget'; cacheId: number }
   | { kind: 'dispose' };
 export type FromWorker =
   | { kind: 'ready'; executionProvider: ExecutionProvider }
@@ -103,6 +104,10 @@ export class WorkerLogitsModel implements BatchLogitsModel {
 
   proposeBatch(batch: Int32Array[], requests: ProposeRequest[]): Promise<Proposal[][]> {
     return this.ask((id) => ({ kind: 'propose', id, batch, requests }));
+  }
+
+  forget(cacheId: number): void {
+    if (!this.stopped) this.worker.postMessage({ kind: 'forget', cacheId } satisfies ToWorker);
   }
 
   private ask<T>(message: (id: number) => ToWorker): Promise<T> {

@@ -19,6 +19,7 @@ const NUMBER_FIELDS: Record<string, keyof InfillOptions> = {
   algTemp: 'algTemp',
   threshold: 'threshold',
   blockLength: 'blockLength',
+  cacheRefresh: 'cacheRefresh',
   seed: 'seed',
   contextTokens: 'contextTokens',
   holeTokens: 'defaultHoleTokens',

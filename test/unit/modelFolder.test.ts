@@ -42,13 +42,38 @@ describe('model folder checks', () => {
   });
 
   it('names input names the graph does not have', async () => {
-    editConfig((c) => (c.onnx.inputs.positionIds = 'position_ids'));
-    await refused(/not in the graph: position_ids/);
+    editConfig((c) => (c.onnx.inputs.positionIds = 'position_index'));
+    await refused(/not in the graph: position_index/);
   });
 
   it('names graph inputs the config does not', async () => {
-    editConfig((c) => (c.onnx.inputs.attentionMask = null));
-    await refused(/unknown input names: attention_mask/);
+    editConfig((c) => {
+      c.onnx.inputs.attentionMask = null;
+      delete c.onnx.cache;
+    });
+    await refused(/unknown input names: attention_mask, past_key\.0, past_value\.0/);
+  });
+
+  it('names a cache whose graph needs inputs the config leaves out, a bad cache field, and a missing decide output', async () => {
+    editConfig((c) => (c.onnx.inputs.positionIds = null));
+    await refused(/"onnx\.cache" needs "onnx\.inputs\.positionIds"/);
+    editConfig((c) => {
+      c.onnx.inputs.positionIds = 'position_ids';
+      c.onnx.cache.layers = 0;
+    });
+    await refused(/"onnx\.cache\.layers" must be a whole number from 1/);
+    editConfig((c) => (c.onnx.cache.layers = 3));
+    await refused(/not in the graph: past_key\.2, past_value\.2/);
+    editConfig((c) => {
+      c.onnx.cache.layers = 2;
+      c.onnx.cache.presentKey = 'present_key';
+    });
+    await refused(/"onnx\.cache\.presentKey" must be a name with "\{layer\}"/);
+    editConfig((c) => {
+      c.onnx.cache.presentKey = 'present_key.{layer}';
+      c.onnx.decide.entropy = 'entropies';
+    });
+    await refused(/no output "entropies"/);
   });
 
   it('refuses a tokenizer larger than the logits', async () => {

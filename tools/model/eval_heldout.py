@@ -9,7 +9,7 @@ Cases (fixed seed): a single line with its indentation kept in the prefix (a hol
 inline completion's; longer lines are skipped), and 2-4 consecutive lines (a hole of 48 tokens, Fill
 Selection's default; longer targets are skipped): the hole's length never tells the model the
 answer's.  Blank lines are never the target's first line.  The model decodes one token per step,
-and with threshold 0.9 (all positions above it commit together).  Several model folders given to
+and with each of --thresholds (all positions above one commit together).  Several model folders given to
 --engine are scored on the same cases in one run, each after the first also against the first.
 """
 import argparse
@@ -141,6 +141,8 @@ def engine_fills(engine, name, cases, args, confidence):
             opts = {"threshold": threshold} if threshold else {"steps": c["hole"]}
             if args.block:
                 opts["blockLength"] = args.block
+            if args.cache_refresh:
+                opts["cacheRefresh"] = args.cache_refresh
             hole = {"start": len(c["prefix"]), "end": len(c["prefix"]), "tokens": c["hole"]}
             if c["kind"] == "single" and args.single_line:
                 hole["singleLine"] = True
@@ -171,6 +173,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16, help="cases decoded together")
     ap.add_argument("--block", type=int, help="semi-autoregressive block length (model.json blockLength)")
+    ap.add_argument("--thresholds", default="0.9", help="comma-separated thresholds scored beside 1 token/step")
+    ap.add_argument("--cache-refresh", type=int, help="engine: full pass every this many steps (1: no context cache); default model.json's")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--show", type=int, default=0, help="print this many example fills")
     args = ap.parse_args()
@@ -215,7 +219,8 @@ def main():
     first = {}
     try:
         for name, fill_all in runs:
-            for how, thr in ((f"1 token/step{blk}", None), (f"threshold 0.9{blk}", 0.9)):
+            thresholds = [float(t) for t in args.thresholds.split(",") if t]
+            for how, thr in [(f"1 token/step{blk}", None)] + [(f"threshold {t}{blk}", t) for t in thresholds]:
                 label = f"{name}, {how}"
                 t0, preds, nfe, per_step = time.time(), [], 0, []
                 for c, (p, n, tps) in zip(cases, fill_all(thr)):
@@ -252,7 +257,7 @@ def main():
     note = (f"{n_s} single-line cases (hole {SINGLE_HOLE} tokens), "
             f"{len(cases) - n_s} multi-line cases (2-4 lines, hole {MULTI_HOLE} tokens; {skipped} longer targets skipped), "
             f"{len(docs)} held-out files, {source}, decoding alg {args.alg}, "
-            f"block length {args.block or 'none'}, token healing {args.healing if args.healing != 'model' else 'as model.json says'} (engine), single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
+            f"block length {args.block or 'none'}, cache refresh {args.cache_refresh or 'as model.json says'} (engine), token healing {args.healing if args.healing != 'model' else 'as model.json says'} (engine), single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
             f"case seed {args.case_seed}; steps/case counts forward passes until the fill is decided")
     print("\n".join(table))
     print(note)

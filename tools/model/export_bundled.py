@@ -21,7 +21,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from onnx_case import make_inputs, write_case  # noqa: E402
-from qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, weights_from_onnx, write_model_json  # noqa: E402
+from qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, weights_from_onnx, write_model_json  # noqa: E402
 from safetensors_io import load_weights  # noqa: E402
 from train import RECIPE_TOKENIZER  # noqa: E402
 
@@ -167,7 +167,7 @@ def main(argv=None):
     ap.add_argument("--manifest", default=os.path.join(WORK, "corpus", "manifest.json"))
     ap.add_argument("--eval", help="JSON written by eval_heldout.py --json")
     ap.add_argument("--humaneval", help="text file with the humaneval_infill.py output")
-    ap.add_argument("--threshold", type=float, help="sampler default threshold (else one token per step)")
+    ap.add_argument("--threshold", type=float, default=THRESHOLD, help="sampler default threshold (0: one token per step)")
     ap.add_argument("--notes", help="markdown file appended to the card's training section")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
@@ -180,8 +180,8 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     export_onnx(model, os.path.join(args.out, "model.onnx"), args.precision)
     shutil.copyfile(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
-    sampler = dict(SAMPLER, threshold=args.threshold)
-    write_model_json(args.out, name=NAME, family="dream", vocabSize=cfg.vocab_size, maxContext=summary["args"]["seq"],
+    sampler = dict(SAMPLER, threshold=args.threshold or None)
+    write_model_json(args.out, config=cfg, name=NAME, family="dream", vocabSize=cfg.vocab_size, maxContext=summary["args"]["seq"],
                      maskTokenId=sp["<|mask|>"], eosTokenId=sp["<|endoftext|>"], padTokenId=sp["<|dlm_pad|>"],
                      bosTokenId=sp["<|endoftext|>"], sampler=sampler, precision=args.precision,
                      # train.py tokenizes holes apart from their context, as the engine does without healing.

@@ -71,7 +71,7 @@ def export(hf_dir, out_dir, precision="float32", name=None, max_context=None, ex
     shutil.copyfile(os.path.join(hf_dir, "tokenizer.json"), os.path.join(out_dir, "tokenizer.json"))
     name = name or os.path.basename(os.path.normpath(hf_dir))
     doc = write_model_json(
-        out_dir, name=name, family="dream", vocabSize=cfg.vocab_size,
+        out_dir, config=cfg, name=name, family="dream", vocabSize=cfg.vocab_size,
         maxContext=max_context or min(int(hf_cfg.get("max_position_embeddings", 2048)), 2048),
         maskTokenId=mask, eosTokenId=eos, padTokenId=pad, bosTokenId=bos,
         precision=precision,

@@ -35,8 +35,11 @@ def main():
     export_onnx(model, os.path.join(out, "model.onnx"))
     vocab = {BYTE_SYMBOL[b]: b for b in range(256)}
     write_tokenizer(os.path.join(out, "tokenizer.json"), vocab, [], SPECIALS)
-    write_model_json(out, name="tiny-random", family="dream", vocabSize=260, maxContext=512,
+    write_model_json(out, config=cfg, name="tiny-random", family="dream", vocabSize=260, maxContext=512,
                      maskTokenId=256, eosTokenId=257, padTokenId=258, bosTokenId=None, precision="float32",
+                     # The unit tests count steps: a fixed schedule, not the exporters' threshold.
+                     sampler={"steps": 16, "alg": "entropy", "temperature": 0, "topP": 1, "topK": 0, "algTemp": 0,
+                              "threshold": None, "blockLength": None},
                      source="random weights (seed 0) from tools/model/make_test_model.py; byte-level tokenizer, no merges")
     if "--check" in sys.argv:
         here = os.path.dirname(os.path.abspath(__file__))

@@ -72,13 +72,21 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=True)
         self.o_proj = nn.Linear(self.nh * self.hd, c.hidden_size, bias=False)
 
-    def forward(self, x, cos, sin, bias, causal=False):
+    def forward(self, x, cos, sin, bias, causal=False, past=None, presents=None):
+        """past: the cached (key, value) of other positions, [b, nkv, p, hd] each, keys already rotated;
+        presents: a list that receives this call's own (key, value)."""
         b, s, _ = x.shape
         q = self.q_proj(x).view(b, s, self.nh, self.hd).transpose(1, 2)
         k = self.k_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
         v = self.v_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
+        if presents is not None:
+            presents.append((k, v))
+        if past is not None:
+            k = torch.cat((past[0].to(k.dtype), k), dim=2)
+            v = torch.cat((past[1].to(v.dtype), v), dim=2)
+        s = k.shape[2]  # keys: the past's and this call's
         if self.nkv != self.nh:
             # expand+reshape instead of repeat_interleave, which exports with a frozen shape.
             rep = self.nh // self.nkv
@@ -89,14 +97,14 @@ class Attention(nn.Module):
             q, k = q.to(v.dtype), k.to(v.dtype)  # rotary ran in float32; the kernels want one dtype
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(v.dtype),
                                                is_causal=causal and bias is None)
-            return self.o_proj(y.transpose(1, 2).reshape(b, s, self.nh * self.hd))
+            return self.o_proj(y.transpose(1, 2).reshape(b, q.shape[2], self.nh * self.hd))
         # Explicit softmax attention: exports to plain ONNX ops on opset 14.
         # Scores in float32 so fp16 graphs stay stable.
         att = torch.matmul(q.float(), k.float().transpose(-1, -2)) * (1.0 / math.sqrt(self.hd))
         if bias is not None:
             att = att + bias
         att = torch.softmax(att, dim=-1).to(v.dtype)
-        y = torch.matmul(att, v).transpose(1, 2).reshape(b, s, self.nh * self.hd)
+        y = torch.matmul(att, v).transpose(1, 2).reshape(b, q.shape[2], self.nh * self.hd)
         return self.o_proj(y)
 
 
@@ -119,8 +127,8 @@ class Layer(nn.Module):
         self.input_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
         self.post_attention_layernorm = RMSNorm(c.hidden_size, c.rms_norm_eps)
 
-    def forward(self, x, cos, sin, bias, causal=False):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, bias, causal)
+    def forward(self, x, cos, sin, bias, causal=False, past=None, presents=None):
+        x = x + self.self_attn(self.input_layernorm(x), cos, sin, bias, causal, past, presents)
         return x + self.mlp(self.post_attention_layernorm(x))
 
 
@@ -145,8 +153,10 @@ class Qwen2Bidir(nn.Module):
         # Not a checkpoint tensor: persistent=False keeps load_state_dict strict-compatible.
         self.register_buffer("inv_freq", inv, persistent=False)
 
-    def hidden(self, input_ids, attention_mask=None, position_ids=None, causal=False):
-        """causal=True is for training only (auto-regressive warm-up steps); the export never uses it."""
+    def hidden(self, input_ids, attention_mask=None, position_ids=None, causal=False, past=None, presents=None):
+        """causal=True is for training only (auto-regressive warm-up steps); the export never uses it.
+        past: per layer the cached (key, value) of the positions not run now, with attention_mask
+        over [past, these] keys (docs/model-folder.md, onnx.cache); presents receives each layer's."""
         b, s = input_ids.shape
         if position_ids is None:
             position_ids = torch.arange(s, device=input_ids.device).unsqueeze(0).expand(b, s)
@@ -161,12 +171,12 @@ class Qwen2Bidir(nn.Module):
         if causal and (bias is not None or not FUSED_ATTENTION):
             tri = torch.triu(torch.full((s, s), -1e9, device=input_ids.device), 1)[None, None]
             bias = tri if bias is None else bias + tri
-        for layer in self.model.layers:
-            x = layer(x, cos, sin, bias, causal)
+        for i, layer in enumerate(self.model.layers):
+            x = layer(x, cos, sin, bias, causal, None if past is None else past[i], presents)
         return self.model.norm(x)
 
-    def forward(self, input_ids, attention_mask=None, position_ids=None, logit_positions=None):
-        h = self.hidden(input_ids, attention_mask, position_ids)
+    def forward(self, input_ids, attention_mask=None, position_ids=None, logit_positions=None, past=None, presents=None):
+        h = self.hidden(input_ids, attention_mask, position_ids, past=past, presents=presents)
         if logit_positions is not None:
             idx = logit_positions.unsqueeze(-1).expand(-1, -1, h.shape[-1])
             h = torch.gather(h, 1, idx)
@@ -174,10 +184,45 @@ class Qwen2Bidir(nn.Module):
 
 
 PRECISIONS = ("float32", "float16", "int8")
+# The sampler's default threshold (Fast-dLLM's rule) in the model folders the project writes, chosen
+# on validation cases (eval_heldout.py --case-seed 1 --thresholds ...; see docs/model-folder.md).
+THRESHOLD = 0.9
+
+
+def decide(logits):
+    """What every greedy algorithm needs from a row of logits (docs/model-folder.md, onnx.decide):
+    the argmax, its softmax probability, the runner-up's, and the entropy in nats."""
+    top2, idx = torch.topk(logits, 2, dim=-1)
+    d = logits - top2[..., :1]
+    e = torch.exp(d)
+    z = e.sum(-1)
+    top_prob = 1.0 / z
+    second_prob = torch.exp(top2[..., 1] - top2[..., 0]) / z
+    entropy = torch.log(z) - (e * d).sum(-1) / z
+    return idx[..., 0], top_prob, second_prob, entropy
+
+
+CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
+               "presentKey": "present_key.{layer}", "presentValue": "present_value.{layer}"}
+DECIDE_NAMES = {"token": "top_token", "prob": "top_prob", "secondProb": "second_prob", "entropy": "entropy"}
+
+
+def _graph_forward(model):
+    """The exported graph's forward: logits, the decision, and each layer's present key and value."""
+    layers = model.config.num_hidden_layers
+
+    def forward(input_ids, attention_mask, position_ids, logit_positions, *past):
+        presents = []
+        logits = Qwen2Bidir.forward(model, input_ids, attention_mask, position_ids, logit_positions,
+                                    past=[(past[2 * i], past[2 * i + 1]) for i in range(layers)], presents=presents)
+        return (logits, *decide(logits), *[t.float() for kv in presents for t in kv])
+    return forward
 
 
 def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset: int = 14, external_data=None):
-    """Export with inputs input_ids, attention_mask, logit_positions (all int64), output float32 logits.
+    """Export the graph of docs/model-folder.md: inputs input_ids, attention_mask, position_ids,
+    logit_positions (int64) and each layer's past key and value; outputs float32 logits, the
+    decision (onnx.decide) and each layer's present key and value (onnx.cache).
 
     The graph's weights are named after the module's parameters (`weights_from_onnx` reads them
     back).  precision float16 stores them as float16 and int8 as int8 with a float32 scale per
@@ -194,24 +239,36 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     model.eval()
     out_dir = os.path.dirname(os.path.abspath(path))
     os.makedirs(out_dir, exist_ok=True)
+    c = model.config
+    hd = c.hidden_size // c.num_attention_heads
+    # Traced with a non-empty past so that the concatenation is in the graph; a full pass feeds p = 0.
     ids = torch.zeros(1, 8, dtype=torch.long)
-    mask = torch.ones(1, 8, dtype=torch.long)
+    mask = torch.ones(1, 3 + 8, dtype=torch.long)
+    position_ids = torch.arange(3, 11).unsqueeze(0)
     pos = torch.tensor([[1, 2]], dtype=torch.long)
+    past = [torch.zeros(1, c.num_key_value_heads, 3, hd) for _ in range(2 * c.num_hidden_layers)]
+    names = [n.format(layer=i) for i in range(c.num_hidden_layers) for n in (CACHE_NAMES["pastKey"], CACHE_NAMES["pastValue"])]
+    presents = [n.format(layer=i) for i in range(c.num_hidden_layers)
+                for n in (CACHE_NAMES["presentKey"], CACHE_NAMES["presentValue"])]
+    axes = {"input_ids": {0: "batch", 1: "seq"}, "position_ids": {0: "batch", 1: "seq"},
+            "attention_mask": {0: "batch", 1: "keys"}, "logit_positions": {0: "batch", 1: "n"},
+            "logits": {0: "batch", 1: "n"}}
+    axes.update({n: {0: "batch", 1: "n"} for n in DECIDE_NAMES.values()})
+    axes.update({n: {0: "batch", 2: "past"} for n in names})
+    axes.update({n: {0: "batch", 2: "seq"} for n in presents})
     tmp_dir = os.path.join(out_dir, ".export-tmp")
     os.makedirs(tmp_dir, exist_ok=True)
     tmp = os.path.join(tmp_dir, "model.onnx")
-    with torch.no_grad():
-        torch.onnx.export(
-            model, (ids, mask, None, pos), tmp,
-            input_names=["input_ids", "attention_mask", "logit_positions"],
-            output_names=["logits"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "seq"},
-                "attention_mask": {0: "batch", 1: "seq"},
-                "logit_positions": {0: "batch", 1: "n"},
-                "logits": {0: "batch", 1: "n"},
-            },
-            opset_version=opset, do_constant_folding=True)
+    model.forward = _graph_forward(model)
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                model, (ids, mask, position_ids, pos, *past), tmp,
+                input_names=["input_ids", "attention_mask", "position_ids", "logit_positions", *names],
+                output_names=["logits", *DECIDE_NAMES.values(), *presents],
+                dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
+    finally:
+        del model.forward  # the instance attribute goes; the class's forward is back
     m = onnx.load(tmp)  # also pulls in any per-tensor files torch wrote for a >2 GB graph
     _name_weights(m, model)
     if precision != "float32":
@@ -350,7 +407,21 @@ def weights_from_onnx(path):
     return out
 
 
+def onnx_section(c: Qwen2Config):
+    """model.json's `onnx` for a graph export_onnx wrote from a model of config c."""
+    return {
+        "file": "model.onnx",
+        "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask",
+                   "positionIds": "position_ids", "logitPositions": "logit_positions"},
+        "output": "logits",
+        "cache": {"layers": c.num_hidden_layers, "kvHeads": c.num_key_value_heads,
+                  "headDim": c.hidden_size // c.num_attention_heads, **CACHE_NAMES},
+        "decide": dict(DECIDE_NAMES),
+    }
+
+
 def write_model_json(out_dir, **fields):
+    """fields: model.json's, and `config`, the Qwen2Config the graph was exported from."""
     doc = {
         "format": "diffusion-infill-model/1",
         "name": fields["name"],
@@ -362,15 +433,10 @@ def write_model_json(out_dir, **fields):
         "padTokenId": fields["padTokenId"],
         "bosTokenId": fields.get("bosTokenId"),
         "sampler": fields.get("sampler", {"steps": 16, "alg": "entropy", "temperature": 0, "topP": 1,
-                                          "topK": 0, "algTemp": 0, "threshold": None, "blockLength": None}),
+                                          "topK": 0, "algTemp": 0, "threshold": THRESHOLD, "blockLength": None}),
         # Real checkpoints learned from text tokenized whole: heal the hole boundaries.
         "tokenHealing": fields.get("tokenHealing", True),
-        "onnx": {
-            "file": "model.onnx",
-            "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask",
-                       "positionIds": None, "logitPositions": "logit_positions"},
-            "output": "logits",
-        },
+        "onnx": onnx_section(fields["config"]),
         "precision": fields.get("precision", "float32"),
         "source": fields.get("source", ""),
     }

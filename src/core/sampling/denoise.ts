@@ -2,7 +2,7 @@ import { throwIfAborted } from '../errors';
 import { LogitsModel } from '../logitsModel';
 import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
 import { HoleRules } from './holeRules';
-import { Proposal, ProposeRequest, proposeWith } from './propose';
+import { CacheStep, Proposal, ProposeRequest, proposeWith } from './propose';
 import { Rng, seededRng } from './rng';
 import { dreamCount, dreamTransferProbability, lladaCounts, stepsPerBlock } from './schedule';
 import { aboveThreshold, drawByScore, topByScore } from './select';
@@ -54,42 +54,61 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
   const blockSteps = stepsPerBlock(totalSteps, blocks.length);
   const planned = s.threshold !== null ? totalSteps : blockSteps.reduce((a, b) => a + b, 0);
   let forward = 0;
+  const cacheId = nextCacheId++;
 
-  for (const [b, block] of blocks.entries()) {
-    const steps = blockSteps[b];
-    const llada = lladaCounts(block.length, steps);
-    for (let i = 0; s.threshold !== null || i < steps; i++) {
-      throwIfAborted(input.signal);
-      const masked = block.filter((p) => ids[p] === input.maskTokenId);
-      if (masked.length === 0) break;
-      const count = s.threshold !== null ? null : dream ? dreamCount(i, steps, masked.length) : llada[i];
-      if (count === 0 && s.alg !== 'origin') continue;
+  try {
+    for (const [b, block] of blocks.entries()) {
+      const steps = blockSteps[b];
+      const llada = lladaCounts(block.length, steps);
+      const span = spanOf(block, input.shifted);
+      let sinceRefresh = 0;
+      for (let i = 0; s.threshold !== null || i < steps; i++) {
+        throwIfAborted(input.signal);
+        const masked = block.filter((p) => ids[p] === input.maskTokenId);
+        if (masked.length === 0) break;
+        const count = s.threshold !== null ? null : dream ? dreamCount(i, steps, masked.length) : llada[i];
+        if (count === 0 && s.alg !== 'origin') continue;
 
-      input.rules?.prepare(ids);
-      const proposals = await propose(input, masked, rng);
-      throwIfAborted(input.signal);
-      // Positions that must wait rank below everything and never pass a threshold.
-      const ranked = proposals.map((p, k) => (input.rules?.waits(masked[k], p.token, ids) ? { ...p, prob: 0, score: -Infinity } : p));
-      let chosen: number[];
-      if (s.threshold !== null) chosen = aboveThreshold(ranked, s.threshold);
-      else if (s.alg === 'origin') chosen = originTransfers(masked.length, dreamTransferProbability(i, steps), rng);
-      else if (dream && s.algTemp > 0) chosen = drawByScore(ranked, count!, s.algTemp, rng);
-      else chosen = topByScore(ranked, count!);
-      if (chosen.length === 0) continue;
+        input.rules?.prepare(ids);
+        const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh: sinceRefresh % s.cacheRefresh === 0 } : undefined;
+        sinceRefresh++;
+        const proposals = await propose(input, masked, rng, cache);
+        throwIfAborted(input.signal);
+        // Positions that must wait rank below everything and never pass a threshold.
+        const ranked = proposals.map((p, k) => (input.rules?.waits(masked[k], p.token, ids) ? { ...p, prob: 0, score: -Infinity } : p));
+        let chosen: number[];
+        if (s.threshold !== null) chosen = aboveThreshold(ranked, s.threshold);
+        else if (s.alg === 'origin') chosen = originTransfers(masked.length, dreamTransferProbability(i, steps), rng);
+        else if (dream && s.algTemp > 0) chosen = drawByScore(ranked, count!, s.algTemp, rng);
+        else chosen = topByScore(ranked, count!);
+        if (chosen.length === 0) continue;
 
-      chosen.sort((a, b2) => masked[a] - masked[b2]);
-      const commits = chosen.map((k) => ({ pos: masked[k], ...proposals[k] }));
-      for (const c of commits) ids[c.pos] = c.token;
-      input.rules?.settle(ids);
-      forward++;
-      yield { step: forward, steps: Math.max(planned, forward), commits };
+        chosen.sort((a, b2) => masked[a] - masked[b2]);
+        const commits = chosen.map((k) => ({ pos: masked[k], ...proposals[k] }));
+        for (const c of commits) ids[c.pos] = c.token;
+        input.rules?.settle(ids);
+        forward++;
+        yield { step: forward, steps: Math.max(planned, forward), commits };
+      }
     }
+  } finally {
+    input.network.forget?.(cacheId);
   }
 }
 
-async function propose(input: DenoiseInput, masked: number[], rng: Rng): Promise<Proposal[]> {
+let nextCacheId = 0;
+
+/** The positions a cached step runs: the block's, and for a shifted model the row before each. */
+function spanOf(block: number[], shifted: boolean): number[] {
+  const span = new Set(block);
+  if (shifted) for (const p of block) span.add(Math.max(0, p - 1));
+  return [...span].sort((a, b) => a - b);
+}
+
+async function propose(input: DenoiseInput, masked: number[], rng: Rng, cache: CacheStep | undefined): Promise<Proposal[]> {
   const { network, ids } = input;
   const request: ProposeRequest = {
+    cache,
     sampler: input.sampler,
     queries: masked.map((p) => ({
       row: input.shifted ? Math.max(0, p - 1) : p,

@@ -24,6 +24,21 @@ export interface ProposalQuery {
 export interface ProposeRequest {
   queries: ProposalQuery[];
   sampler: ResolvedSampler;
+  /** Present when the network may run only `span` over the keys and values it keeps (a graph with onnx.cache). */
+  cache?: CacheStep;
+}
+
+/**
+ * One step of a generation that runs over a context cache.  The network does a full pass and keeps
+ * every position's keys and values when `refresh` is set, when it holds none for `id`, or when
+ * `span` changed; otherwise it runs only `span` (which holds every asked row) over them.
+ */
+export interface CacheStep {
+  /** The generation's, unique in the process. */
+  id: number;
+  /** Canvas positions run on a cached step, ascending: the block's, and the rows that predict them. */
+  span: number[];
+  refresh: boolean;
 }
 
 /** The distinct rows a request needs logits for, in the order `proposeFromLogits` expects them. */

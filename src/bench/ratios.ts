@@ -1,0 +1,263 @@
+/**
+ * The figures of issue #12 as ratios measured in one run (absolute times on a shared machine are
+ * noisy; two sides of a ratio are measured back to back).  The models it needs are written once
+ * into models/.bench by tools/model/make_bench_model.py and tools/model/reexport.py.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { bundledModelDir, canvasFor, CACHE_REFRESH, LocalEngine, loadModelFolder, parseMarkers, readModelConfig, resolveSampler, SAMPLER_FALLBACK } from '../core';
+import { OnnxLogitsModel } from '../core/onnxModel';
+import { proposeFromLogits, ProposeRequest } from '../core/sampling/propose';
+import { seededRng } from '../core/sampling/rng';
+
+const ROOT = path.resolve(__dirname, '..');
+const BENCH = path.join(ROOT, 'models', '.bench');
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+/** The shape make_bench_model.py gives the long model. */
+const LONG = { layers: 12, hidden: 384, heads: 6, kvHeads: 2, inter: 1280, vocab: 16384 };
+/** The bundled model's attention heads (its MODEL_CARD.md), which its weights' shapes do not tell. */
+const BUNDLED_HEADS = 4;
+const HOLE = 32;
+
+const ratio = (what: string, value: number, goal = '') => console.log(`ratio: ${what}: ${value.toFixed(3)}${goal ? ` (goal ${goal})` : ''}`);
+
+async function timed(run: () => Promise<unknown>, repeats: number): Promise<number> {
+  await run();
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+function prepare(): { fp32: string; int8: string } {
+  const py = (...args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!fs.existsSync(path.join(BENCH, 'qwen-vocab', 'model.json'))) {
+    console.log('writing models/.bench (random models and single-op graphs; once)');
+    py('tools/model/make_bench_model.py', BENCH);
+  }
+  const fp32 = path.join(BENCH, 'bundled-fp32');
+  const int8 = path.join(BENCH, 'bundled-int8');
+  for (const [dir, precision] of [[fp32, 'float32'], [int8, 'int8']]) {
+    if (!fs.existsSync(path.join(dir, 'model.json'))) py('tools/model/reexport.py', bundledModelDir(), '--heads', String(BUNDLED_HEADS), '--precision', precision, '--out', dir);
+  }
+  return { fp32, int8 };
+}
+
+/** A canvas `length` long with a hole of HOLE masks at three quarters (a cursor hole in a long file). */
+function holeCanvas(length: number, vocab: number, mask: number) {
+  const ids = Int32Array.from({ length }, (_, i) => (i * 7919) % Math.min(vocab - 8, 4096));
+  const start = Math.floor(length * 0.75) - HOLE;
+  const hole = Array.from({ length: HOLE }, (_, k) => start + k);
+  for (const p of hole) ids[p] = mask;
+  const span = [start - 1, ...hole];
+  const request = (cache?: ProposeRequest['cache']): ProposeRequest => ({
+    sampler: resolveSampler({ alg: 'entropy' }),
+    queries: hole.map((p) => ({ row: p - 1, allowed: null, seed: p })),
+    cache,
+  });
+  return { ids, span, request };
+}
+
+async function open(dir: string) {
+  const model = await OnnxLogitsModel.load(dir, readModelConfig(dir));
+  const sample = async (l: Float32Array, r: ProposeRequest) => proposeFromLogits(l, model.vocabSize, r);
+  const { maskTokenId } = readModelConfig(dir);
+  /** ms of a full step (no cache), a refresh (full, keeping the cache) and a step over the cache. */
+  const steps = async (length: number, repeats: number) => {
+    const c = holeCanvas(length, model.vocabSize, maskTokenId);
+    const full = await timed(() => model.proposeBatch([c.ids], [c.request()], sample), repeats);
+    const refresh = await timed(() => model.proposeBatch([c.ids], [c.request({ id: 1, span: c.span, refresh: true })], sample), repeats);
+    const cached = await timed(() => model.proposeBatch([c.ids], [c.request({ id: 1, span: c.span, refresh: false })], sample), repeats);
+    model.forget(1);
+    return { full, refresh, cached, amortized: (refresh + (CACHE_REFRESH - 1) * cached) / CACHE_REFRESH };
+  };
+  return { model, steps };
+}
+
+async function contextCache(repeats: number) {
+  const { model, steps } = await open(path.join(BENCH, 'long'));
+  console.log(`context cache: random ${LONG.layers}-layer model (hidden ${LONG.hidden}, vocab ${LONG.vocab}), a hole of ${HOLE} at 3/4 of the canvas, ms a step (median of ${repeats})`);
+  console.log('  context  full pass  refresh  over the cache  with a refresh every ' + CACHE_REFRESH);
+  const at: Record<number, Awaited<ReturnType<typeof steps>>> = {};
+  for (const length of [256, 2048]) {
+    const s = (at[length] = await steps(length, repeats));
+    console.log(`  ${String(length).padStart(7)}  ${s.full.toFixed(1).padStart(9)}  ${s.refresh.toFixed(1).padStart(7)}  ${s.cached.toFixed(1).padStart(14)}  ${s.amortized.toFixed(1).padStart(10)}`);
+  }
+  ratio('step at 2048 / at 256 tokens of context, cache off', at[2048].full / at[256].full);
+  ratio(`step at 2048 / at 256, cache on (refresh every ${CACHE_REFRESH})`, at[2048].amortized / at[256].amortized, '<= 1.5');
+  ratio('step at 2048 / at 256, a step over the cache alone', at[2048].cached / at[256].cached);
+  ratio(`at 2048, cache off / cache on (refresh every ${CACHE_REFRESH})`, at[2048].full / at[2048].amortized, '>= 3');
+  await flops(model, repeats);
+  await model.dispose();
+}
+
+/** The forward's GFLOP/s over what onnxruntime's MatMul reaches at the same shapes. */
+async function flops(model: OnnxLogitsModel, repeats: number) {
+  const { layers, hidden, heads, kvHeads, inter, vocab } = LONG;
+  const kv = (hidden / heads) * kvHeads;
+  const shapes: [number, number, number][] = [[hidden, hidden, 2], [hidden, kv, 2], [hidden, inter, 2], [inter, hidden, 1]]; // [k, n, count a layer]
+  const sessions = new Map<string, ort.InferenceSession>();
+  const matmul = async (m: number, k: number, n: number) => {
+    const key = `${k}x${n}`;
+    if (!sessions.has(key)) {
+      sessions.set(key, await ort.InferenceSession.create(path.join(BENCH, `matmul_${key}.onnx`), { intraOpNumThreads: os.availableParallelism(), graphOptimizationLevel: 'all' }));
+    }
+    const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => ((i * 13) % 7) - 3), [m, k]);
+    return timed(() => sessions.get(key)!.run({ a }), repeats);
+  };
+  for (const length of [256, 2048]) {
+    let linear = 0;
+    let linearMs = 0;
+    for (const [k, n, count] of shapes) {
+      linear += 2 * length * k * n * count;
+      linearMs += (await matmul(length, k, n)) * count;
+    }
+    linear += (2 * HOLE * hidden * vocab) / layers;
+    linearMs += (await matmul(HOLE, hidden, vocab)) / layers;
+    const limit = linear / linearMs / 1e6;
+    const c = holeCanvas(length, vocab, vocab - 2);
+    const forwardMs = await timed(() => model.proposeBatch([c.ids], [c.request()], async () => []), repeats);
+    const forwardFlops = layers * (2 * length * (2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * inter) + 4 * length * length * hidden) + 2 * HOLE * hidden * vocab;
+    const reached = forwardFlops / forwardMs / 1e6;
+    console.log(`  forward at ${length}: ${reached.toFixed(1)} GFLOP/s; onnxruntime's MatMul at its shapes: ${limit.toFixed(1)} GFLOP/s`);
+    ratio(`forward GFLOP/s / MatMul GFLOP/s at ${length} tokens`, reached / limit, '>= 0.5');
+  }
+  await Promise.all([...sessions.values()].map((s) => s.release()));
+}
+
+/** Deciding in the graph against the forward, and the sampler it replaces, at two vocabularies. */
+async function deciding(repeats: number) {
+  const decide = await ort.InferenceSession.create(path.join(BENCH, 'decide.onnx'), { intraOpNumThreads: os.availableParallelism() });
+  for (const dir of [bundledModelDir(), path.join(BENCH, 'qwen-vocab')]) {
+    const { model } = await open(dir);
+    const vocab = model.vocabSize;
+    const c = holeCanvas(Math.min(256, readModelConfig(dir).maxContext), vocab, readModelConfig(dir).maskTokenId);
+    const forwardMs = await timed(() => model.proposeBatch([c.ids], [c.request()], async () => []), repeats);
+    const rng = seededRng(4);
+    const logits = Float32Array.from({ length: HOLE * vocab }, () => rng() * 6 - 3);
+    const decideMs = await timed(() => decide.run({ logits: new ort.Tensor('float32', logits, [HOLE, vocab]) }), repeats);
+    const request = c.request();
+    request.queries.forEach((q, k) => (q.row = k));
+    const samplerMs = await timed(async () => proposeFromLogits(Float32Array.from(logits), vocab, request), repeats);
+    console.log(`  vocab ${vocab}: forward (${HOLE} rows asked) ${forwardMs.toFixed(1)} ms, deciding in the graph ${decideMs.toFixed(2)} ms, the sampler on the logits ${samplerMs.toFixed(2)} ms`);
+    ratio(`deciding / forward at vocab ${vocab}`, decideMs / forwardMs, vocab > 100000 ? '< 0.03' : '');
+    ratio(`sampler at temperature 0 / forward at vocab ${vocab} (what deciding replaces)`, samplerMs / forwardMs);
+    await model.dispose();
+  }
+  await decide.release();
+}
+
+const SNIPPET = `import json
+from dataclasses import dataclass
+
+
+@dataclass
+class Order:
+    id: int
+    items: list
+    paid: bool = False
+
+
+def total(order: Order) -> float:
+    <|hole|>
+
+
+def load(path: str) -> list:
+    with open(path) as f:
+        return [Order(**o) for o in json.load(f)]
+`;
+
+/** Time to the first draft, less building the canvas, over one forward; and the engine against torch. */
+async function engineFigures(fp32: string, repeats: number) {
+  const model = await loadModelFolder(fp32);
+  const engine = new LocalEngine(model);
+  const request = parseMarkers(SNIPPET);
+  const options = { defaultHoleTokens: 24 };
+  const firstDraft = await timed(async () => {
+    for await (const e of engine.infill(request, options)) if (e.type === 'draft') break;
+  }, repeats);
+  const canvasMs = await timed(() => canvasFor(model, request.text, request.holes, options), repeats);
+  const canvas = await canvasFor(model, request.text, request.holes, options);
+  const masked = canvas.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
+  const one: ProposeRequest = { sampler: resolveSampler(model.config.sampler), queries: masked.map((p) => ({ row: p - 1, allowed: null, seed: p })) };
+  const forwardMs = await timed(() => model.network.propose!(canvas.ids, one), repeats);
+  console.log(`first draft ${firstDraft.toFixed(1)} ms, of which the canvas ${canvasMs.toFixed(1)} ms; one forward ${forwardMs.toFixed(1)} ms`);
+  ratio('time to first draft (after the canvas) / one forward', (firstDraft - canvasMs) / forwardMs, '<= 1.1');
+
+  // The same cases through the engine and through tools/model/dream_decode.py, one token a step.
+  const cases = SNIPPET.split('\n')
+    .map((line, i, lines) => ({ line, i, lines }))
+    .filter(({ line }) => line.trim() && !line.includes('<|hole|>'))
+    .slice(0, 6)
+    .map(({ i, lines }) => {
+      const prefix = lines.slice(0, i).join('\n').replace('<|hole|>', 'return 0') + '\n';
+      const suffix = '\n' + lines.slice(i + 1).join('\n').replace('<|hole|>', 'return 0');
+      return { prefix, suffix, hole: 24 };
+    });
+  const file = path.join(BENCH, 'reference-cases.json');
+  fs.writeFileSync(file, JSON.stringify(cases));
+  const torch = JSON.parse(execFileSync(PYTHON, ['tools/model/bench_reference.py', fp32, file, '--heads', String(BUNDLED_HEADS)], { cwd: ROOT, encoding: 'utf8' }));
+  for (const cacheRefresh of [1, CACHE_REFRESH]) {
+    let steps = 0;
+    const t0 = performance.now();
+    for (const c of cases) {
+      for await (const e of engine.infill({ text: c.prefix + c.suffix, holes: [{ start: c.prefix.length, end: c.prefix.length, tokens: c.hole }] }, { threshold: null, cacheRefresh })) {
+        if (e.type === 'result') steps += e.stats.steps;
+      }
+    }
+    const ms = (performance.now() - t0) / steps;
+    console.log(`  engine, cache refresh ${cacheRefresh}: ${ms.toFixed(2)} ms a step over ${steps} steps; torch reference ${torch.msPerForward.toFixed(2)} ms over ${torch.forwards}`);
+    ratio(`PyTorch reference / engine, ms a step, one token a step${cacheRefresh > 1 ? `, cache refresh ${cacheRefresh}` : ', no cache'}`, torch.msPerForward / ms, '>= 2');
+  }
+  await model.network.dispose();
+}
+
+async function int8Speed(fp32: string, int8: string, repeats: number) {
+  const a = await open(fp32);
+  const b = await open(int8);
+  const [sa, sb] = [await a.steps(256, repeats), await b.steps(256, repeats)];
+  ratio('int8 / fp32 bundled model, full step at 256', sb.full / sa.full);
+  ratio('int8 / fp32 bundled model, step over the cache', sb.cached / sa.cached);
+  await Promise.all([a.model.dispose(), b.model.dispose()]);
+}
+
+/** Exact match on held-out cases (tools/model/eval_heldout.py through the engine; case seed 0, never numpy). */
+function heldout(fp32: string, int8: string, single: number, multi: number) {
+  const threshold = SAMPLER_FALLBACK.threshold;
+  const run = (folders: string[], cacheRefresh: number) => {
+    const out = path.join(BENCH, `heldout-${cacheRefresh}.json`);
+    execFileSync(PYTHON, ['tools/model/eval_heldout.py', '--engine', ...folders, '--single', String(single), '--multi', String(multi), '--thresholds', String(threshold), '--cache-refresh', String(cacheRefresh), '--json', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    return JSON.parse(fs.readFileSync(out, 'utf8')).results as Record<string, { single: { n: number; exact: number }; multi: { n: number; exact: number }; tokens_per_step?: number }>;
+  };
+  const exact = (r: { single: { n: number; exact: number }; multi: { n: number; exact: number } }) => (r.single.exact * r.single.n + r.multi.exact * r.multi.n) / (r.single.n + r.multi.n);
+  const off = run([fp32], 1);
+  const on = run([fp32, int8], CACHE_REFRESH);
+  const [f, i] = [path.basename(fp32), path.basename(int8)];
+  console.log(`held-out cases: ${single} single-line, ${multi} multi-line (eval_heldout.py, case seed 0); exact match, both kinds together:`);
+  for (const how of ['1 token/step', `threshold ${threshold}`]) {
+    const key = (name: string) => `${name}, ${how}`;
+    console.log(`  ${how}: cache off ${exact(off[key(f)]).toFixed(3)}, cache on ${exact(on[key(f)]).toFixed(3)}, int8 with cache ${exact(on[key(i)]).toFixed(3)}`);
+    ratio(`exact-match change the cache costs, ${how} (points)`, 100 * (exact(on[key(f)]) - exact(off[key(f)])), '>= -1');
+    ratio(`exact-match change int8 / fp32, ${how} (points)`, 100 * (exact(on[key(i)]) - exact(on[key(f)])));
+  }
+  const one = on[`${f}, 1 token/step`];
+  const thr = on[`${f}, threshold ${threshold}`];
+  ratio(`tokens decided a forward, threshold ${threshold} / one token a step`, (thr.tokens_per_step ?? NaN) / (one.tokens_per_step ?? NaN));
+  ratio(`exact-match change, threshold ${threshold} against one token a step (points)`, 100 * (exact(thr) - exact(one)));
+}
+
+export async function benchRatios(repeats: number, heldoutCases: { single: number; multi: number }): Promise<void> {
+  const { fp32, int8 } = prepare();
+  await contextCache(repeats);
+  console.log('deciding in the graph, ms (median):');
+  await deciding(repeats);
+  await engineFigures(fp32, repeats);
+  await int8Speed(fp32, int8, repeats);
+  if (heldoutCases.single + heldoutCases.multi > 0) heldout(fp32, int8, heldoutCases.single, heldoutCases.multi);
+}
