@@ -5,11 +5,12 @@
 //
 // CASE_DIR/case.json: { inputs: {input_ids, attention_mask, logit_positions: {data, dims}}, dims,
 //   canvas: [ids], fill: [ids] }; expected.f32: torch's logits on the checkpoint's weights;
-//   expected_exact.f32 (int8/int4): torch's logits on the weights as stored (dequantized).
+//   expected_exact.f32 (float16/int8/int4): torch's logits on the weights as stored (rounded or
+//   dequantized).
 // Checked: the logits (max abs diff within tol, and within tol-exact of the exact reference); with
 // onnx.decide, the four outputs against the graph's own logits; with onnx.cache, a second pass over
 // the asked rows only, fed the first pass's keys and values, gives the same logits; and the greedy
-// fill of case.canvas (one position a step, the most probable) equals torch's.  Prints one line
+// fill of case.canvas (one position a step, the most probable) equals case.fill.  Prints one line
 // per check with its figure; exits 1 on any failure.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -137,7 +138,8 @@ if (cache) {
   const d = maxDiff(cached[cfg.onnx.output].data, out.data);
   report('cache', d <= 1e-4, `${q} of ${s} positions over the cache, max abs diff ${d.toExponential(3)}`);
 }
-// Greedy fill: each step commits the masked position whose most probable token is the most probable.
+// Greedy fill: each step commits the masked position whose most probable token (not the mask) is the
+// most probable.
 const canvas = [...c.canvas];
 const shift = cfg.family === 'dream' ? 1 : 0;
 while (canvas.includes(cfg.maskTokenId)) {
@@ -146,7 +148,8 @@ while (canvas.includes(cfg.maskTokenId)) {
   const logits = r[cfg.onnx.output].data;
   let best = { conf: -Infinity };
   masked.forEach((m, j) => {
-    const row = logits.subarray(j * vocab, (j + 1) * vocab);
+    const row = logits.slice(j * vocab, (j + 1) * vocab);
+    row[cfg.maskTokenId] = -Infinity; // the mask is never a fill
     let top = 0;
     for (let v = 1; v < vocab; v++) if (row[v] > row[top]) top = v;
     let z = 0;

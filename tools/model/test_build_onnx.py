@@ -3,11 +3,14 @@ F16 + F32 shards) -> model folders at every precision -> onnxruntime-node agains
 
   python3 tools/model/test_build_onnx.py [--keep DIR]
 
-Bounds on the max abs logit difference from torch on the checkpoint's weights (logits here are
-about +-10): float32 1e-4, float16 2e-2, int8 0.1, int4 1.0 (the weights' own rounding); and
-int8/int4 within 1e-3 of torch on the weights as stored (dequantized), which pins the packing.  At
-every precision the greedy fill of a fixed canvas must equal torch's.  Also: the plain graph
-(--no-cache), unknown parameters and unsupported LLaDA options stop the build with their names.
+Bounds on the max abs logit difference from torch on the checkpoint's weights (these random
+weights give logits within about +-2.6, std 0.6): float32 1e-4, float16 2e-2, int8 0.1, int4 1.5
+(the weights' own rounding, large on random weights of std 0.3); and, for float16, int8 and int4,
+within 1e-3 of torch on the weights as stored (rounded or dequantized), which pins the packing.
+The greedy fill of a fixed canvas must equal torch's on the weights as stored (the rounding can flip
+this random model's near ties, so the test says whether that fill also equals the one on the
+checkpoint's weights).  Also: the plain graph (--no-cache) and its tokenizer, and that unknown
+parameters and unsupported LLaDA options stop the build with their names.
 """
 import argparse
 import json
@@ -31,7 +34,7 @@ from quantize import dequantize_rows, quantize_rows  # noqa: E402
 from qwen2_bidir import Qwen2Bidir, Qwen2Config  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
 
-TOL = {"float32": 1e-4, "float16": 2e-2, "int8": 0.1, "int4": 1.0}
+TOL = {"float32": 1e-4, "float16": 2e-2, "int8": 0.1, "int4": 1.5}
 TOL_EXACT = 1e-3
 BLOCK = 32
 
@@ -50,24 +53,29 @@ def torch_model(ck, family, state):
     return model.eval()
 
 
-def stored_weights(state, bits):
-    """The weights as an int8/int4 graph holds them: every matrix block-quantized, vectors float32."""
+def stored_weights(state, precision):
+    """The weights as a graph of that precision holds them: every matrix rounded to float16 or
+    block-quantized, vectors in float32."""
+    bits = {"int8": 8, "int4": 4}.get(precision)
     out = {}
     for k, w in state.items():
-        if w.dim() == 2:
+        if w.dim() == 2 and bits:
             q, s = quantize_rows(w.numpy(), bits, BLOCK)
             w = torch.from_numpy(dequantize_rows(q, s, bits, w.shape[1]))
+        elif w.dim() == 2:
+            w = w.half().float()
         out[k] = w
     return out
 
 
 def greedy_fill(model, canvas, mask_id, shift):
-    """One position a step: the masked one whose most probable token is the most probable."""
+    """One position a step: the masked one whose most probable token (not the mask) is the most probable."""
     ids = torch.tensor([canvas])
     while (ids == mask_id).any():
         masked = (ids[0] == mask_id).nonzero()[:, 0]
         with torch.no_grad():
             logits = model(ids, torch.ones_like(ids), logit_positions=(masked - shift)[None])[0]
+        logits[:, mask_id] = float("-inf")  # the mask is never a fill
         conf, tok = torch.softmax(logits.double(), -1).max(-1)
         j = int(conf.argmax())
         ids[0, masked[j]] = tok[j]
@@ -85,6 +93,13 @@ def write_case(case, model, exact, doc):
             exact(ids, attn, logit_positions=pos).float().numpy().astype("<f4").tofile(
                 os.path.join(case, "expected_exact.f32"))
     fill = greedy_fill(model, canvas, doc["maskTokenId"], shift)
+    if exact is not None:
+        # Random tiny weights leave near ties that the weights' rounding can flip, which changes
+        # torch's own fill; the graph must fill as torch does on the weights as stored.
+        stored = greedy_fill(exact, canvas, doc["maskTokenId"], shift)
+        print(f"  torch's fill on the {doc['precision']} weights {'equals' if stored == fill else 'differs from'} "
+              f"its fill on the checkpoint's")
+        fill = stored
     t = lambda x: {"data": x.reshape(-1).tolist(), "dims": list(x.shape)}  # noqa: E731
     with open(os.path.join(case, "case.json"), "w") as f:
         json.dump({"inputs": {"input_ids": t(ids), "attention_mask": t(attn), "logit_positions": t(pos)},
@@ -135,18 +150,17 @@ def run(tmp):
             for prec in ("float32", "float16", "int8", "int4"):
                 out = os.path.join(tmp, f"{os.path.basename(ck)}-{prec}")
                 doc = build_onnx.build(ck, out, prec, block_size=BLOCK)
-                bits = {"int8": 8, "int4": 4}.get(prec)
-                exact = torch_model(ck, family, stored_weights(state, bits)) if bits else None
+                exact = torch_model(ck, family, stored_weights(state, prec)) if prec != "float32" else None
                 write_case(out + "-case", model, exact, doc)
                 cmd = ["node", os.path.join(HERE, "check_built.mjs"), out, out + "-case", "--tol", str(TOL[prec])]
-                if bits:
+                if exact is not None:
                     cmd += ["--tol-exact", str(TOL_EXACT)]
                 failures += subprocess.run(cmd).returncode != 0
     # The plain graph (the contract before the context cache) from one checkpoint.
     out = os.path.join(tmp, "plain-int4")
     ck, state = cks["dream"]
     doc = build_onnx.build(ck, out, "int4", block_size=BLOCK, cache=False)
-    write_case(out + "-case", torch_model(ck, "dream", state), torch_model(ck, "dream", stored_weights(state, 4)), doc)
+    write_case(out + "-case", torch_model(ck, "dream", state), torch_model(ck, "dream", stored_weights(state, "int4")), doc)
     failures += subprocess.run(["node", os.path.join(HERE, "check_built.mjs"), out, out + "-case", "--tol", str(TOL["int4"]),
                                 "--tol-exact", str(TOL_EXACT)]).returncode != 0
     failures += subprocess.run(["node", os.path.join(HERE, "check_tokenizer.mjs"), out]).returncode != 0
