@@ -26,7 +26,7 @@ from onnx import TensorProto
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import families  # noqa: E402
 from onnx_graph import Graph  # noqa: E402
-from safetensors_io import lazy_tensors  # noqa: E402
+from safetensors_stream import lazy_tensors  # noqa: E402
 from weight_writer import PRECISIONS, WeightWriter  # noqa: E402
 
 CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
