@@ -32,10 +32,13 @@ def quantize_rows(w, bits, block):
         w = np.concatenate([w, np.zeros((n, kb * block - k), np.float32)], axis=1)
     w = w.reshape(n, kb, block)
     half = 2 ** (bits - 1)
-    idx = np.abs(w).argmax(axis=-1)[..., None]
-    scale = np.take_along_axis(w, idx, axis=-1) / -half
+    hi, lo = w.max(axis=-1, keepdims=True), w.min(axis=-1, keepdims=True)
+    scale = np.where(-lo > hi, lo, hi) / -half
     scale[scale == 0] = 1.0  # an all-zero block: any scale gives q = zp
-    q = np.clip(np.rint(w / scale), -half, half - 1).astype(np.int16) + half
+    q = w / scale
+    np.rint(q, out=q)
+    np.clip(q, -half, half - 1, out=q)
+    q += half
     q = q.astype(np.uint8)
     if bits == 4:
         q = q[..., 0::2] | (q[..., 1::2] << 4)
