@@ -5,7 +5,7 @@
 //   node tools/model/bench_forward.mjs MODEL_DIR [--seq 256,1024] [--q 32] [--rows 20] [--repeat 3]
 //
 // Prints one line per length: load time, resident memory after load, and the median of --repeat
-// runs of each pass.  Needs a graph with onnx.cache (build_onnx.py's default).
+// runs of each pass, wall and CPU time.  Needs a graph with onnx.cache (build_onnx.py's default).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,15 +39,21 @@ const rssGB = process.memoryUsage().rss / 1e9;
 const int64 = (data, dims) => new ort.Tensor('int64', BigInt64Array.from(data, BigInt), dims);
 const names = (key) => Array.from({ length: cache.layers }, (_, l) => cache[key].replace('{layer}', String(l)));
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// Wall time, and this process's CPU time (user + system), which a machine shared with other work
+// stretches less: on an idle machine the wall time is about the CPU time over the cores used.
 const timed = async (feeds) => {
   const ts = [];
+  const cpus = [];
   let out;
   for (let r = 0; r < repeat; r++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     out = await session.run(feeds);
+    const used = process.cpuUsage(c);
     ts.push(performance.now() - t);
+    cpus.push((used.user + used.system) / 1000);
   }
-  return [median(ts), out];
+  return [median(ts), median(cpus), out];
 };
 
 for (const s of seqs) {
@@ -62,7 +68,7 @@ for (const s of seqs) {
     ...Object.fromEntries([...names('pastKey'), ...names('pastValue')].map((n) => [n, empty])),
   };
   await session.run(full); // warm-up
-  const [fullMs, out] = await timed(full);
+  const [fullMs, fullCpu, out] = await timed(full);
   const run = Array.from({ length: q }, (_, i) => Math.floor(s / 2) - 1 + i);
   const step = {
     [inputs.inputIds]: int64(run.map((p) => ids[p]), [1, q]),
@@ -72,9 +78,9 @@ for (const s of seqs) {
     ...Object.fromEntries(names('pastKey').map((n, l) => [n, out[names('presentKey')[l]]])),
     ...Object.fromEntries(names('pastValue').map((n, l) => [n, out[names('presentValue')[l]]])),
   };
-  const [stepMs] = await timed(step);
+  const [stepMs, stepCpu] = await timed(step);
   console.log(
-    `${cfg.name} ${cfg.precision}: load ${loadS.toFixed(1)} s, RSS ${rssGB.toFixed(2)} GB; ${s} tokens: full pass ${fullMs.toFixed(0)} ms, ` +
-      `cached step (${q} run) ${stepMs.toFixed(0)} ms`,
+    `${cfg.name} ${cfg.precision}: load ${loadS.toFixed(1)} s, RSS ${rssGB.toFixed(2)} GB; ${s} tokens: ` +
+      `full pass ${fullMs.toFixed(0)} ms (CPU ${fullCpu.toFixed(0)} ms), cached step (${q} run) ${stepMs.toFixed(0)} ms (CPU ${stepCpu.toFixed(0)} ms)`,
   );
 }
