@@ -25,6 +25,7 @@ from onnx import TensorProto
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import families  # noqa: E402
+import quantize  # noqa: E402
 from onnx_graph import Graph  # noqa: E402
 from safetensors_stream import lazy_tensors  # noqa: E402
 from weight_writer import PRECISIONS, WeightWriter  # noqa: E402
@@ -157,6 +158,14 @@ def onnx_section(a, cache):
 def build(hf_dir, out_dir, precision="int4", block_size=32, name=None, max_context=None, cache=True,
           accuracy_level=0):
     """Writes OUT_DIR (model.json, model.onnx, model.onnx.data, tokenizer.json); returns model.json."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if precision in ("int8", "int4"):
+        quantize.check(8 if precision == "int8" else 4, block_size)
+    for f in ("config.json", "tokenizer.json"):
+        if not os.path.isfile(os.path.join(hf_dir, f)):
+            raise families.CheckpointError(f"no {f} in {hf_dir}: expected a Hugging Face checkpoint folder "
+                                           "(config.json, tokenizer.json, *.safetensors)")
     with open(os.path.join(hf_dir, "config.json")) as f:
         cfg = json.load(f)
     with open(os.path.join(hf_dir, "tokenizer.json"), encoding="utf-8") as f:

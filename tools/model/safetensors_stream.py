@@ -40,7 +40,7 @@ def lazy_tensors(folder):
     """name -> LazyTensor over every shard of a checkpoint folder; nothing is read yet."""
     files = shard_files(folder)
     if not files:
-        raise SystemExit(f"no *.safetensors in {folder}")
+        raise ValueError(f"no *.safetensors in {folder}")
     out = {}
     for fname in files:
         path = os.path.join(folder, fname)
