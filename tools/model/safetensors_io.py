@@ -6,6 +6,8 @@ import os
 import numpy as np
 import torch
 
+from safetensors_stream import shard_files
+
 DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": np.uint16, "F64": np.float64,
           "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
 
@@ -70,15 +72,6 @@ def read_safetensors(path):
     return out
 
 
-def shard_files(folder):
-    """The safetensors files of a checkpoint folder, in the index's order when it has one."""
-    index = os.path.join(folder, "model.safetensors.index.json")
-    if os.path.exists(index):
-        with open(index) as f:
-            return sorted(set(json.load(f)["weight_map"].values()))
-    return sorted(x for x in os.listdir(folder) if x.endswith(".safetensors"))
-
-
 def load_weights(folder):
     files = shard_files(folder)
     if not files:
@@ -110,3 +103,4 @@ def save_sharded_bf16(folder, state, max_bytes, metadata=None, prefix="model"):
         json.dump({"metadata": {str(k): str(v) for k, v in (metadata or {}).items()}, "weight_map": weight_map}, f)
     os.replace(tmp, os.path.join(folder, f"{prefix}.safetensors.index.json"))
     return names
+
