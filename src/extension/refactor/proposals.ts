@@ -10,10 +10,13 @@ export const ACCEPT_PROPOSAL_COMMAND = 'diffusionInfill.acceptProposal';
 export const REJECT_PROPOSAL_COMMAND = 'diffusionInfill.rejectProposal';
 
 export type RefactorMode = 'rewrite' | 'repair';
+/** What made a proposal: a refactor, or a Fill Selection too large to write unasked. */
+export type ProposalMode = RefactorMode | 'fill';
+const MODE_TITLES: Record<ProposalMode, string> = { rewrite: 'Rewrite', repair: 'Repair', fill: 'Fill Selection' };
 
-/** A refactored function waiting for the user's decision, shown as a diff against the document. */
+/** A refactored function (or a large fill) waiting for the user's decision, shown as a diff against the document. */
 export interface Proposal {
-  mode: RefactorMode;
+  mode: ProposalMode;
   document: vscode.TextDocument;
   /** The document version the request was made from: Accept writes only into that version. */
   version: number;
@@ -69,7 +72,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
     this.changed.fire(uri);
     await vscode.commands.executeCommand('setContext', PROPOSAL_CONTEXT_KEY, true);
     this.pendingChanged.fire(proposal);
-    const title = `${path.basename(document.uri.path)} ↔ ${proposal.mode === 'repair' ? 'Repair' : 'Rewrite'} proposal (Accept or Reject above)`;
+    const title = `${path.basename(document.uri.path)} ↔ ${MODE_TITLES[proposal.mode]} proposal (Accept or Reject above)`;
     await vscode.commands.executeCommand('vscode.diff', document.uri, uri, title, { preview: false });
     return uri;
   }
