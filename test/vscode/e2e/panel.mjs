@@ -54,8 +54,14 @@ try {
 
   await runCommand(page, 'Diffusion Infill: Show Drafts Panel');
   const panel = await panelFrame(page);
+  let idleAccept;
   await test('the panel opens in its own container, idle, with its strict page', async () => {
     assert.equal(await panel.locator('#kind').textContent(), 'idle');
+    // One name, said once: the container and the view used to read "DIFFUSION DRAFTS: DRAFTS".
+    const title = (await page.locator('.part.sidebar .composite.title .title-label').first().textContent()).trim();
+    assert.equal(title.toUpperCase(), 'DIFFUSION INFILL: DRAFTS', `the side bar's title reads ${JSON.stringify(title)}`);
+    assert.equal(await panel.locator('#accept').isDisabled(), true);
+    idleAccept = await buttonLook(panel, '#accept');
     // The webview's own document: no inline script ran (the policy would block it) and the script loaded.
     assert.ok((await panel.locator('#figures').count()) === 1);
     assert.equal(await panel.locator('#replay').isDisabled(), true);
@@ -96,6 +102,9 @@ try {
     assert.ok(counts[counts.length - 1] > counts[0], `the timeline grew while running (${counts[0]} → ${counts[counts.length - 1]})`);
     assert.ok(running.some((s) => s.masks > 0 && s.tokens > 0), 'a draft mid-way shows committed tokens and masked ones');
     assert.equal(last.masks, 0, 'the last draft has nothing masked');
+    const canvas = await panel.locator('#canvas').textContent();
+    assert.equal(await panel.locator('#canvas .token.special').count(), 0, 'no end or pad token is drawn once the fill is done');
+    assert.ok(!canvas.includes('<|') && !canvas.includes('░'), `the done canvas holds no special token and no mask: ${JSON.stringify(canvas.slice(0, 300))}`);
     assert.equal(last.ticks, Number(await panel.locator('dd[data-figure="Steps"]').textContent()), 'a tick per step');
     assert.equal(await panel.locator('dd[data-figure="Model"]').textContent(), MODEL_NAME);
     assert.match(await panel.locator('dd[data-figure="Confidence"]').textContent(), /^[01]\.\d\d$/, 'the fill\'s confidence');
@@ -136,6 +145,10 @@ try {
     await panel.locator('#accept:not([disabled])').waitFor({ timeout: 30_000 });
     assert.equal(await panel.locator('#kind').textContent(), 'Refactor');
     assert.equal(await panel.locator('#accept').textContent(), 'Accept repair');
+    const enabledAccept = await buttonLook(panel, '#accept');
+    assert.ok(idleAccept, 'the idle look of Accept was read');
+    assert.notEqual(idleAccept.background, enabledAccept.background, `a disabled Accept does not wear the enabled one's colour (${idleAccept.background})`);
+    assert.ok(idleAccept.opacity < 0.7, `a disabled Accept is faded (opacity ${idleAccept.opacity})`);
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(artifacts, 'repair-diff.png') });
     // The diff's title bar carries Accept and Reject.
@@ -144,6 +157,25 @@ try {
     await panel.locator('#accept').click();
     await page.waitForSelector('.monaco-diff-editor', { state: 'detached', timeout: 30_000 });
     await panel.locator('#accept[disabled]').waitFor({ timeout: 10_000 });
+    await panel.locator('#status:text("accepted")').waitFor({ timeout: 10_000 });
+  });
+
+  await test('after a Reject the panel says the proposal was rejected, not "done"', async () => {
+    await openFile(page, REPAIR_FILE);
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('5');
+    await page.keyboard.press('Enter');
+    await runCommand(page, 'Diffusion Infill: Repair Function');
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 60_000 });
+    await panel.locator('#accept:not([disabled])').waitFor({ timeout: 30_000 });
+    assert.match(await panel.locator('#status').textContent(), /^done/);
+    await runCommand(page, 'Diffusion Infill: Reject');
+    await page.waitForSelector('.monaco-diff-editor', { state: 'detached', timeout: 30_000 });
+    await panel.locator('#accept[disabled]').waitFor({ timeout: 10_000 });
+    const status = await panel.locator('#status').textContent();
+    assert.match(status, /rejected/, `the status reads ${JSON.stringify(status)}`);
+    assert.doesNotMatch(status, /done/);
+    await page.screenshot({ path: path.join(artifacts, 'panel-rejected.png') });
   });
 } catch (e) {
   results.push({ title: 'setup', error: e instanceof Error ? e.stack : String(e) });
@@ -176,6 +208,14 @@ async function openFile(page, name) {
   await quickOpen(page, name, 15_000);
   await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
   await page.waitForTimeout(300);
+}
+
+/** How a button is drawn: its computed background and opacity. */
+async function buttonLook(frame, selector) {
+  return frame.evaluate((sel) => {
+    const style = getComputedStyle(document.querySelector(sel));
+    return { background: style.backgroundColor, opacity: Number(style.opacity) };
+  }, selector);
 }
 
 /**
