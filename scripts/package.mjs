@@ -51,7 +51,9 @@ fs.writeFileSync(ignoreFile, ignore);
 const vsce = ensureVsce();
 const out = path.join(ROOT, `${pkg.name}-${target}-${pkg.version}.vsix`);
 try {
-  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--skip-license', '--allow-star-activation', '--no-rewrite-relative-links', '--out', out], {
+  // The user's README (what the Extensions view shows), not the developers' README.md; its images
+  // are files in the .vsix (media/), linked relatively, so links are not rewritten to a repository.
+  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--readme-path', 'README.extension.md', '--allow-missing-repository', '--allow-star-activation', '--no-rewrite-relative-links', '--out', out], {
     cwd: ROOT,
     stdio: 'inherit',
   });
