@@ -181,7 +181,7 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
     const order = (n: string) => properties[`diffusionInfill.${n}`].order as number;
     assert.ok(order('model.source') < order('model.remoteUrl') && order('model.remoteUrl') < order('model.remoteModel'), 'the remote URL comes before its options');
     assert.ok(order('inline.enabled') < order('inline.minConfidence'), 'the switch before its options');
-    assert.equal(new Set(names.map(order)).size, names.length, 'no two settings share a place');
+    assert.equal(new Set(names.map((n) => properties[n].order)).size, names.length, 'no two settings share a place');
   });
 
   it('the walkthrough explains holes, the three commands, the panel and a real model, with media that ship', async () => {
