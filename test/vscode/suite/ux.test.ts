@@ -62,9 +62,13 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
   it('the status bar menu turns inline completions off everywhere, and its first item is that switch', async () => {
     await openEditor('const a = ');
     // The menu is a quick pick; the workbench's own command accepts its first item, as Enter would.
-    const shown = vscode.commands.executeCommand('diffusionInfill.statusMenu');
-    await new Promise((r) => setTimeout(r, 800));
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    let closed = false;
+    const shown = Promise.resolve(vscode.commands.executeCommand('diffusionInfill.statusMenu')).then(() => (closed = true));
+    // The quick pick shows a moment after the command starts: accept until it has closed.
+    for (let i = 0; i < 100 && !closed; i++) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await shown;
     assert.equal(vscode.workspace.getConfiguration('diffusionInfill').get('inline.enabled'), false);
     const { items, generated } = await askInline(api, 'const b = ');
