@@ -129,9 +129,9 @@ try {
     for (let t = 0; t < 60 && !readme; t++) {
       for (const frame of page.frames()) {
         const found = await frame.evaluate(() => {
-          const images = [...document.querySelectorAll('img')].filter((i) => /screenshots/.test(i.getAttribute('src') ?? ''));
+          const images = [...document.querySelectorAll('img')].filter((i) => /screenshots|^data:image/.test(i.getAttribute('src') ?? ''));
           if (!document.body || !/Holes/.test(document.body.innerText ?? '') || images.length === 0) return null;
-          return { text: document.body.innerText, images: images.map((i) => ({ src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth })) };
+          return { text: document.body.innerText, images: images.map((i) => ({ src: (i.getAttribute('src') ?? '').slice(0, 40), alt: i.alt, complete: i.complete, width: i.naturalWidth })) };
         }).catch(() => null);
         if (found && found.images.every((i) => i.complete)) readme = found;
       }
@@ -346,9 +346,10 @@ function checkPackage(extensionsDir) {
   const readmeName = files.find((f) => /^readme\.md$/i.test(f));
   const readme = readmeName ? fs.readFileSync(path.join(folder, readmeName), 'utf8') : '';
   const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
-  const missing = images.filter((i) => !fs.existsSync(path.join(folder, i)));
+  // An image is inline (VS Code's Extensions view loads no relative path) or a file that ships.
+  const missing = images.filter((i) => !(i.startsWith('data:image/png;base64,') ? Buffer.from(i.slice(22), 'base64').subarray(1, 4).toString() === 'PNG' : fs.existsSync(path.join(folder, i))));
   check('the package\'s README is the user\'s page (no npm commands, no src/)', readme.startsWith('# Diffusion Infill') && !/npm run|npm install|src\//.test(readme), readmeName ?? 'no README');
-  check('every image the README shows ships in the package', images.length >= 4 && missing.length === 0, `${images.length} images, missing: ${missing.join(', ')}`);
+  check('every image the README shows ships in the package', images.length >= 4 && missing.length === 0, `${images.length} images, missing: ${missing.map((m) => m.slice(0, 60)).join(', ')}`);
   const pkg = folder ? JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) : {};
   const icon = pkg.icon ? fs.readFileSync(path.join(folder, pkg.icon)) : Buffer.alloc(0);
   check('the package has a 128x128 PNG icon', icon.length > 24 && icon.readUInt32BE(16) === 128 && icon.readUInt32BE(20) === 128, pkg.icon ?? 'no icon');
