@@ -101,7 +101,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     const watch = this.watchMovedOn(document, place, generation, token);
     const drafts = this.deps.generations.onDidEvent(({ id, event }) => {
       if (id !== generation.id || event.type !== 'draft') return;
-      if (style === 'decoration') this.decorationDrafts.show(document, position, event.holes[0]?.text ?? '');
+      if (style === 'decoration') this.decorationDrafts.show(document, position, asTyped.untyped + (event.holes[0]?.text ?? ''));
       else if (style === 'ghostText') this.ghostTextDrafts.show();
     });
 
@@ -181,23 +181,27 @@ interface AsTyped {
   /** What the completion item replaces (the chosen item's range, or the cursor) and starts with. */
   range: vscode.Range;
   lead: string;
+  /** The part of the chosen item after the cursor (not typed yet): a draft drawn at the cursor starts with it. */
+  untyped: string;
   cursorContext: CursorContext;
 }
 
 function chosenAsTyped(document: vscode.TextDocument, position: vscode.Position, chosen: vscode.SelectedCompletionInfo | undefined): AsTyped {
   const text = document.getText();
   if (!chosen || chosen.range.start.line !== position.line) {
-    return { text, cursor: document.offsetAt(position), range: new vscode.Range(position, position), lead: '', cursorContext: cursorContext(document, position) };
+    return { text, cursor: document.offsetAt(position), range: new vscode.Range(position, position), lead: '', untyped: '', cursorContext: cursorContext(document, position) };
   }
   const start = document.offsetAt(chosen.range.start);
   const end = document.offsetAt(chosen.range.end);
   const around = cursorContext(document, position);
   const line = document.lineAt(position.line).text;
+  const typed = line.slice(chosen.range.start.character, position.character);
   return {
     text: text.slice(0, start) + chosen.text + text.slice(end),
     cursor: start + chosen.text.length,
     range: chosen.range,
     lead: chosen.text,
+    untyped: chosen.text.startsWith(typed) ? chosen.text.slice(typed.length) : '',
     cursorContext: { ...around, linePrefix: line.slice(0, chosen.range.start.character) + chosen.text, lineSuffix: line.slice(chosen.range.end.character) },
   };
 }
