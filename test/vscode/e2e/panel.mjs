@@ -199,6 +199,35 @@ try {
     await page.screenshot({ path: path.join(artifacts, 'walkthrough.png') });
     assert.ok(rendered, 'the first step\'s page (media/walkthrough/holes.md) is drawn');
   });
+
+  await test('the Settings editor renders Markdown, starts with the model source, and labels the default algorithm', async () => {
+    await runCommand(page, 'Diffusion Infill: Open Settings');
+    await page.waitForSelector('.settings-editor .setting-item-contents', { timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    const rows = await page.evaluate(() => [...document.querySelectorAll('.settings-editor .settings-tree-container .setting-item-contents')].map((r) => ({
+      title: r.querySelector('.setting-item-title')?.textContent ?? '',
+      description: r.querySelector('.setting-item-description')?.textContent ?? '',
+    })));
+    await page.screenshot({ path: path.join(artifacts, 'settings.png') });
+    assert.ok(rows.length >= 4, `settings rows shown: ${rows.length}`);
+    assert.match(rows[0].title, /Source/, `the first setting is the model source (${rows[0].title})`);
+    assert.match(rows[2].title, /Remote Url/, `the remote URL comes right after the folder (${rows.map((r) => r.title).join(' | ')})`);
+    for (const r of rows) assert.ok(!r.description.includes('`'), `${r.title}: backticks render as code, not as text`);
+    // The algorithm's default (null) shows under its label.
+    await page.click('.settings-editor .suggest-input-container');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('diffusionInfill.sampler.algorithm');
+    await page.waitForFunction(() => [...document.querySelectorAll('.settings-editor .setting-item-title')].some((t) => /Algorithm/.test(t.textContent ?? '')), undefined, { timeout: 15_000 });
+    await page.waitForTimeout(500);
+    const algorithm = await page.evaluate(() => {
+      const row = [...document.querySelectorAll('.settings-editor .setting-item-contents')].find((r) => /Algorithm/.test(r.querySelector('.setting-item-title')?.textContent ?? ''));
+      const select = row?.querySelector('select');
+      return { shown: select ? select.options[select.selectedIndex]?.text : row?.querySelector('.monaco-select-box')?.textContent, options: select ? [...select.options].map((o) => o.text) : [] };
+    });
+    await page.screenshot({ path: path.join(artifacts, 'settings-algorithm.png') });
+    assert.equal(algorithm.shown, "Model's default", `the algorithm setting shows ${JSON.stringify(algorithm)}`);
+    assert.ok(!algorithm.options.includes('null'), `no "null" choice: ${algorithm.options.join(', ')}`);
+  });
 } catch (e) {
   results.push({ title: 'setup', error: e instanceof Error ? e.stack : String(e) });
   await page?.screenshot({ path: path.join(artifacts, 'failure.png') }).catch(() => undefined);
