@@ -61,7 +61,6 @@ try {
     const title = (await page.locator('.part.sidebar .composite.title .title-label').first().textContent()).trim();
     assert.equal(title.toUpperCase(), 'DIFFUSION INFILL: DRAFTS', `the side bar's title reads ${JSON.stringify(title)}`);
     assert.equal(await panel.locator('#accept').isDisabled(), true);
-    idleAccept = await buttonLook(panel, '#accept');
     // The webview's own document: no inline script ran (the policy would block it) and the script loaded.
     assert.ok((await panel.locator('#figures').count()) === 1);
     assert.equal(await panel.locator('#replay').isDisabled(), true);
@@ -136,6 +135,9 @@ try {
   });
 
   await test('Repair Function opens a diff, the panel follows it, and the panel\'s Accept applies it', async () => {
+    // Read now, with the page's styles long loaded: Accept waits, disabled, for a proposal.
+    assert.equal(await panel.locator('#accept').isDisabled(), true);
+    idleAccept = await buttonLook(panel, '#accept');
     await openFile(page, REPAIR_FILE);
     await page.keyboard.press('Control+G');
     await page.keyboard.type('5');
@@ -185,10 +187,13 @@ try {
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.body.innerText.includes('What a hole is'), undefined, { timeout: 30_000 });
     const text = await page.evaluate(() => document.querySelector('.gettingStartedContainer')?.textContent ?? document.body.innerText);
+    assert.ok(!text.includes('\\**'), 'the key Alt+\\ reads as a key, not as a broken escape');
     for (const step of ['What a hole is', 'Inline completions as you type', 'Fill Selection', 'Rewrite Function and Repair Function', 'Drafts panel', 'Use a real model']) {
       assert.ok(text.includes(step), `the walkthrough has the step "${step}"`);
     }
-    // The first step's page is markdown drawn in a webview: found among the frames once loaded.
+    // A step with nothing to do is ticked off when shown, and the next one opens: open the first again.
+    await page.locator('.getting-started-step .step-title', { hasText: 'What a hole is' }).first().click();
+    // Its page is markdown drawn in a webview: found among the frames once loaded.
     let rendered = false;
     for (let t = 0; t < 40 && !rendered; t++) {
       for (const frame of page.frames()) {
