@@ -69,7 +69,8 @@ try {
         const file = path.join(dirs.work, 'demo.js');
         const typed = INLINE_FILE + ' ';
         // (An earlier save, manual or automatic, may have written the typed space already.)
-        for (let t = 0; t < 100 && [INLINE_FILE, typed].includes(fs.readFileSync(file, 'utf8')); t++) await page.waitForTimeout(100);
+        // (An empty read is the file caught between its truncation and its write.)
+        for (let t = 0; t < 100 && ['', INLINE_FILE, typed].includes(fs.readFileSync(file, 'utf8')); t++) await page.waitForTimeout(100);
         const saved = fs.readFileSync(file, 'utf8');
         const squash = (s) => s.replace(/\s+/g, '');
         const firstPiece = m.finalGhost.split('\n').find((l) => l.trim() !== '') ?? '';
