@@ -123,8 +123,8 @@ try {
     await page.waitForSelector('.extensions-viewlet .suggest-input-container', { timeout: 15_000 });
     await page.click('.extensions-viewlet .suggest-input-container');
     await page.keyboard.type('@installed Diffusion Infill');
-    const row = await page.waitForSelector('.extensions-viewlet .monaco-list-row[aria-label*="Diffusion Infill"]', { timeout: 20_000 });
-    await row.click();
+    // A locator, not an element handle: the list draws its rows again while the search settles.
+    await page.locator('.extensions-viewlet .monaco-list-row[aria-label*="Diffusion Infill"]').first().click({ timeout: 20_000 });
     await page.waitForSelector('.extension-editor', { timeout: 20_000 });
     let readme;
     for (let t = 0; t < 60 && !readme; t++) {
