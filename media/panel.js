@@ -42,6 +42,8 @@
       status: 'running',
       stats: null,
       error: null,
+      /** What became of its proposal (accepted, rejected, stale), once decided. */
+      decision: null,
     };
     shown = null;
   }
@@ -68,6 +70,12 @@
     if (!message || typeof message.type !== 'string') return;
     if (message.type === 'pending') {
       pending = message;
+      renderControls();
+      return;
+    }
+    if (message.type === 'decided') {
+      if (!gen) return;
+      gen.decision = message.decision;
       renderControls();
       return;
     }
@@ -124,8 +132,15 @@
       cancelled: 'cancelled',
       failed: `failed: ${gen.error}`,
     };
-    el.status.textContent = texts[gen.status];
-    el.status.dataset.status = gen.status;
+    // A proposal's end is what the user did with it: "done" after a Reject would say it was written.
+    const decisions = {
+      accepted: 'accepted: written to the document',
+      rejected: 'rejected: nothing written',
+      stale: 'not written: the document changed meanwhile',
+    };
+    const decided = gen.status === 'done' && gen.decision ? gen.decision : null;
+    el.status.textContent = decided ? decisions[decided] : texts[gen.status];
+    el.status.dataset.status = decided || gen.status;
   }
 
   /**
@@ -189,12 +204,16 @@
       canvas.appendChild(span);
     };
     context(gen.context.before);
+    // Once the fill is done its end and pad tokens, and the positions the rules filled without a
+    // commit, are not part of the text: drawing them left runs of <|dlm_pad|> and ░ behind.
+    const finished = gen.status === 'done';
     gen.holes.forEach((hole, h) => {
       for (let offset = 0; offset < hole.slots; offset++) {
         const c = hole.byOffset.get(offset);
+        if (finished && (!c || isSpecial(c.text))) continue;
         const span = document.createElement('span');
         if (c && c.step <= step) {
-          span.className = /^<\|.*\|>$/.test(c.text) ? 'token special' : 'token';
+          span.className = isSpecial(c.text) ? 'token special' : 'token';
           span.textContent = c.text;
           span.dataset.step = String(c.step);
           span.title = `step ${c.step}, confidence ${c.confidence.toFixed(3)}`;
@@ -251,6 +270,10 @@
       dd.dataset.figure = name;
       el.figures.append(dt, dd);
     }
+  }
+
+  function isSpecial(text) {
+    return /^<\|.*\|>$/.test(text);
   }
 
   /** Early steps blue, late steps red: the order in which the model made up its mind. */

@@ -48,10 +48,17 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'diffusion-infill-package-
 const ignoreFile = path.join(scratch, 'vscodeignore');
 fs.writeFileSync(ignoreFile, ignore);
 
+// The user's README (what the Extensions view shows), not the developers' README.md. VS Code
+// draws it in a webview that loads images only over https or as data: URIs (its policy is
+// `img-src https: data:`, and relative paths resolve nowhere), and this package has no public
+// repository for vsce to point them at: so the package's copy carries its images inline.
+const readme = path.join(ROOT, 'dist', 'README.vsix.md');
+fs.writeFileSync(readme, inlineImages(fs.readFileSync(path.join(ROOT, 'README.extension.md'), 'utf8')));
+
 const vsce = ensureVsce();
 const out = path.join(ROOT, `${pkg.name}-${target}-${pkg.version}.vsix`);
 try {
-  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--skip-license', '--allow-star-activation', '--no-rewrite-relative-links', '--out', out], {
+  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--readme-path', path.relative(ROOT, readme), '--allow-missing-repository', '--allow-star-activation', '--no-rewrite-relative-links', '--out', out], {
     cwd: ROOT,
     stdio: 'inherit',
   });
@@ -62,6 +69,18 @@ try {
   fs.rmSync(scratch, { recursive: true, force: true });
 }
 console.log(`${path.relative(ROOT, out)}: ${(fs.statSync(out).size / 1024 / 1024).toFixed(1)} MB`);
+
+/** Markdown images with a relative path to a PNG become data: URIs of that file. */
+function inlineImages(markdown) {
+  return markdown.replace(/(!\[[^\]]*\]\()([^)\s]+\.png)\)/g, (all, head, file) => {
+    const local = path.join(ROOT, file);
+    if (/^[a-z]+:/i.test(file) || !fs.existsSync(local)) {
+      if (!/^[a-z]+:/i.test(file)) console.warn(`warning: README.extension.md shows ${file}, which does not exist`);
+      return all;
+    }
+    return `${head}data:image/png;base64,${fs.readFileSync(local).toString('base64')})`;
+  });
+}
 
 function ensureVsce() {
   const prefix = path.join(process.env.DIFFUSION_INFILL_CACHE ?? path.join(os.homedir(), '.cache', 'diffusion-infill'), `vsce-${VSCE_VERSION}`);

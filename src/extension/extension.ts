@@ -11,6 +11,9 @@ import { ModelService } from './modelService';
 import { ExtensionSettings, readSettings } from './settings';
 import { createStatusBar, SHOW_LOG_COMMAND } from './statusBar';
 import { startTestEntryIfAsked } from './testEntry';
+import { Snooze } from './menu/snooze';
+import { registerStatusMenu } from './menu/statusMenu';
+import { registerSwitches } from './menu/switches';
 import { registerDraftsPanel } from './panel/draftsPanel';
 import { registerRefactor } from './refactor/registerRefactor';
 
@@ -40,15 +43,20 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   const models = new ModelService(() => settings().model, (model, say) => openEngine(model, say, apiKeys), (m) => log.info(m));
   const generations = new Generations();
   const errors = new ErrorReporter(log);
-  const inline = new DiffusionInlineProvider({ models, generations, settings, log, errors });
-  const fill = (editor?: vscode.TextEditor) => fillSelection({ models, generations, settings, log, errors }, editor);
+  const snooze = new Snooze();
+  const inline = new DiffusionInlineProvider({ models, generations, settings, log, errors, snooze });
+  const proposals = registerRefactor(context, { models, generations, settings, log, errors });
+  const fill = (editor?: vscode.TextEditor) => fillSelection({ models, generations, settings, log, errors, proposals }, editor);
 
   context.subscriptions.push(
     log,
     models,
     generations,
     inline,
-    createStatusBar(models, generations, settings),
+    snooze,
+    createStatusBar(models, generations, settings, snooze),
+    registerStatusMenu(snooze, settings, models),
+    registerSwitches(snooze, settings),
     trackGeneratingContextKey(generations),
     vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], inline),
     vscode.commands.registerCommand(FILL_SELECTION_COMMAND, () => fill()),
@@ -71,7 +79,6 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
       if (e.affectsConfiguration('diffusionInfill')) inline.cache.clear();
     }),
   );
-  const proposals = registerRefactor(context, { models, generations, settings, log, errors });
   registerDraftsPanel(context, { models, generations, proposals, log });
   log.info(`activated (VS Code ${vscode.version}, ${process.platform}-${process.arch}, node ${process.versions.node})`);
   startTestEntryIfAsked(log);

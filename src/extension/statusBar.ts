@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { GenerationStats } from '../core';
 import { Generations } from './generations';
 import { ModelService, ModelState } from './modelService';
-import { ExtensionSettings } from './settings';
+import { clock, STATUS_MENU_COMMAND } from './menu/statusMenu';
+import { Snooze } from './menu/snooze';
+import { ExtensionSettings, languageEnabled } from './settings';
 import { statusView, unfinished, UnfinishedEnd } from './statusView';
 
 export const SHOW_LOG_COMMAND = 'diffusionInfill.showLog';
@@ -11,16 +13,17 @@ export const SHOW_LOG_COMMAND = 'diffusionInfill.showLog';
  * The status bar item: the model's state (loading, ready, error), "step k of n" while a
  * generation runs, and the last generation's timings in the text and the tooltip.
  */
-export function createStatusBar(models: ModelService, generations: Generations, settings: () => ExtensionSettings): vscode.Disposable {
+export function createStatusBar(models: ModelService, generations: Generations, settings: () => ExtensionSettings, snooze: Snooze): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('diffusionInfill.status', vscode.StatusBarAlignment.Right, 100);
   item.name = 'Diffusion Infill';
-  item.command = SHOW_LOG_COMMAND;
+  // A click opens the menu (on/off, snooze, panel, log, settings, model), as Copilot's item does.
+  item.command = STATUS_MENU_COMMAND;
   let lastStats: GenerationStats | undefined;
   let step: { k: number; n: number } | undefined;
   let lastEnd: UnfinishedEnd | undefined;
 
   const render = (state: ModelState): void => {
-    const view = statusView({ state, step, lastStats, lastEnd });
+    const view = statusView({ state, step, lastStats, lastEnd, inlineOff: inlineOff(settings(), snooze) });
     item.text = view.text;
     item.tooltip = view.tooltip;
     item.accessibilityInformation = { label: view.tooltip, role: 'button' };
@@ -41,7 +44,21 @@ export function createStatusBar(models: ModelService, generations: Generations, 
       lastEnd = unfinished(kind, outcome, settings().inline.minConfidence);
       render(models.state);
     }),
+    snooze.onDidChange(() => render(models.state)),
+    vscode.window.onDidChangeActiveTextEditor(() => render(models.state)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('diffusionInfill')) render(models.state);
+    }),
   ];
   render(models.state);
   return vscode.Disposable.from(...subscriptions);
+}
+
+/** Why inline completions are off in the active editor, in words; undefined when they are on. */
+function inlineOff(s: ExtensionSettings, snooze: Snooze): string | undefined {
+  if (!s.inline.enabled) return 'disabled (diffusionInfill.inline.enabled)';
+  if (snooze.until !== undefined) return `snoozed until ${clock(snooze.until)}`;
+  const language = vscode.window.activeTextEditor?.document.languageId;
+  if (language && !languageEnabled(s.languages, language)) return `disabled for ${language} (diffusionInfill.languages)`;
+  return undefined;
 }

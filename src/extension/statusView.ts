@@ -17,6 +17,8 @@ export interface StatusInput {
   step?: { k: number; n: number };
   lastStats?: GenerationStats;
   lastEnd?: UnfinishedEnd;
+  /** Why inline completions are off here (disabled, snoozed, this language), or undefined when on. */
+  inlineOff?: string;
 }
 
 /** What the status bar item shows; the tooltip doubles as what a screen reader reads. */
@@ -26,8 +28,12 @@ export interface StatusView {
   background?: 'error' | 'warning';
 }
 
-export function statusView({ state, step, lastStats, lastEnd }: StatusInput): StatusView {
+export function statusView({ state, step, lastStats, lastEnd, inlineOff }: StatusInput): StatusView {
   if (step) return { text: `$(loading~spin) Diffusion ${step.k}/${step.n}`, tooltip: `Diffusion Infill: generating, step ${step.k} of ${step.n}` };
+  // Off by the user's choice says so before the model's state: it explains the silence.
+  if (inlineOff && state.kind !== 'error' && state.kind !== 'loading') {
+    return { text: '$(circle-slash) Diffusion', tooltip: `Diffusion Infill: inline completions are off: ${inlineOff}; click for the menu` };
+  }
   switch (state.kind) {
     case 'loading':
       return { text: '$(loading~spin) Diffusion: loading', tooltip: `Diffusion Infill: loading the model (${state.source})` };

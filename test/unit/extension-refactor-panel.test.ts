@@ -61,6 +61,17 @@ describe('drafts panel: messages and page', () => {
     );
   });
 
+  it('a proposal\'s decision is replayed with its generation, and forgotten with it', () => {
+    const session = new PanelSession();
+    assert.equal(session.record({ type: 'decided', decision: 'rejected' }), false, 'no generation on show: nothing to tell');
+    session.record(startMessage(3, 'refactor', { text: 'ab', holes: [{ start: 1, end: 1 }] }));
+    session.record(resultMessage(3, result));
+    assert.ok(session.record({ type: 'decided', decision: 'rejected' }));
+    assert.deepEqual(session.replay().map((m) => m.type), ['start', 'result', 'decided', 'pending']);
+    session.record(startMessage(4, 'fill', { text: 'ab', holes: [{ start: 1, end: 1 }] }));
+    assert.deepEqual(session.replay().map((m) => m.type), ['start', 'pending']);
+  });
+
   it('accepts only the three messages the webview sends', () => {
     assert.ok(isFromPanel({ type: 'ready' }) && isFromPanel({ type: 'accept' }) && isFromPanel({ type: 'cancel' }));
     assert.equal(isFromPanel({ type: 'eval' }), false);

@@ -6,6 +6,13 @@ const READY = { kind: 'ready', info: { name: 'tiny', family: 'dream', device: 'c
 const STATS: GenerationStats = { model: 'tiny', device: 'cpu', steps: 8, canvasTokens: 40, maskedTokens: 12, elapsedMs: 883, msPerStep: 110, tokensPerStep: 1.5, seed: 0 };
 
 describe('the status bar view', () => {
+  it('with completions turned off or snoozed: a slashed circle and the reason, before the last timings', () => {
+    const view = statusView({ state: READY, lastStats: STATS, inlineOff: 'snoozed until 21:45' });
+    assert.equal(view.text, '$(circle-slash) Diffusion');
+    assert.match(view.tooltip, /inline completions are off: snoozed until 21:45; click for the menu/);
+    assert.equal(statusView({ state: { kind: 'error', message: 'no model' }, inlineOff: 'disabled' }).background, 'error', 'an error still shows');
+  });
+
   it('after a finished generation: a tick with its time', () => {
     const view = statusView({ state: READY, lastStats: STATS });
     assert.equal(view.text, '$(check) Diffusion 883 ms');

@@ -35,6 +35,7 @@ const check = (name, ok, detail = '') => {
 // The .vsix is installed once, as a user would, into an extensions folder the sessions share.
 const installed = scratch('installed', {});
 execFileSync(bin, ['--extensions-dir', installed.ext, '--user-data-dir', installed.data, '--install-extension', vsix], { stdio: ['ignore', 'ignore', 'inherit'] });
+checkPackage(installed.ext);
 
 const flicker = {};
 let browser;
@@ -68,7 +69,8 @@ try {
         const file = path.join(dirs.work, 'demo.js');
         const typed = INLINE_FILE + ' ';
         // (An earlier save, manual or automatic, may have written the typed space already.)
-        for (let t = 0; t < 100 && [INLINE_FILE, typed].includes(fs.readFileSync(file, 'utf8')); t++) await page.waitForTimeout(100);
+        // (An empty read is the file caught between its truncation and its write.)
+        for (let t = 0; t < 100 && ['', INLINE_FILE, typed].includes(fs.readFileSync(file, 'utf8')); t++) await page.waitForTimeout(100);
         const saved = fs.readFileSync(file, 'utf8');
         const squash = (s) => s.replace(/\s+/g, '');
         const firstPiece = m.finalGhost.split('\n').find((l) => l.trim() !== '') ?? '';
@@ -106,6 +108,40 @@ try {
     await page.keyboard.press('Control+Z');
     await page.waitForFunction(() => document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('<|hole|>'), undefined, { timeout: 10_000 }).catch(() => undefined);
     check('one undo brings the three markers back', ((await editorText(page)).match(/<\|hole\|>/g) ?? []).length === 3, '');
+
+    // The status bar item opens the menu, in the manner of Copilot's.
+    await page.click('[id*="diffusionInfill.status"]');
+    const menu = await page.waitForSelector('.quick-input-widget .quick-input-list .monaco-list-row[aria-label*="Disable inline completions"]', { timeout: 10_000 }).catch(() => null);
+    const labels = await page.evaluate(() => [...document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')].map((r) => r.getAttribute('aria-label') ?? ''));
+    await page.screenshot({ path: path.join(out, 'status-menu.png') });
+    const wanted = ['Disable inline completions', 'for javascript', 'Snooze', 'Drafts panel', 'log', 'settings', 'model source'];
+    check('a click on the status bar item opens its menu (on/off, language, snooze, panel, log, settings, model)', menu !== null && wanted.every((w) => labels.some((l) => l.toLowerCase().includes(w.toLowerCase()))), JSON.stringify(labels));
+    await page.keyboard.press('Escape');
+
+    // The Extensions view shows the package's own README, with its images, not the developers' README.
+    await page.keyboard.press('Control+Shift+X');
+    await page.waitForSelector('.extensions-viewlet .suggest-input-container', { timeout: 15_000 });
+    await page.click('.extensions-viewlet .suggest-input-container');
+    await page.keyboard.type('@installed Diffusion Infill');
+    // A locator, not an element handle: the list draws its rows again while the search settles.
+    await page.locator('.extensions-viewlet .monaco-list-row[aria-label*="Diffusion Infill"]').first().click({ timeout: 20_000 });
+    await page.waitForSelector('.extension-editor', { timeout: 20_000 });
+    let readme;
+    for (let t = 0; t < 60 && !readme; t++) {
+      for (const frame of page.frames()) {
+        const found = await frame.evaluate(() => {
+          const images = [...document.querySelectorAll('img')].filter((i) => /screenshots|^data:image/.test(i.getAttribute('src') ?? ''));
+          if (!document.body || !/Holes/.test(document.body.innerText ?? '') || images.length === 0) return null;
+          return { text: document.body.innerText, images: images.map((i) => ({ src: (i.getAttribute('src') ?? '').slice(0, 40), alt: i.alt, complete: i.complete, width: i.naturalWidth })) };
+        }).catch(() => null);
+        if (found && found.images.every((i) => i.complete)) readme = found;
+      }
+      if (!readme) await page.waitForTimeout(500);
+    }
+    await page.screenshot({ path: path.join(out, 'extension-page.png') });
+    check('the Extensions view shows the user README, every image loaded', !!readme && !/npm run|src\//.test(readme.text) && readme.images.length >= 4 && readme.images.every((i) => i.width > 0), JSON.stringify(readme?.images ?? 'no README frame'));
+    const icon = await page.evaluate(() => document.querySelector('.extension-editor .icon')?.naturalWidth ?? 0);
+    check('the extension has its icon', icon > 0, `icon width ${icon}`);
   });
 } catch (e) {
   check('the end-to-end run completed', false, e instanceof Error ? e.stack : String(e));
@@ -302,6 +338,25 @@ function measure(samples) {
     ghostGapsInDom: window.filter((s) => s.via === 'mutation' && s.ghost === '').length,
     finalGhost,
   };
+}
+
+/** What the .vsix put on disk: the user's README with images that ship, an icon, the licence and the changelog. */
+function checkPackage(extensionsDir) {
+  const folder = fs.readdirSync(extensionsDir).map((f) => path.join(extensionsDir, f)).find((f) => fs.existsSync(path.join(f, 'package.json')));
+  const files = folder ? fs.readdirSync(folder) : [];
+  const readmeName = files.find((f) => /^readme\.md$/i.test(f));
+  const readme = readmeName ? fs.readFileSync(path.join(folder, readmeName), 'utf8') : '';
+  const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
+  // An image is inline (VS Code's Extensions view loads no relative path) or a file that ships.
+  const missing = images.filter((i) => !(i.startsWith('data:image/png;base64,') ? Buffer.from(i.slice(22), 'base64').subarray(1, 4).toString() === 'PNG' : fs.existsSync(path.join(folder, i))));
+  check('the package\'s README is the user\'s page (no npm commands, no src/)', readme.startsWith('# Diffusion Infill') && !/npm run|npm install|src\//.test(readme), readmeName ?? 'no README');
+  check('every image the README shows ships in the package', images.length >= 4 && missing.length === 0, `${images.length} images, missing: ${missing.map((m) => m.slice(0, 60)).join(', ')}`);
+  const pkg = folder ? JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) : {};
+  const icon = pkg.icon ? fs.readFileSync(path.join(folder, pkg.icon)) : Buffer.alloc(0);
+  check('the package has a 128x128 PNG icon', icon.length > 24 && icon.readUInt32BE(16) === 128 && icon.readUInt32BE(20) === 128, pkg.icon ?? 'no icon');
+  check('the package has a LICENSE and a CHANGELOG', files.some((f) => /^license/i.test(f)) && files.some((f) => /^changelog\.md$/i.test(f)), files.join(' '));
+  const walkthroughMedia = (pkg.contributes?.walkthroughs ?? []).flatMap((w) => w.steps.flatMap((s) => [s.media.image, s.media.markdown].filter(Boolean)));
+  check('the walkthrough\'s media ship in the package', walkthroughMedia.length >= 4 && walkthroughMedia.every((m) => fs.existsSync(path.join(folder, m))), walkthroughMedia.join(', '));
 }
 
 function newestVsix() {

@@ -3,17 +3,23 @@ import { InfillError } from '../../core';
 import { HoleDraftDecorations } from './holeDrafts';
 import { holesFromSelections } from './selectionHoles';
 import { FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
+import { Proposals } from '../refactor/proposals';
+import { filledSpan, needsPreview } from './previewRule';
 
 export const FILL_SELECTION_COMMAND = 'diffusionInfill.fillSelection';
 
 /** What a Fill Selection did; returned by the command so that tests and other commands can tell. */
 export type FillOutcome =
   | { status: 'applied'; fills: string[] }
+  /** Too large to write unasked: shown as a diff to Accept or Reject (see previewRule.ts). */
+  | { status: 'proposed'; fills: string[]; replacement: string }
   | { status: 'stale' }
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
-export type FillDependencies = FeatureDependencies;
+export interface FillDependencies extends FeatureDependencies {
+  proposals: Proposals;
+}
 
 /**
  * Fill Selection: every selection (or every marker inside one) is a hole; all are filled in one
@@ -75,6 +81,12 @@ export async function fillSelection(deps: FillDependencies, editor = vscode.wind
   if (outcome.status === 'failed') return fail(deps, outcome.error);
 
   const fills = outcome.result.holes.map((h) => h.text);
+  if (needsPreview(text, holes.replaces)) {
+    const { replace, replacement } = filledSpan(text, holes.replaces, fills);
+    await deps.proposals.open({ mode: 'fill', document, version, replace, replacement }, text);
+    deps.log.info(`fill #${generation.id}: the selection is the whole document or large: proposed as a diff, nothing written yet`);
+    return { status: 'proposed', fills, replacement };
+  }
   const applied = await editor.edit(
     (builder) => {
       holes.replaces.forEach((span, i) => builder.replace(new vscode.Range(document.positionAt(span.start), document.positionAt(span.end)), fills[i]));

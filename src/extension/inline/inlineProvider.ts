@@ -8,14 +8,20 @@ import { debounce } from './debounce';
 import { DecorationDraftView, editorOf, GhostTextDraftView } from './draftViews';
 import { confidentEnough, CursorContext, postprocessFill } from './postprocess';
 import { FeatureDependencies } from '../featureDependencies';
+import { Snooze } from '../menu/snooze';
 
-export type InlineDependencies = FeatureDependencies;
+export interface InlineDependencies extends FeatureDependencies {
+  /** Completions paused from the status bar menu. */
+  snooze: Snooze;
+}
 
 /** The place a completion was asked for; a generation belongs to one place. */
 interface Place {
   uri: string;
   version: number;
   offset: number;
+  /** The suggest widget's chosen item the completion extends, if any. */
+  chosen?: string;
 }
 
 /** The inline generation that is running, with the place it fills. */
@@ -48,29 +54,29 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
     const settings = this.deps.settings();
-    if (!settings.inline.enabled || !languageEnabled(settings.languages, document.languageId)) return undefined;
-    // The suggest widget is open: its item is what the user is choosing, do not compete with it.
-    if (context.selectedCompletionInfo) return undefined;
-
-    const text = document.getText();
-    const offset = document.offsetAt(position);
-    const window = completionWindow(text, offset, charsForTokens(settings.sampler.contextTokens ?? DEFAULT_CONTEXT_TOKENS));
+    if (!settings.inline.enabled || this.deps.snooze.active || !languageEnabled(settings.languages, document.languageId)) return undefined;
+    // With the suggest widget open VS Code shows only a completion that extends the item chosen in
+    // it (as Copilot does): the model writes after the chosen word, as if it were typed already.
+    const chosen = context.selectedCompletionInfo;
+    const asTyped = chosenAsTyped(document, position, chosen);
+    const window = completionWindow(asTyped.text, asTyped.cursor, charsForTokens(settings.sampler.contextTokens ?? DEFAULT_CONTEXT_TOKENS));
     const prefix = window.text.slice(0, window.cursor);
     const suffix = window.text.slice(window.cursor);
-    const place: Place = { uri: document.uri.toString(), version: document.version, offset };
+    const place: Place = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), chosen: chosen?.text };
+    const item = (fill: string) => new vscode.InlineCompletionItem(asTyped.lead + fill, asTyped.range);
 
     const cached = this.cache.get(prefix, suffix);
-    if (cached !== undefined) return [item(cached, position)];
+    if (cached !== undefined) return [item(cached)];
 
     // Asked again at the place of the running generation: join it instead of starting over.
     // With ghost-text drafts that is VS Code refreshing after a step: answer with the newest draft.
     if (this.live && samePlace(this.live.place, place) && !this.live.generation.cancelled) {
       if (settings.inline.drafts === 'ghostText') {
         const draft = this.live.generation.latestDraft;
-        return draft ? [item(draft.holes[0]?.text ?? '', position)] : undefined;
+        return draft ? [item(draft.holes[0]?.text ?? '')] : undefined;
       }
       const fill = await this.live.finished;
-      return fill === undefined || token.isCancellationRequested ? undefined : [item(fill, position)];
+      return fill === undefined || token.isCancellationRequested ? undefined : [item(fill)];
     }
 
     if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && !(await debounce(settings.inline.debounceMs, token))) return undefined;
@@ -95,7 +101,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     const watch = this.watchMovedOn(document, place, generation, token);
     const drafts = this.deps.generations.onDidEvent(({ id, event }) => {
       if (id !== generation.id || event.type !== 'draft') return;
-      if (style === 'decoration') this.decorationDrafts.show(document, position, event.holes[0]?.text ?? '');
+      if (style === 'decoration') this.decorationDrafts.show(document, position, asTyped.untyped + (event.holes[0]?.text ?? ''));
       else if (style === 'ghostText') this.ghostTextDrafts.show();
     });
 
@@ -108,7 +114,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       if (outcome.status !== 'done') return undefined;
       const hole = outcome.result.holes[0];
       const sure = confidentEnough(hole, settings.inline.minConfidence);
-      const fill = sure ? postprocessFill(hole.text, cursorContext(document, position)) : undefined;
+      const fill = sure ? postprocessFill(hole.text, asTyped.cursorContext) : undefined;
       const s = outcome.result.stats;
       const why = sure ? 'nothing to offer' : `held back: confidence ${hole?.confidence?.toFixed(2)} is under diffusionInfill.inline.minConfidence (${settings.inline.minConfidence})`;
       const line = `inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? why : JSON.stringify(fill.slice(0, 60))}`;
@@ -128,7 +134,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       });
       await Promise.race([firstDraft(this.deps.generations, generation), generation.outcome]);
       const draft = generation.latestDraft;
-      return draft && !token.isCancellationRequested ? [item(draft.holes[0]?.text ?? '', position)] : undefined;
+      return draft && !token.isCancellationRequested ? [item(draft.holes[0]?.text ?? '')] : undefined;
     }
 
     const fill = await finished;
@@ -138,7 +144,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       if (stillAt(document, place)) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
       return undefined;
     }
-    return [item(fill, position)];
+    return [item(fill)];
   }
 
   dispose(): void {
@@ -168,12 +174,40 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
   }
 }
 
-function item(text: string, position: vscode.Position): vscode.InlineCompletionItem {
-  return new vscode.InlineCompletionItem(text, new vscode.Range(position, position));
+/** The document as the model sees it: with the suggest widget's chosen item written in, the cursor after it. */
+interface AsTyped {
+  text: string;
+  cursor: number;
+  /** What the completion item replaces (the chosen item's range, or the cursor) and starts with. */
+  range: vscode.Range;
+  lead: string;
+  /** The part of the chosen item after the cursor (not typed yet): a draft drawn at the cursor starts with it. */
+  untyped: string;
+  cursorContext: CursorContext;
+}
+
+function chosenAsTyped(document: vscode.TextDocument, position: vscode.Position, chosen: vscode.SelectedCompletionInfo | undefined): AsTyped {
+  const text = document.getText();
+  if (!chosen || chosen.range.start.line !== position.line) {
+    return { text, cursor: document.offsetAt(position), range: new vscode.Range(position, position), lead: '', untyped: '', cursorContext: cursorContext(document, position) };
+  }
+  const start = document.offsetAt(chosen.range.start);
+  const end = document.offsetAt(chosen.range.end);
+  const around = cursorContext(document, position);
+  const line = document.lineAt(position.line).text;
+  const typed = line.slice(chosen.range.start.character, position.character);
+  return {
+    text: text.slice(0, start) + chosen.text + text.slice(end),
+    cursor: start + chosen.text.length,
+    range: chosen.range,
+    lead: chosen.text,
+    untyped: chosen.text.startsWith(typed) ? chosen.text.slice(typed.length) : '',
+    cursorContext: { ...around, linePrefix: line.slice(0, chosen.range.start.character) + chosen.text, lineSuffix: line.slice(chosen.range.end.character) },
+  };
 }
 
 function samePlace(a: Place, b: Place): boolean {
-  return a.uri === b.uri && a.version === b.version && a.offset === b.offset;
+  return a.uri === b.uri && a.version === b.version && a.offset === b.offset && a.chosen === b.chosen;
 }
 
 /** The document is unchanged and its editor's cursor is still at the place. */

@@ -43,6 +43,7 @@ export class DraftsPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         else if (outcome.status === 'failed') this.post({ type: 'failed', id, message: outcome.error.message });
       }),
       proposals.onDidChangePending((p) => this.post({ type: 'pending', accept: p !== undefined, label: p ? `Accept ${p.mode}` : undefined })),
+      proposals.onDidDecide((decision) => this.post({ type: 'decided', decision })),
     ];
   }
 

@@ -1,5 +1,6 @@
 import { DraftEvent, FilledHole, GenerationStats, InfillRequest, ResultEvent } from '../../core';
 import { GenerationKind } from '../generations';
+import type { ProposalDecision } from '../refactor/proposals';
 
 /**
  * The messages between the extension and the drafts panel's webview (media/panel.js), and the
@@ -31,7 +32,9 @@ export type ToPanel =
   | { type: 'result'; id: number; holes: FilledHole[]; stats: GenerationStats }
   | { type: 'cancelled'; id: number }
   | { type: 'failed'; id: number; message: string }
-  | { type: 'pending'; accept: boolean; label?: string };
+  | { type: 'pending'; accept: boolean; label?: string }
+  /** What became of the last generation's proposal (a refactor's or a large fill's diff). */
+  | { type: 'decided'; decision: ProposalDecision };
 
 export type FromPanel = { type: 'ready' } | { type: 'accept' } | { type: 'cancel' };
 
@@ -86,6 +89,12 @@ export class PanelSession {
       return true;
     }
     const current = this.messages[0];
+    if (message.type === 'decided') {
+      // A decision belongs to the generation on show; with none, there is nothing to tell.
+      if (!current) return false;
+      this.messages.push(message);
+      return true;
+    }
     if (!current || current.type !== 'start' || current.id !== message.id) return false;
     this.messages.push(message);
     return true;

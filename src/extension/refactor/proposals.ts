@@ -10,10 +10,13 @@ export const ACCEPT_PROPOSAL_COMMAND = 'diffusionInfill.acceptProposal';
 export const REJECT_PROPOSAL_COMMAND = 'diffusionInfill.rejectProposal';
 
 export type RefactorMode = 'rewrite' | 'repair';
+/** What made a proposal: a refactor, or a Fill Selection too large to write unasked. */
+export type ProposalMode = RefactorMode | 'fill';
+const MODE_TITLES: Record<ProposalMode, string> = { rewrite: 'Rewrite', repair: 'Repair', fill: 'Fill Selection' };
 
-/** A refactored function waiting for the user's decision, shown as a diff against the document. */
+/** A refactored function (or a large fill) waiting for the user's decision, shown as a diff against the document. */
 export interface Proposal {
-  mode: RefactorMode;
+  mode: ProposalMode;
   document: vscode.TextDocument;
   /** The document version the request was made from: Accept writes only into that version. */
   version: number;
@@ -22,6 +25,9 @@ export interface Proposal {
   /** The new function text. */
   replacement: string;
 }
+
+/** How a proposal ended: written, turned down (Reject, or its diff closed), or too late to write. */
+export type ProposalDecision = 'accepted' | 'rejected' | 'stale';
 
 export type ProposalOutcome = { status: 'applied' } | { status: 'stale' } | { status: 'rejected' } | { status: 'none' };
 
@@ -35,6 +41,9 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
   private readonly pendingChanged = new Emitter<Proposal | undefined>();
   /** Fires with the pending proposal, or undefined once it is accepted or dropped (the panel's Accept follows it). */
   readonly onDidChangePending = this.pendingChanged.event;
+  private readonly decided = new Emitter<ProposalDecision>();
+  /** Fires when a proposal is accepted, rejected or found stale (the panel says which, not "done"). */
+  readonly onDidDecide = this.decided.event;
   private current: { proposal: Proposal; uri: vscode.Uri; text: string } | undefined;
   private nextId = 1;
   private readonly registration = vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this);
@@ -43,7 +52,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
     const uri = this.current?.uri.toString();
     if (uri && e.closed.some((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === uri)) {
       this.log.info(`refactor: ${this.current?.proposal.mode} diff closed, proposal dropped`);
-      void this.drop();
+      void this.drop('rejected');
     }
   });
 
@@ -69,7 +78,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
     this.changed.fire(uri);
     await vscode.commands.executeCommand('setContext', PROPOSAL_CONTEXT_KEY, true);
     this.pendingChanged.fire(proposal);
-    const title = `${path.basename(document.uri.path)} ↔ ${proposal.mode === 'repair' ? 'Repair' : 'Rewrite'} proposal (Accept or Reject above)`;
+    const title = `${path.basename(document.uri.path)} ↔ ${MODE_TITLES[proposal.mode]} proposal (Accept or Reject above)`;
     await vscode.commands.executeCommand('vscode.diff', document.uri, uri, title, { preview: false });
     return uri;
   }
@@ -84,7 +93,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
     if (!pending) return { status: 'none' };
     const { document, version, replace, replacement } = pending;
     if (document.isClosed || document.version !== version) {
-      await this.drop();
+      await this.drop('stale');
       const message = `the document changed after the ${pending.mode} was requested, so nothing was written: run it again`;
       this.log.info(`refactor: ${message}`);
       void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
@@ -93,7 +102,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
     const edit = new vscode.WorkspaceEdit();
     edit.replace(document.uri, new vscode.Range(document.positionAt(replace.start), document.positionAt(replace.end)), replacement);
     const applied = await vscode.workspace.applyEdit(edit);
-    await this.drop();
+    await this.drop(applied ? 'accepted' : 'stale');
     if (!applied) return { status: 'stale' };
     this.log.info(`refactor: ${pending.mode} accepted in ${document.uri.toString(true)}`);
     return { status: 'applied' };
@@ -103,7 +112,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
   async reject(): Promise<ProposalOutcome> {
     if (!this.current) return { status: 'none' };
     this.log.info(`refactor: ${this.current.proposal.mode} rejected`);
-    await this.drop();
+    await this.drop('rejected');
     return { status: 'rejected' };
   }
 
@@ -112,15 +121,17 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
     this.tabWatch.dispose();
     this.changed.dispose();
     this.pendingChanged.dispose();
+    this.decided.dispose();
   }
 
-  private async drop(): Promise<void> {
+  private async drop(decision: ProposalDecision): Promise<void> {
     // Forgotten first, so that an Accept racing with the close finds nothing to apply.
     const uri = this.current?.uri;
     this.current = undefined;
     await this.closeDiff(uri);
     await vscode.commands.executeCommand('setContext', PROPOSAL_CONTEXT_KEY, false);
     this.pendingChanged.fire(undefined);
+    this.decided.fire(decision);
   }
 
   private async closeDiff(proposal: vscode.Uri | undefined): Promise<void> {

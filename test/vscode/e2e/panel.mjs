@@ -54,8 +54,13 @@ try {
 
   await runCommand(page, 'Diffusion Infill: Show Drafts Panel');
   const panel = await panelFrame(page);
+  let idleAccept;
   await test('the panel opens in its own container, idle, with its strict page', async () => {
     assert.equal(await panel.locator('#kind').textContent(), 'idle');
+    // One name, said once: the container and the view used to read "DIFFUSION DRAFTS: DRAFTS".
+    const title = (await page.locator('.part.sidebar .composite.title .title-label').first().textContent()).trim();
+    assert.equal(title.toUpperCase(), 'DIFFUSION INFILL: DRAFTS', `the side bar's title reads ${JSON.stringify(title)}`);
+    assert.equal(await panel.locator('#accept').isDisabled(), true);
     // The webview's own document: no inline script ran (the policy would block it) and the script loaded.
     assert.ok((await panel.locator('#figures').count()) === 1);
     assert.equal(await panel.locator('#replay').isDisabled(), true);
@@ -96,6 +101,9 @@ try {
     assert.ok(counts[counts.length - 1] > counts[0], `the timeline grew while running (${counts[0]} → ${counts[counts.length - 1]})`);
     assert.ok(running.some((s) => s.masks > 0 && s.tokens > 0), 'a draft mid-way shows committed tokens and masked ones');
     assert.equal(last.masks, 0, 'the last draft has nothing masked');
+    const canvas = await panel.locator('#canvas').textContent();
+    assert.equal(await panel.locator('#canvas .token.special').count(), 0, 'no end or pad token is drawn once the fill is done');
+    assert.ok(!canvas.includes('<|') && !canvas.includes('░'), `the done canvas holds no special token and no mask: ${JSON.stringify(canvas.slice(0, 300))}`);
     assert.equal(last.ticks, Number(await panel.locator('dd[data-figure="Steps"]').textContent()), 'a tick per step');
     assert.equal(await panel.locator('dd[data-figure="Model"]').textContent(), MODEL_NAME);
     assert.match(await panel.locator('dd[data-figure="Confidence"]').textContent(), /^[01]\.\d\d$/, 'the fill\'s confidence');
@@ -127,6 +135,9 @@ try {
   });
 
   await test('Repair Function opens a diff, the panel follows it, and the panel\'s Accept applies it', async () => {
+    // Read now, with the page's styles long loaded: Accept waits, disabled, for a proposal.
+    assert.equal(await panel.locator('#accept').isDisabled(), true);
+    idleAccept = await buttonLook(panel, '#accept');
     await openFile(page, REPAIR_FILE);
     await page.keyboard.press('Control+G');
     await page.keyboard.type('5');
@@ -136,6 +147,10 @@ try {
     await panel.locator('#accept:not([disabled])').waitFor({ timeout: 30_000 });
     assert.equal(await panel.locator('#kind').textContent(), 'Refactor');
     assert.equal(await panel.locator('#accept').textContent(), 'Accept repair');
+    const enabledAccept = await buttonLook(panel, '#accept');
+    assert.ok(idleAccept, 'the idle look of Accept was read');
+    assert.notEqual(idleAccept.background, enabledAccept.background, `a disabled Accept does not wear the enabled one's colour (${idleAccept.background})`);
+    assert.ok(idleAccept.opacity < 0.7, `a disabled Accept is faded (opacity ${idleAccept.opacity})`);
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(artifacts, 'repair-diff.png') });
     // The diff's title bar carries Accept and Reject.
@@ -144,6 +159,83 @@ try {
     await panel.locator('#accept').click();
     await page.waitForSelector('.monaco-diff-editor', { state: 'detached', timeout: 30_000 });
     await panel.locator('#accept[disabled]').waitFor({ timeout: 10_000 });
+    await panel.locator('#status:text("accepted")').waitFor({ timeout: 10_000 });
+  });
+
+  await test('after a Reject the panel says the proposal was rejected, not "done"', async () => {
+    await openFile(page, REPAIR_FILE);
+    // One undo takes back the accepted repair (a model's repair may have left no function to repair).
+    await page.click('.monaco-editor .view-lines');
+    await page.keyboard.press('Control+Z');
+    await page.waitForFunction(() => document.querySelector('.monaco-editor .view-lines')?.textContent?.replace(/\u00a0/g, ' ').includes('squares = a * a + b * b'), undefined, { timeout: 10_000 });
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('5');
+    await page.keyboard.press('Enter');
+    await runCommand(page, 'Diffusion Infill: Repair Function');
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 60_000 });
+    await panel.locator('#accept:not([disabled])').waitFor({ timeout: 30_000 });
+    assert.match(await panel.locator('#status').textContent(), /^done/);
+    await runCommand(page, 'Diffusion Infill: Reject');
+    await page.waitForSelector('.monaco-diff-editor', { state: 'detached', timeout: 30_000 });
+    await panel.locator('#accept[disabled]').waitFor({ timeout: 10_000 });
+    const status = await panel.locator('#status').textContent();
+    assert.match(status, /rejected/, `the status reads ${JSON.stringify(status)}`);
+    assert.doesNotMatch(status, /done/);
+    await page.screenshot({ path: path.join(artifacts, 'panel-rejected.png') });
+  });
+
+  await test('the walkthrough opens from Help: Welcome, with its steps and its first step\'s page', async () => {
+    await runCommand(page, 'Welcome: Open Walkthrough');
+    await page.keyboard.type('Get started with Diffusion Infill');
+    await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Get started with Diffusion Infill"]', { timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.body.innerText.includes('What a hole is'), undefined, { timeout: 30_000 });
+    const text = await page.evaluate(() => document.querySelector('.gettingStartedContainer')?.textContent ?? document.body.innerText);
+    assert.ok(!text.includes('\\**') && !text.includes('`'), 'the steps\' text shows no markup (a broken escape, a code span\'s backticks)');
+    for (const step of ['What a hole is', 'Inline completions as you type', 'Fill Selection', 'Rewrite Function and Repair Function', 'Drafts panel', 'Use a real model']) {
+      assert.ok(text.includes(step), `the walkthrough has the step "${step}"`);
+    }
+    // A step with nothing to do is ticked off when shown, and the next one opens: open the first again.
+    await page.locator('.getting-started-step .step-title', { hasText: 'What a hole is' }).first().click();
+    // Its page is markdown drawn in a webview: found among the frames once loaded.
+    let rendered = false;
+    for (let t = 0; t < 40 && !rendered; t++) {
+      for (const frame of page.frames()) {
+        if (await frame.evaluate(() => document.body?.innerText.includes('A hole is a place in your code')).catch(() => false)) rendered = true;
+      }
+      if (!rendered) await page.waitForTimeout(500);
+    }
+    await page.screenshot({ path: path.join(artifacts, 'walkthrough.png') });
+    assert.ok(rendered, 'the first step\'s page (media/walkthrough/holes.md) is drawn');
+  });
+
+  await test('the Settings editor renders Markdown, starts with the model source, and labels the default algorithm', async () => {
+    await runCommand(page, 'Diffusion Infill: Open Settings');
+    await page.waitForSelector('.settings-editor .setting-item-contents', { timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    const rows = await page.evaluate(() => [...document.querySelectorAll('.settings-editor .settings-tree-container .setting-item-contents')].map((r) => ({
+      title: r.querySelector('.setting-item-title')?.textContent ?? '',
+      description: r.querySelector('.setting-item-description')?.textContent ?? '',
+    })));
+    await page.screenshot({ path: path.join(artifacts, 'settings.png') });
+    assert.ok(rows.length >= 4, `settings rows shown: ${rows.length}`);
+    assert.match(rows[0].title, /Source/, `the first setting is the model source (${rows[0].title})`);
+    assert.match(rows[2].title, /Remote Url/, `the remote URL comes right after the folder (${rows.map((r) => r.title).join(' | ')})`);
+    for (const r of rows) assert.ok(!r.description.includes('`'), `${r.title}: backticks render as code, not as text`);
+    // The algorithm's default (null) shows under its label.
+    await page.click('.settings-editor .suggest-input-container');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('diffusionInfill.sampler.algorithm');
+    await page.waitForFunction(() => [...document.querySelectorAll('.settings-editor .setting-item-title')].some((t) => /Algorithm/.test(t.textContent ?? '')), undefined, { timeout: 15_000 });
+    await page.waitForTimeout(500);
+    const algorithm = await page.evaluate(() => {
+      const row = [...document.querySelectorAll('.settings-editor .setting-item-contents')].find((r) => /Algorithm/.test(r.querySelector('.setting-item-title')?.textContent ?? ''));
+      const select = row?.querySelector('select');
+      return { shown: select ? select.options[select.selectedIndex]?.text : row?.querySelector('.monaco-select-box')?.textContent, options: select ? [...select.options].map((o) => o.text) : [] };
+    });
+    await page.screenshot({ path: path.join(artifacts, 'settings-algorithm.png') });
+    assert.equal(algorithm.shown, "Model's default", `the algorithm setting shows ${JSON.stringify(algorithm)}`);
+    assert.ok(!algorithm.options.includes('null'), `no "null" choice: ${algorithm.options.join(', ')}`);
   });
 } catch (e) {
   results.push({ title: 'setup', error: e instanceof Error ? e.stack : String(e) });
@@ -176,6 +268,14 @@ async function openFile(page, name) {
   await quickOpen(page, name, 15_000);
   await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
   await page.waitForTimeout(300);
+}
+
+/** How a button is drawn: its computed background and opacity. */
+async function buttonLook(frame, selector) {
+  return frame.evaluate((sel) => {
+    const style = getComputedStyle(document.querySelector(sel));
+    return { background: style.backgroundColor, opacity: Number(style.opacity) };
+  }, selector);
 }
 
 /**
