@@ -4,7 +4,7 @@ import { applyFills, Hole } from './holes';
 import { LoadedModel } from './modelFolder';
 import { denoise } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
-import { ResolvedSampler } from './settings';
+import { ResolvedSampler } from './options';
 
 /**
  * What becomes of an end-of-text or pad token inside a hole: `cut` ends the hole there (a hole

@@ -1,9 +1,9 @@
 import { buildCanvas, Canvas } from './canvas';
 import { InfillEvent } from './events';
-import { denoiseHoles, resultEvent } from './generation';
+import { denoiseHoles, resultEvent } from './denoiseHoles';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
-import { checkWindowOptions, resolveSampler, SamplerSettings } from './settings';
+import { checkWindowOptions, numberOption, resolveSampler, SamplerSettings } from './options';
 
 export interface InfillOptions extends SamplerSettings {
   /** Most canvas tokens, holes included; the model's maxContext when unset. */
@@ -31,8 +31,8 @@ export interface InfillEngine {
   onStop?(listener: (reason: Error) => void): void;
 }
 
-export const DEFAULT_HOLE_TOKENS = 32;
-export const DEFAULT_HOLE_SLACK = 8;
+export const DEFAULT_HOLE_TOKENS = numberOption('defaultHoleTokens').fallback as number;
+export const DEFAULT_HOLE_SLACK = numberOption('holeSlack').fallback as number;
 
 /** Runs a model folder in this process. */
 export class LocalEngine implements InfillEngine {

@@ -1,3 +1,4 @@
+import type { InfillOptions } from './engine';
 import { InfillError } from './errors';
 import { MAX_CONTEXT, MAX_HOLE_TOKENS } from './holes';
 
@@ -33,16 +34,64 @@ export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshol
   blockLength: number | null;
 };
 
+/** A numeric field of InfillOptions. */
+export type NumberOption = 'steps' | 'temperature' | 'topP' | 'topK' | 'algTemp' | 'threshold' | 'blockLength' | 'seed' | 'contextTokens' | 'defaultHoleTokens' | 'holeSlack';
+
+/**
+ * One option of a generation (InfillOptions), as it enters at each door: the bounds the engine
+ * checks, the value used when neither the request nor model.json gives one, the CLI flag, the
+ * HTTP body fields (the first is the one messages name), and the VS Code setting that passes it
+ * through unchanged. Adding an option is adding a row here (and its field in InfillOptions).
+ */
+export interface NumberOptionSpec {
+  field: NumberOption;
+  /** The sampler's (resolveSampler, with model.json's defaults under it) or the canvas window's (checkWindowOptions). */
+  scope: 'sampler' | 'window';
+  integer: boolean;
+  min: number;
+  max: number;
+  /** null is a value of its own (no threshold, no blocks, one step per masked token). */
+  nullable: boolean;
+  /** The engine's value when neither request nor model.json sets one; undefined: the model's own (contextTokens: maxContext). */
+  fallback: number | null | undefined;
+  /** `--flag` of `fill` and `serve`; none: not on the command line. */
+  flag?: string;
+  /** POST /v1/infill body fields that set it (camelCase; the flag's spelling and snake_case are read as camelCase). */
+  http: readonly string[];
+  /** `diffusionInfill.<key>` and its contributed default (package.json); none: no setting. */
+  setting?: { key: string; default: number | null };
+  description: string;
+}
+
+export const NUMBER_OPTIONS: readonly NumberOptionSpec[] = [
+  { field: 'steps', scope: 'sampler', integer: true, min: 1, max: 100000, nullable: true, fallback: null, flag: 'steps', http: ['steps'], setting: { key: 'sampler.steps', default: null }, description: 'Denoising steps; null: one per masked token.' },
+  { field: 'temperature', scope: 'sampler', integer: false, min: 0, max: 100, nullable: false, fallback: 0, flag: 'temperature', http: ['temperature'], setting: { key: 'sampler.temperature', default: null }, description: 'Sampling temperature; 0 is greedy.' },
+  { field: 'topP', scope: 'sampler', integer: false, min: 0, max: 1, nullable: false, fallback: 1, flag: 'top-p', http: ['topP'], description: 'Nucleus sampling: keep the most probable tokens up to this mass (above 0).' },
+  { field: 'topK', scope: 'sampler', integer: true, min: 0, max: 1e9, nullable: false, fallback: 0, flag: 'top-k', http: ['topK'], description: 'Keep only the k most probable tokens; 0 keeps all.' },
+  { field: 'algTemp', scope: 'sampler', integer: false, min: 0, max: 100, nullable: false, fallback: 0, flag: 'alg-temp', http: ['algTemp'], description: "Temperature of Dream's choice of positions to commit; 0 takes the best." },
+  { field: 'threshold', scope: 'sampler', integer: false, min: 0, max: 1, nullable: true, fallback: null, flag: 'threshold', http: ['threshold'], setting: { key: 'sampler.threshold', default: null }, description: 'Commit every position at least this confident (Fast-dLLM); null: the step schedule.' },
+  { field: 'blockLength', scope: 'sampler', integer: true, min: 1, max: 100000, nullable: true, fallback: null, flag: 'block-length', http: ['blockLength'], setting: { key: 'sampler.blockLength', default: null }, description: 'Decode holes in blocks of this many tokens, left to right; null: all at once.' },
+  { field: 'seed', scope: 'sampler', integer: true, min: 0, max: 2 ** 32 - 1, nullable: false, fallback: 0, flag: 'seed', http: ['seed'], description: 'Seed of the sampler.' },
+  { field: 'contextTokens', scope: 'window', integer: true, min: 1, max: MAX_CONTEXT, nullable: false, fallback: undefined, flag: 'context-tokens', http: ['contextTokens'], setting: { key: 'context.tokens', default: 1024 }, description: "Most canvas tokens, holes included; the model's maxContext when unset." },
+  { field: 'defaultHoleTokens', scope: 'window', integer: true, min: 1, max: MAX_HOLE_TOKENS, nullable: false, fallback: 32, flag: 'hole-tokens', http: ['holeTokens', 'defaultHoleTokens'], description: 'Length of a cursor hole without a hint.' },
+  { field: 'holeSlack', scope: 'window', integer: true, min: 0, max: MAX_HOLE_TOKENS, nullable: false, fallback: 8, http: ['holeSlack'], description: 'Extra masked tokens after the length of a replaced selection.' },
+];
+
+/** The row of a numeric option. */
+export function numberOption(field: NumberOption): NumberOptionSpec {
+  return NUMBER_OPTIONS.find((o) => o.field === field)!;
+}
+
+/** `alg`: not a number, so not a row above; its flag, body field and setting share its name but the setting's. */
+export const ALG_OPTION = { field: 'alg', flag: 'alg', http: ['alg'], setting: { key: 'sampler.algorithm', default: null }, values: ALGS } as const;
+
+/** `tokenHealing`: a body field only; model.json's tokenHealing when unset. */
+export const TOKEN_HEALING_OPTION = { field: 'tokenHealing', http: ['tokenHealing'] } as const;
+
+/** The sampler's values when neither the request nor model.json gives one. */
 export const SAMPLER_FALLBACK: ResolvedSampler = {
-  steps: null,
   alg: 'entropy',
-  temperature: 0,
-  topP: 1,
-  topK: 0,
-  algTemp: 0,
-  threshold: null,
-  blockLength: null,
-  seed: 0,
+  ...(Object.fromEntries(NUMBER_OPTIONS.filter((o) => o.scope === 'sampler').map((o) => [o.field, o.fallback])) as Omit<ResolvedSampler, 'alg'>),
 };
 
 /** Merges settings (later ones win; undefined leaves the earlier value) and checks every field. */
@@ -55,28 +104,32 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
   }
   const s = merged as ResolvedSampler;
   if (!(ALGS as readonly string[]).includes(s.alg)) throw new InfillError(`unknown alg "${s.alg}": use one of ${ALGS.join(', ')}`);
-  checkNumber('steps', s.steps, 1, 100000, true, true);
-  checkNumber('temperature', s.temperature, 0, 100);
-  checkNumber('topP', s.topP, 0, 1);
-  checkNumber('topK', s.topK, 0, 1e9, false, true);
-  checkNumber('algTemp', s.algTemp, 0, 100);
-  checkNumber('threshold', s.threshold, 0, 1, true);
-  checkNumber('blockLength', s.blockLength, 1, 100000, true, true);
-  checkNumber('seed', s.seed, 0, 2 ** 32 - 1, false, true);
-  if (s.topP === 0) throw new InfillError('topP must be above 0');
+  for (const o of NUMBER_OPTIONS) if (o.scope === 'sampler') checkOption(o, s[o.field as keyof ResolvedSampler]);
+  if (s.topP === 0) throw new OptionError('topP', 'must be above 0');
   return s;
 }
 
 /** The canvas window's options (InfillOptions beside the sampler's), checked where every request passes. */
-export function checkWindowOptions(o: { contextTokens?: number; defaultHoleTokens?: number; holeSlack?: number }): void {
-  if (o.contextTokens !== undefined) checkNumber('contextTokens', o.contextTokens, 1, MAX_CONTEXT, false, true);
-  if (o.defaultHoleTokens !== undefined) checkNumber('defaultHoleTokens', o.defaultHoleTokens, 1, MAX_HOLE_TOKENS, false, true);
-  if (o.holeSlack !== undefined) checkNumber('holeSlack', o.holeSlack, 0, MAX_HOLE_TOKENS, false, true);
+export function checkWindowOptions(o: Pick<InfillOptions, 'contextTokens' | 'defaultHoleTokens' | 'holeSlack'>): void {
+  for (const option of NUMBER_OPTIONS) {
+    const value = o[option.field as keyof typeof o];
+    if (option.scope === 'window' && value !== undefined) checkOption(option, value);
+  }
 }
 
-function checkNumber(name: string, value: unknown, min: number, max: number, nullable = false, integer = false): void {
-  if (value === null && nullable) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new InfillError(`${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}${nullable ? ' (or null)' : ''}, not ${JSON.stringify(value)}`);
+function checkOption(o: NumberOptionSpec, value: unknown): void {
+  if (value === null && o.nullable) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < o.min || value > o.max || (o.integer && !Number.isInteger(value))) {
+    throw new OptionError(o.field, `must be ${o.integer ? 'a whole number' : 'a number'} from ${o.min} to ${o.max}${o.nullable ? ' (or null)' : ''}, not ${JSON.stringify(value)}`);
+  }
+}
+
+/** An option out of its bounds; each door (flag, body field) names the option its own way. */
+export class OptionError extends InfillError {
+  constructor(
+    readonly field: NumberOption,
+    readonly problem: string,
+  ) {
+    super(`${field} ${problem}`);
   }
 }

@@ -1,5 +1,37 @@
-import { ALGS, checkWindowOptions, Hole, InfillError, InfillOptions, InfillRequest, parseMarkers, resolveSampler, validateHoles } from '../core';
-import { HttpError } from './errors';
+import type { InfillOptions, ModelInfo } from './engine';
+import { InfillError } from './errors';
+import { InfillEvent } from './events';
+import { Hole, InfillRequest, parseMarkers, validateHoles } from './holes';
+import { ALG_OPTION, ALGS, checkWindowOptions, NUMBER_OPTIONS, OptionError, resolveSampler, TOKEN_HEALING_OPTION } from './options';
+
+/**
+ * The wire protocol of `diffusion-infill serve`, in one place for the server (src/server) and its
+ * client (remote/serverEngine.ts): the paths, the POST /v1/infill body (built by infillBody,
+ * parsed by parseInfillBody), the events streamed back (checkEvent) and GET /v1/model's answer.
+ */
+export const PATHS = { health: '/health', model: '/v1/model', infill: '/v1/infill' } as const;
+
+/** The two framings of the event stream: NDJSON by default, server-sent events when asked for. */
+export const NDJSON_TYPE = 'application/x-ndjson';
+export const SSE_TYPE = 'text/event-stream';
+
+/** GET /v1/model: the model, the server's defaults for the options, and its limits. */
+export interface ModelAnswer extends ModelInfo {
+  defaults: InfillOptions;
+  limits: { maxBodyBytes: number; maxRunning: number; maxWaiting: number };
+}
+
+/** An answer other than 200: its status, a message for the client, and any extra headers. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
 
 /** A parsed and checked POST /v1/infill body. */
 export interface InfillCall {
@@ -7,25 +39,21 @@ export interface InfillCall {
   options: InfillOptions;
 }
 
+/** The POST /v1/infill body for a request: text with explicit holes, and the options that are set. */
+export function infillBody(request: InfillRequest, holes: Hole[], options: InfillOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    text: request.text,
+    holes: holes.map((h) => ({ start: h.start, end: h.end, ...(h.tokens !== undefined ? { tokens: h.tokens } : {}), ...(h.singleLine ? { singleLine: true } : {}) })),
+  };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) body[k] = v;
+  return body;
+}
+
 /**
- * Body fields and the option each sets. camelCase as in the engine; the CLI's flag names
- * (`top-p`, `hole-tokens`, ...) and snake_case are accepted too.
+ * Body fields and the option each sets, from the option table. camelCase as in the engine; the
+ * CLI's flag names (`top-p`, `hole-tokens`, ...) and snake_case are accepted too.
  */
-const NUMBER_FIELDS: Record<string, keyof InfillOptions> = {
-  steps: 'steps',
-  temperature: 'temperature',
-  topP: 'topP',
-  topK: 'topK',
-  algTemp: 'algTemp',
-  threshold: 'threshold',
-  blockLength: 'blockLength',
-  seed: 'seed',
-  contextTokens: 'contextTokens',
-  holeTokens: 'defaultHoleTokens',
-  defaultHoleTokens: 'defaultHoleTokens',
-  holeSlack: 'holeSlack',
-};
-const NULLABLE = new Set(['threshold', 'blockLength']);
+const NUMBER_FIELDS = new Map(NUMBER_OPTIONS.flatMap((o) => o.http.map((name) => [name, o] as const)));
 const TEXT_FIELDS = new Set(['text', 'holes', 'prefix', 'suffix']);
 
 function canonical(key: string): string {
@@ -41,21 +69,21 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     const name = canonical(key);
-    if (!(name in NUMBER_FIELDS) && name !== 'alg' && name !== 'tokenHealing' && !TEXT_FIELDS.has(name)) bad(`unknown field "${key}"`);
+    if (!NUMBER_FIELDS.has(name) && name !== ALG_OPTION.field && name !== TOKEN_HEALING_OPTION.field && !TEXT_FIELDS.has(name)) bad(`unknown field "${key}"`);
     if (name in fields) bad(`field "${key}" is given twice`);
     fields[name] = value;
   }
 
   const options: InfillOptions = { ...defaults };
-  for (const [name, option] of Object.entries(NUMBER_FIELDS)) {
+  for (const [name, option] of NUMBER_FIELDS) {
     const value = fields[name];
     if (value === undefined) continue;
-    if (value === null && NULLABLE.has(name)) {
-      (options as Record<string, unknown>)[option] = null;
+    if (value === null && option.nullable) {
+      (options as Record<string, unknown>)[option.field] = null;
       continue;
     }
     if (typeof value !== 'number' || !Number.isFinite(value)) bad(`field "${name}" must be a number, not ${JSON.stringify(value)}`);
-    (options as Record<string, unknown>)[option] = value;
+    (options as Record<string, unknown>)[option.field] = value;
   }
   if (fields.tokenHealing !== undefined) {
     if (typeof fields.tokenHealing !== 'boolean') bad(`field "tokenHealing" must be true or false, not ${JSON.stringify(fields.tokenHealing)}`);
@@ -70,9 +98,8 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
   try {
     checkWindowOptions(options);
   } catch (e) {
-    // The engine names its own field; the body calls defaultHoleTokens holeTokens.
-    const [field, ...rest] = (e as Error).message.split(' ');
-    if (e instanceof InfillError) bad(`field "${field === 'defaultHoleTokens' ? 'holeTokens' : field}" ${rest.join(' ')}`);
+    // The engine names its own field; the body may call it otherwise (defaultHoleTokens: holeTokens).
+    if (e instanceof OptionError) bad(`field "${NUMBER_OPTIONS.find((o) => o.field === e.field)!.http[0]}" ${e.problem}`);
     throw e;
   }
   try {
@@ -136,4 +163,46 @@ function parseHoles(value: unknown, bad: (m: string) => never): Hole[] {
       ...(hole.singleLine === true ? { singleLine: true } : {}),
     };
   });
+}
+
+/** Checks that a parsed object is a draft or result event for `holes` holes; returns it typed. */
+export function checkEvent(value: unknown, holes: number, where: string): InfillEvent {
+  const bad = (what: string): never => {
+    throw new InfillError(`${where}: ${what}`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('expected a JSON object');
+  const e = value as Record<string, unknown>;
+  const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  const checkHoles = (list: unknown, withMasked: boolean) => {
+    if (!Array.isArray(list) || list.length !== holes) bad(`"holes" must be an array of ${holes} (one per hole)`);
+    (list as unknown[]).forEach((h, i) => {
+      const hole = h as Record<string, unknown>;
+      if (typeof h !== 'object' || h === null || typeof hole.text !== 'string') bad(`holes[${i}].text must be a string`);
+      if (withMasked && !isNum(hole.masked)) bad(`holes[${i}].masked must be a number`);
+      if (!withMasked && hole.confidence !== undefined && !isNum(hole.confidence)) bad(`holes[${i}].confidence must be a number when given`);
+    });
+  };
+  if (e.type === 'error') bad(`the server failed: ${typeof e.message === 'string' ? e.message : JSON.stringify(e)}`);
+  if (e.type === 'draft') {
+    if (!isNum(e.step) || !isNum(e.steps)) bad('a draft needs numeric "step" and "steps"');
+    checkHoles(e.holes, true);
+    if (!Array.isArray(e.committed)) bad('a draft needs a "committed" array');
+    (e.committed as unknown[]).forEach((c, i) => {
+      const t = c as Record<string, unknown>;
+      if (typeof c !== 'object' || c === null || !['pos', 'hole', 'offset', 'token', 'confidence'].every((k) => isNum(t[k])) || typeof t.text !== 'string') {
+        bad(`committed[${i}] must have numeric pos, hole, offset, token, confidence and a string text`);
+      }
+    });
+    return value as InfillEvent;
+  }
+  if (e.type === 'result') {
+    if (typeof e.text !== 'string') bad('a result needs a string "text"');
+    checkHoles(e.holes, false);
+    const s = e.stats as Record<string, unknown> | undefined;
+    if (typeof s !== 'object' || s === null) bad('a result needs "stats"');
+    for (const k of ['steps', 'canvasTokens', 'maskedTokens', 'elapsedMs', 'msPerStep', 'tokensPerStep', 'seed']) if (!isNum(s![k])) bad(`stats.${k} must be a number`);
+    for (const k of ['model', 'device']) if (typeof s![k] !== 'string') bad(`stats.${k} must be a string`);
+    return value as InfillEvent;
+  }
+  return bad(`unknown event type ${JSON.stringify(e.type)} (expected "draft" or "result")`);
 }

@@ -1,11 +1,11 @@
 import { InfillError, throwIfAborted } from './errors';
 import { InfillEvent } from './events';
 import { canvasFor, InfillOptions } from './engine';
-import { denoiseHoles, resultEvent } from './generation';
+import { denoiseHoles, resultEvent } from './denoiseHoles';
 import { Hole, InfillRequest } from './holes';
 import { LoadedModel } from './modelFolder';
 import { probabilityOf } from './sampling/propose';
-import { resolveSampler } from './settings';
+import { resolveSampler } from './options';
 
 /**
  * Repair: the model reads a span (a function body) as it is, scores each of its tokens, and only

@@ -4,7 +4,7 @@ import { BatchingLogitsModel, BatchingOptions, canBatch } from '../core/batching
 export * from './auth';
 export * from './errors';
 export * from './queue';
-export * from './request';
+export { InfillCall, parseInfillBody } from '../core/protocol';
 export * from './server';
 export * from './stream';
 

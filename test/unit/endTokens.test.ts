@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { denoise, Step } from '../../src/core/sampling/denoise';
 import { HoleRules } from '../../src/core/sampling/holeRules';
-import { SamplerSettings } from '../../src/core/settings';
+import { SamplerSettings } from '../../src/core/options';
 import { ScriptedModel, sampler } from './support/scripted';
 
 const MASK = 9;

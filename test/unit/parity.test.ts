@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { denoise } from '../../src/core/sampling/denoise';
-import { Alg } from '../../src/core/settings';
+import { Alg } from '../../src/core/options';
 import { ScriptedModel, pseudoNetwork, sampler } from './support/scripted';
 
 /*

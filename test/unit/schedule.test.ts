@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { denoise, Step } from '../../src/core/sampling/denoise';
 import { dreamCount, lladaCounts } from '../../src/core/sampling/schedule';
 import { ScriptedModel, pseudoNetwork, sampler } from './support/scripted';
-import { SamplerSettings } from '../../src/core/settings';
+import { SamplerSettings } from '../../src/core/options';
 
 const MASK = 99;
 

@@ -8,7 +8,6 @@ import { ServerEngine } from './serverEngine';
 export * from './http';
 export * from './openaiFim';
 export * from './serverEngine';
-export * from './validate';
 
 /** Where the model runs: a folder here, a `diffusion-infill serve`, or an OpenAI-compatible FIM endpoint. */
 export type EngineSource =

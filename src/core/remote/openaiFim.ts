@@ -1,7 +1,7 @@
 import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
 import { InfillAborted, InfillError } from '../errors';
 import { DraftHole, InfillEvent } from '../events';
-import { resultEvent } from '../generation';
+import { resultEvent } from '../denoiseHoles';
 import { applyFills, InfillRequest, validateHoles } from '../holes';
 import { checkSecret, isAbort, lines, parseHttpUrl, postJson, redact, showUrl, sseMessages } from './http';
 

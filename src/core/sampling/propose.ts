@@ -1,5 +1,5 @@
 import type { LogitsModel } from '../logitsModel';
-import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
+import { Alg, DREAM_ALGS, ResolvedSampler } from '../options';
 import { Rng, seededRng } from './rng';
 
 /** The token a step would write at one masked position, and how sure the model is of it. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Generation, Generations } from '../generations';
 import { languageEnabled } from '../settings';
-import { codeFollowsOnLine } from '../../core';
+import { codeFollowsOnLine, numberOption } from '../../core';
 import { CompletionCache } from './completionCache';
 import { charsForTokens, completionWindow } from './completionContext';
 import { debounce } from './debounce';
@@ -26,7 +26,8 @@ interface LiveCompletion {
   finished: Promise<string | undefined>;
 }
 
-const DEFAULT_CONTEXT_TOKENS = 1024;
+/** Sizes the window when the setting is unset (VS Code hands over its contributed default, so only outside it). */
+const DEFAULT_CONTEXT_TOKENS = numberOption('contextTokens').setting!.default as number;
 
 /**
  * Inline completions where the cursor is the hole, as a pipeline of small stages:
