@@ -4,6 +4,7 @@ import { denoiseHoles, resultEvent } from './denoiseHoles';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
 import { checkWindowOptions, numberOption, resolveSampler, SamplerSettings } from './options';
+import { planRepair, Repairer, repairSpan } from './repair';
 
 export interface InfillOptions extends SamplerSettings {
   /** Most canvas tokens, holes included; the model's maxContext when unset. */
@@ -23,12 +24,21 @@ export interface ModelInfo {
   maxContext: number;
 }
 
-/** Holes in, a stream of drafts out, then the result: the same for a local model and a remote one. */
+/**
+ * Holes in, a stream of drafts out, then the result: the same for a local model and a remote one.
+ * What only some engines can do is an optional member, so that callers ask the engine, not its class.
+ */
 export interface InfillEngine {
   readonly info: ModelInfo;
   infill(request: InfillRequest, options?: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent>;
   /** Called once if this engine can no longer run (its model's thread died, or it was unloaded). */
   onStop?(listener: (reason: Error) => void): void;
+  /** The tokens of `text` as this engine's model reads them; absent where the tokenizer is elsewhere (a remote engine). */
+  countTokens?(text: string): Promise<number>;
+  /** Repair (repair.ts): needs every token of a span scored, so only where the model runs here. */
+  readonly repair?: Repairer;
+  /** Counters for GET /health (the batcher's shared forwards), where the engine keeps any. */
+  figures?(): Record<string, number>;
 }
 
 export const DEFAULT_HOLE_TOKENS = numberOption('defaultHoleTokens').fallback as number;
@@ -36,11 +46,18 @@ export const DEFAULT_HOLE_SLACK = numberOption('holeSlack').fallback as number;
 
 /** Runs a model folder in this process. */
 export class LocalEngine implements InfillEngine {
-  constructor(private readonly model: LoadedModel) {}
+  readonly repair: Repairer = {
+    plan: (request, count, options, signal) => planRepair(this.model, request, count, options, signal),
+    run: (plan, options, signal) => repairSpan(this.model, plan, options, signal),
+  };
 
-  /** The model folder this engine runs, for work beyond infill that needs it (repair.ts). */
-  get loadedModel(): LoadedModel {
-    return this.model;
+  constructor(
+    private readonly model: LoadedModel,
+    readonly figures?: () => Record<string, number>,
+  ) {}
+
+  async countTokens(text: string): Promise<number> {
+    return (await this.model.tokenizer.encode(text)).length;
   }
 
   onStop(listener: (reason: Error) => void): void {

@@ -29,6 +29,14 @@ export interface ScoredToken {
   prob: number;
 }
 
+/** Repair as an engine offers it (InfillEngine.repair): plan on the document, then run the plan as a generation. */
+export interface Repairer {
+  /** Scores the span and picks the `count` least confident tokens to mask again. */
+  plan(request: RepairRequest, count: number, options?: InfillOptions, signal?: AbortSignal): Promise<RepairPlan>;
+  /** Denoises the plan's remasked tokens: a draft per step, then the result, as an infill streams them. */
+  run(plan: RepairPlan, options?: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent>;
+}
+
 /** What `planRepair` decided: which tokens are masked again, as holes of the document. */
 export interface RepairPlan {
   request: RepairRequest;

@@ -4,12 +4,12 @@ import { ALG_OPTION, ALGS, Alg, EXECUTION_PROVIDERS, ExecutionProvider, InfillOp
  * Where the model comes from: the folder shipped in the .vsix, a folder of the user's, a
  * `diffusion-infill serve`, or an OpenAI-compatible fill-in-the-middle endpoint.
  */
-export type ModelSource = 'bundled' | 'folder' | 'remote' | 'openai-fim';
-export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'remote', 'openai-fim'];
+export type ModelSource = 'bundled' | 'folder' | 'server' | 'openai-fim';
+export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'server', 'openai-fim'];
 
 /** How inline drafts are shown while the model denoises (see docs/extension.md, "Flicker"). */
-export type InlineDraftStyle = 'decoration' | 'ghostText' | 'off';
-export const INLINE_DRAFT_STYLES: InlineDraftStyle[] = ['decoration', 'ghostText', 'off'];
+export type InlineDraftStyle = 'decoration' | 'off';
+export const INLINE_DRAFT_STYLES: InlineDraftStyle[] = ['decoration', 'off'];
 
 export interface ModelSettings {
   source: ModelSource;
@@ -91,7 +91,8 @@ export function readSettings(get: SettingReader): ExtensionSettings {
   const languages = get('languages');
   return {
     model: {
-      source: oneOf('model.source', MODEL_SOURCES, 'bundled'),
+      // "remote" was the name of "server" (the core's EngineSource kind) before: it still reads as one.
+      source: get('model.source') === 'remote' ? 'server' : oneOf('model.source', MODEL_SOURCES, 'bundled'),
       folder: str('model.folder'),
       remoteUrl: str('model.remoteUrl'),
       remoteModel: str('model.remoteModel'),

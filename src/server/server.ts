@@ -19,8 +19,6 @@ export interface InfillServerOptions {
   defaults?: InfillOptions;
   /** One line per finished request. */
   log?: (line: string) => void;
-  /** More figures for GET /health (the batcher's forwards, say). */
-  healthExtra?: () => Record<string, number>;
 }
 
 export interface ServerCounters {
@@ -66,7 +64,7 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
         waiting: queue.waiting,
         ...counters,
         rssBytes: process.memoryUsage().rss,
-        ...options.healthExtra?.(),
+        ...engine.figures?.(),
       });
       return;
     }

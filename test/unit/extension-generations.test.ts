@@ -29,6 +29,8 @@ class ScriptedEngine implements InfillEngine {
 }
 
 const request: InfillRequest = { text: 'a  b', holes: [{ start: 2, end: 2 }] };
+/** What Generations runs for an engine: its infill of the request. */
+const infill = (engine: InfillEngine) => (signal: AbortSignal) => engine.infill(request, {}, signal);
 const tick = () => new Promise((r) => setImmediate(r));
 
 async function runSteps(engine: ScriptedEngine, n: number): Promise<void> {
@@ -45,7 +47,7 @@ describe('generations', () => {
     const heard: GenerationEvent[] = [];
     generations.onDidEvent((e) => heard.push(e));
     const engine = new ScriptedEngine(3);
-    const g = generations.start('fill', engine, request, {})!;
+    const g = generations.start('fill', request, infill(engine))!;
     await runSteps(engine, 3);
     const outcome = await g.outcome;
     assert.equal(outcome.status, 'done');
@@ -54,12 +56,27 @@ describe('generations', () => {
     assert.equal(generations.running, undefined);
   });
 
+  it("delivers each event once to the generation's own listeners, and none of another's", async () => {
+    const generations = new Generations();
+    const first = new ScriptedEngine(2);
+    const g = generations.start('fill', request, infill(first))!;
+    const own: string[] = [];
+    g.onDidEvent((e) => own.push(e.type));
+    await runSteps(first, 2);
+    await g.outcome;
+    const second = new ScriptedEngine(1);
+    const other = generations.start('fill', request, infill(second))!;
+    await runSteps(second, 1);
+    await other.outcome;
+    assert.deepEqual(own, ['draft', 'draft', 'result']);
+  });
+
   it('cancel() stops the running generation, which ends as cancelled', async () => {
     const generations = new Generations();
     const ends: GenerationEnd[] = [];
     generations.onDidEnd((e) => ends.push(e));
     const engine = new ScriptedEngine(5);
-    const g = generations.start('fill', engine, request, {})!;
+    const g = generations.start('fill', request, infill(engine))!;
     await runSteps(engine, 1);
     assert.equal(generations.cancel(), true);
     await runSteps(engine, 1);
@@ -71,12 +88,12 @@ describe('generations', () => {
   it('a new generation replaces the running one, but an inline completion never interrupts a fill', async () => {
     const generations = new Generations();
     const fillEngine = new ScriptedEngine(5);
-    const fill = generations.start('fill', fillEngine, request, {})!;
-    assert.equal(generations.start('inline', new ScriptedEngine(1), request, {}), undefined);
+    const fill = generations.start('fill', request, infill(fillEngine))!;
+    assert.equal(generations.start('inline', request, infill(new ScriptedEngine(1))), undefined);
     assert.equal(generations.running, fill);
 
     const refactorEngine = new ScriptedEngine(1);
-    const refactor = generations.start('refactor', refactorEngine, request, {})!;
+    const refactor = generations.start('refactor', request, infill(refactorEngine))!;
     await runSteps(fillEngine, 1);
     assert.deepEqual(await fill.outcome, { status: 'cancelled' });
     await runSteps(refactorEngine, 1);
@@ -92,7 +109,7 @@ describe('generations', () => {
         throw new Error('graph exploded');
       },
     };
-    const outcome = await generations.start('inline', broken, request, {})!.outcome;
+    const outcome = await generations.start('inline', request, infill(broken))!.outcome;
     assert.equal(outcome.status, 'failed');
     assert.match(outcome.status === 'failed' ? outcome.error.message : '', /graph exploded/);
   });

@@ -22,7 +22,7 @@ describe('extension settings', () => {
       'sampler.threshold': 0.9,
       'context.tokens': 256,
       'inline.debounceMs': 100,
-      'inline.drafts': 'ghostText',
+      'inline.drafts': 'off',
       languages: { '*': false, python: true },
     };
     const s = readSettings((k) => values[k]);
@@ -33,7 +33,7 @@ describe('extension settings', () => {
       { steps: 12, alg: 'low_confidence', threshold: 0.9, contextTokens: 256 },
     );
     assert.equal(s.inline.debounceMs, 100);
-    assert.equal(s.inline.drafts, 'ghostText');
+    assert.equal(s.inline.drafts, 'off');
     assert.equal(languageEnabled(s.languages, 'python'), true);
     assert.equal(languageEnabled(s.languages, 'rust'), false);
   });
@@ -45,5 +45,10 @@ describe('extension settings', () => {
     assert.equal(s.sampler.steps, undefined);
     assert.equal(s.inline.debounceMs, 0, 'clamped into range');
     assert.deepEqual(s.languages, { '*': true });
+  });
+
+  it('reads the source "remote", the old name of "server", as "server"', () => {
+    assert.equal(readSettings((k) => (k === 'model.source' ? 'remote' : undefined)).model.source, 'server');
+    assert.equal(readSettings((k) => (k === 'model.source' ? 'server' : undefined)).model.source, 'server');
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { InfillEvent, LocalEngine, loadModelFolder, LoadedModel, parseMarkers, resolveSampler } from '../../src/core';
-import { BatchingLogitsModel, BatchLogitsModel, canBatch } from '../../src/core/batching';
+import { ForwardBatcher, BatchLogitsModel, canBatch } from '../../src/core/batching';
 import { ProposeRequest } from '../../src/core/sampling/propose';
 
 import { TINY } from './server-support';
@@ -58,7 +58,7 @@ describe('batching: one forward for concurrent canvases of the same length', () 
 
   it('gathers calls of one tick: same length in one forward, other lengths in their own', async () => {
     const inner = new CountingModel();
-    const batcher = new BatchingLogitsModel(inner);
+    const batcher = new ForwardBatcher(inner);
     const [a, b, c] = await Promise.all([
       batcher.logits(Int32Array.of(5, 6, 7), [0, 2]),
       batcher.logits(Int32Array.of(8, 9, 10), [1]),
@@ -81,7 +81,7 @@ describe('batching: one forward for concurrent canvases of the same length', () 
         return requests.map((r, b) => r.queries.map((q) => ({ token: batch[b][q.row], prob: 1, score: q.seed })));
       },
     });
-    const batcher = new BatchingLogitsModel(sampling);
+    const batcher = new ForwardBatcher(sampling);
     const request = (seed: number): ProposeRequest => ({ sampler: resolveSampler({}), queries: [{ row: 1, allowed: null, seed }] });
     const [a, b, logits] = await Promise.all([
       batcher.propose!(Int32Array.of(5, 6, 7), request(1)),
@@ -97,7 +97,7 @@ describe('batching: one forward for concurrent canvases of the same length', () 
 
   it('a batch larger than maxBatch is split; an error reaches every caller of its forward', async () => {
     const inner = new CountingModel();
-    const batcher = new BatchingLogitsModel(inner, { maxBatch: 2 });
+    const batcher = new ForwardBatcher(inner, { maxBatch: 2 });
     await Promise.all([1, 2, 3].map((s) => batcher.logits(Int32Array.of(s, s), [0])));
     assert.deepEqual(inner.sizes, [2, 1]);
     inner.logitsBatch = async () => {
@@ -114,7 +114,7 @@ describe('batching: one forward for concurrent canvases of the same length', () 
     const request = parseMarkers('def add(a, b):\n    return <|hole:12|>\n');
     const options = { steps: 6 };
     const alone = await collect(new LocalEngine(model).infill(request, options));
-    const batcher = new BatchingLogitsModel(model.network as BatchLogitsModel, { windowMs: 200 });
+    const batcher = new ForwardBatcher(model.network as BatchLogitsModel, { windowMs: 200 });
     assert.ok(batcher.propose, 'the model thread samples the batch where it runs');
     const engine = new LocalEngine({ ...model, network: batcher });
     const [one, two] = await Promise.all([collect(engine.infill(request, options)), collect(engine.infill(request, options))]);
