@@ -1,6 +1,6 @@
 import { CanvasHole } from './canvas';
-import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, MASK_PLACEHOLDER, ResultEvent } from './events';
-import { applyFills, Hole } from './holes';
+import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, InfillEvent, MASK_PLACEHOLDER, ResultEvent } from './events';
+import { applyFills, Hole, InfillRequest, singleLineFill } from './holes';
 import { LoadedModel } from './modelFolder';
 import { denoise } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
@@ -75,6 +75,23 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
 }
 
 /**
+ * A generation on a model of this process (an infill, a repair): a draft per step, then the
+ * document with its holes filled and the run's figures.
+ */
+export async function* localGeneration(g: HoleGeneration, document: InfillRequest, maskedTokens: number, started: number): AsyncGenerator<InfillEvent> {
+  const { fills, steps } = yield* denoiseHoles(g);
+  yield resultEvent(document.text, document.holes, fills, {
+    model: g.model.config.name,
+    device: g.model.executionProvider,
+    steps,
+    canvasTokens: g.ids.length,
+    maskedTokens,
+    seed: g.sampler.seed,
+    started,
+  });
+}
+
+/**
  * The geometric mean of the committed probabilities up to the hole's first end (pad, end of text,
  * or a line break that ended a single-line hole), that end included: the positions after it were
  * filled by the rules, not chosen by the model.
@@ -119,7 +136,7 @@ function asFill(text: string, hole: CanvasHole): string {
   let k = 0;
   while (k < hole.heal.length && k < text.length && text[k] === hole.heal[k]) k++;
   const fill = text.slice(k);
-  return hole.singleLine ? fill.split(/\r\n|\r|\n/, 1)[0] : fill;
+  return hole.singleLine ? singleLineFill(fill) : fill;
 }
 
 /** The last event of every generation: the document with its holes filled, and the figures. */

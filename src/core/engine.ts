@@ -1,6 +1,6 @@
 import { buildCanvas, Canvas } from './canvas';
 import { InfillEvent } from './events';
-import { denoiseHoles, resultEvent } from './denoiseHoles';
+import { localGeneration } from './denoiseHoles';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
 import { checkWindowOptions, numberOption, resolveSampler, SamplerSettings } from './options';
@@ -75,16 +75,8 @@ export class LocalEngine implements InfillEngine {
     const sampler = resolveSampler(config.sampler, options);
     const holes = validateHoles(request);
     const canvas = await canvasFor(this.model, request.text, holes, options);
-    const { fills, steps } = yield* denoiseHoles({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal });
-    yield resultEvent(request.text, holes, fills, {
-      model: config.name,
-      device: this.model.executionProvider,
-      steps,
-      canvasTokens: canvas.ids.length,
-      maskedTokens: canvas.holes.reduce((a, h) => a + h.length, 0),
-      seed: sampler.seed,
-      started,
-    });
+    const masked = canvas.holes.reduce((a, h) => a + h.length, 0);
+    yield* localGeneration({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal }, { text: request.text, holes }, masked, started);
   }
 }
 

@@ -1,8 +1,8 @@
 import { InfillError, throwIfAborted } from './errors';
 import { InfillEvent } from './events';
 import { canvasFor, InfillOptions } from './engine';
-import { denoiseHoles, resultEvent } from './denoiseHoles';
-import { Hole, InfillRequest } from './holes';
+import { localGeneration } from './denoiseHoles';
+import { Hole, InfillRequest, Span } from './holes';
 import { LoadedModel } from './modelFolder';
 import { probabilityOf } from './sampling/propose';
 import { resolveSampler } from './options';
@@ -16,7 +16,7 @@ import { resolveSampler } from './options';
 /** The span of `text` to repair, UTF-16 offsets, end exclusive. */
 export interface RepairRequest {
   text: string;
-  span: { start: number; end: number };
+  span: Span;
 }
 
 /** One token of the span as the model read it. */
@@ -138,16 +138,7 @@ export async function* repairSpan(model: LoadedModel, plan: RepairPlan, options:
   for (const run of runs) canvas.ids.fill(config.maskTokenId, run.start, run.start + run.length);
   // A stop token inside a run is dropped rather than ending the span: the text after the run is
   // the user's code and stays.
-  const { fills, steps } = yield* denoiseHoles({ model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal });
-  yield resultEvent(plan.request.text, plan.holes, fills, {
-    model: config.name,
-    device: model.executionProvider,
-    steps,
-    canvasTokens: canvas.ids.length,
-    maskedTokens: plan.remasked.length,
-    seed: sampler.seed,
-    started,
-  });
+  yield* localGeneration({ model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal }, { text: plan.request.text, holes: plan.holes }, plan.remasked.length, started);
 }
 
 /** The canvas with the span as a hole of exactly its token length, filled with the span's own tokens. */

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Emitter } from '../emitter';
-import { Span } from './functionRange';
+import { Span } from '../../core';
 
 export const PROPOSAL_SCHEME = 'diffusion-infill-proposal';
 /** True while a refactor proposal waits for Accept or Reject: the diff's title buttons show then. */

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
-import { InfillEngine, InfillError, InfillEvent, InfillRequest, MAX_HOLE_TOKENS, repairRequest } from '../../core';
+import { InfillEngine, InfillError, InfillEvent, InfillRequest, MAX_HOLE_TOKENS, repairRequest, Span } from '../../core';
 import { ExtensionSettings } from '../settings';
 import { functionAtCursor } from './functionAtCursor';
-import { Span } from './functionRange';
 import { Proposals, RefactorMode } from './proposals';
 import { parseRefactorSettings } from './refactorSettings';
 import { cancelOnEdit, FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
