@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DraftEvent, ResultEvent } from '../../src/core';
+import { DraftEvent, MASK_PLACEHOLDER, ResultEvent } from '../../src/core';
 import { makeNonce, panelHtml } from '../../src/extension/panel/panelHtml';
 import { draftMessage, isFromPanel, PanelSession, resultMessage, startMessage } from '../../src/extension/panel/panelMessages';
 
@@ -82,5 +82,10 @@ describe('drafts panel: messages and page', () => {
     assert.equal(scripts[0][2].trim(), '', 'no inline script body');
     assert.doesNotMatch(html, /<style|style="/);
     assert.doesNotMatch(html, /https?:\/\//);
+  });
+
+  it("hands the engine's mask placeholder to the page, which has no copy of its own", () => {
+    const html = panelHtml({ nonce: 'n', cspSource: 'c', scriptUri: 's', styleUri: 't' });
+    assert.match(html, new RegExp(`<body data-mask="${MASK_PLACEHOLDER}">`));
   });
 });

@@ -12,7 +12,7 @@ export const REJECT_PROPOSAL_COMMAND = 'diffusionInfill.rejectProposal';
 export type RefactorMode = 'rewrite' | 'repair';
 
 /** A refactored function waiting for the user's decision, shown as a diff against the document. */
-export interface Proposal {
+export interface RefactorProposal {
   mode: RefactorMode;
   document: vscode.TextDocument;
   /** The document version the request was made from: Accept writes only into that version. */
@@ -32,10 +32,10 @@ export type ProposalOutcome = { status: 'applied' } | { status: 'stale' } | { st
 export class Proposals implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
-  private readonly pendingChanged = new Emitter<Proposal | undefined>();
+  private readonly pendingChanged = new Emitter<RefactorProposal | undefined>();
   /** Fires with the pending proposal, or undefined once it is accepted or dropped (the panel's Accept follows it). */
   readonly onDidChangePending = this.pendingChanged.event;
-  private current: { proposal: Proposal; uri: vscode.Uri; text: string } | undefined;
+  private current: { proposal: RefactorProposal; uri: vscode.Uri; text: string } | undefined;
   private nextId = 1;
   private readonly registration = vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this);
   // Closing the diff by hand is a Reject: the title buttons and the panel's Accept go with it.
@@ -49,7 +49,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
-  get pending(): Proposal | undefined {
+  get pending(): RefactorProposal | undefined {
     return this.current?.proposal;
   }
 
@@ -59,7 +59,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
   }
 
   /** Shows the proposal as a diff: the document on the left, the document with the new function on the right. */
-  async open(proposal: Proposal, originalText: string): Promise<vscode.Uri> {
+  async open(proposal: RefactorProposal, originalText: string): Promise<vscode.Uri> {
     await this.closeDiff(this.current?.uri);
     const { document, replace, replacement } = proposal;
     const text = originalText.slice(0, replace.start) + replacement + originalText.slice(replace.end);
