@@ -7,6 +7,16 @@ const FIELD_FLAGS = new Map(NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[o.flag, o.
 /** The sampler and window flags shared by `fill` and `serve`. */
 export const SAMPLER_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries([ALG_OPTION.flag, ...FIELD_FLAGS.keys()].map((flag) => [flag, { type: 'string' }]));
 
+/** The usage lines of the sampler and window flags, from the option table. */
+export function samplerFlagsUsage(): string {
+  const rows = [
+    [`--${ALG_OPTION.flag} A`, `${ALG_OPTION.description}: ${ALGS.join(', ')}`],
+    ...NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[`--${o.flag} ${o.integer ? 'N' : 'X'}`, `${o.description} (${o.min} to ${o.max})`]] : [])),
+  ];
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n');
+}
+
 export const MODEL_FLAGS = {
   model: { type: 'string' },
   device: { type: 'string' },

@@ -4,10 +4,8 @@ import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerO
 import { readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 
-export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [--steps N] [--alg A] [--temperature T]
-    [--top-p P] [--top-k K] [--alg-temp T] [--threshold X] [--block-length B] [--seed S]
-    [--context-tokens N] [--hole-tokens N] [--device cpu|webgpu|cuda|dml|coreml] [--threads N]
-    [--server URL [--token T]] [--write] [--json] [--quiet]`;
+export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [sampler flags]
+    [--device cpu|webgpu|cuda|dml|coreml] [--threads N] [--server URL [--token T]] [--write] [--json] [--quiet]`;
 
 /** `fill`: fills every hole marker of FILE, printing the result (or writing it in place). */
 export async function fillCommand(argv: string[], signal: AbortSignal): Promise<void> {

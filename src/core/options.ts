@@ -60,21 +60,22 @@ export interface NumberOptionSpec {
   http: readonly string[];
   /** `diffusionInfill.<key>` and its contributed default (package.json); none: no setting. */
   setting?: { key: string; default: number | null };
+  /** One line for the CLI's usage. */
   description: string;
 }
 
 export const NUMBER_OPTIONS: readonly NumberOptionSpec[] = [
-  { field: 'steps', scope: 'sampler', integer: true, min: 1, max: 100000, nullable: true, fallback: null, flag: 'steps', http: ['steps'], setting: { key: 'sampler.steps', default: null }, description: 'Denoising steps; null: one per masked token.' },
-  { field: 'temperature', scope: 'sampler', integer: false, min: 0, max: 100, nullable: false, fallback: 0, flag: 'temperature', http: ['temperature'], setting: { key: 'sampler.temperature', default: null }, description: 'Sampling temperature; 0 is greedy.' },
-  { field: 'topP', scope: 'sampler', integer: false, min: 0, max: 1, nullable: false, fallback: 1, flag: 'top-p', http: ['topP'], description: 'Nucleus sampling: keep the most probable tokens up to this mass (above 0).' },
-  { field: 'topK', scope: 'sampler', integer: true, min: 0, max: 1e9, nullable: false, fallback: 0, flag: 'top-k', http: ['topK'], description: 'Keep only the k most probable tokens; 0 keeps all.' },
-  { field: 'algTemp', scope: 'sampler', integer: false, min: 0, max: 100, nullable: false, fallback: 0, flag: 'alg-temp', http: ['algTemp'], description: "Temperature of Dream's choice of positions to commit; 0 takes the best." },
-  { field: 'threshold', scope: 'sampler', integer: false, min: 0, max: 1, nullable: true, fallback: null, flag: 'threshold', http: ['threshold'], setting: { key: 'sampler.threshold', default: null }, description: 'Commit every position at least this confident (Fast-dLLM); null: the step schedule.' },
-  { field: 'blockLength', scope: 'sampler', integer: true, min: 1, max: 100000, nullable: true, fallback: null, flag: 'block-length', http: ['blockLength'], setting: { key: 'sampler.blockLength', default: null }, description: 'Decode holes in blocks of this many tokens, left to right; null: all at once.' },
-  { field: 'seed', scope: 'sampler', integer: true, min: 0, max: 2 ** 32 - 1, nullable: false, fallback: 0, flag: 'seed', http: ['seed'], description: 'Seed of the sampler.' },
-  { field: 'contextTokens', scope: 'window', integer: true, min: 1, max: MAX_CONTEXT, nullable: false, fallback: undefined, flag: 'context-tokens', http: ['contextTokens'], setting: { key: 'context.tokens', default: 1024 }, description: "Most canvas tokens, holes included; the model's maxContext when unset." },
-  { field: 'defaultHoleTokens', scope: 'window', integer: true, min: 1, max: MAX_HOLE_TOKENS, nullable: false, fallback: 32, flag: 'hole-tokens', http: ['holeTokens', 'defaultHoleTokens'], description: 'Length of a cursor hole without a hint.' },
-  { field: 'holeSlack', scope: 'window', integer: true, min: 0, max: MAX_HOLE_TOKENS, nullable: false, fallback: 8, http: ['holeSlack'], description: 'Extra masked tokens after the length of a replaced selection.' },
+  { field: 'steps', scope: 'sampler', integer: true, min: 1, max: 100000, nullable: true, fallback: null, flag: 'steps', http: ['steps'], setting: { key: 'sampler.steps', default: null }, description: "Denoising steps; the model's default, else one per masked token" },
+  { field: 'temperature', scope: 'sampler', integer: false, min: 0, max: 100, nullable: false, fallback: 0, flag: 'temperature', http: ['temperature'], setting: { key: 'sampler.temperature', default: null }, description: 'Sampling temperature; 0 is greedy' },
+  { field: 'topP', scope: 'sampler', integer: false, min: 0, max: 1, nullable: false, fallback: 1, flag: 'top-p', http: ['topP'], description: 'Nucleus sampling: keep the most probable tokens up to this mass' },
+  { field: 'topK', scope: 'sampler', integer: true, min: 0, max: 1e9, nullable: false, fallback: 0, flag: 'top-k', http: ['topK'], description: 'Keep only the k most probable tokens; 0 keeps all' },
+  { field: 'algTemp', scope: 'sampler', integer: false, min: 0, max: 100, nullable: false, fallback: 0, flag: 'alg-temp', http: ['algTemp'], description: "Temperature of Dream's choice of positions to commit; 0 takes the surest" },
+  { field: 'threshold', scope: 'sampler', integer: false, min: 0, max: 1, nullable: true, fallback: null, flag: 'threshold', http: ['threshold'], setting: { key: 'sampler.threshold', default: null }, description: 'Commit every position at least this confident (Fast-dLLM) instead of following the step schedule' },
+  { field: 'blockLength', scope: 'sampler', integer: true, min: 1, max: 100000, nullable: true, fallback: null, flag: 'block-length', http: ['blockLength'], setting: { key: 'sampler.blockLength', default: null }, description: 'Decode the holes in blocks of this many tokens, left to right, instead of all at once' },
+  { field: 'seed', scope: 'sampler', integer: true, min: 0, max: 2 ** 32 - 1, nullable: false, fallback: 0, flag: 'seed', http: ['seed'], description: 'Seed of the sampler' },
+  { field: 'contextTokens', scope: 'window', integer: true, min: 1, max: MAX_CONTEXT, nullable: false, fallback: undefined, flag: 'context-tokens', http: ['contextTokens'], setting: { key: 'context.tokens', default: 1024 }, description: "Most tokens of context, holes included; the model's maxContext by default" },
+  { field: 'defaultHoleTokens', scope: 'window', integer: true, min: 1, max: MAX_HOLE_TOKENS, nullable: false, fallback: 32, flag: 'hole-tokens', http: ['holeTokens', 'defaultHoleTokens'], description: 'Tokens of a hole without a length (<|hole|>)' },
+  { field: 'holeSlack', scope: 'window', integer: true, min: 0, max: MAX_HOLE_TOKENS, nullable: false, fallback: 8, http: ['holeSlack'], description: 'Extra masked tokens after the length of a replaced span' },
 ];
 
 /** The row of a numeric option. */
@@ -83,7 +84,14 @@ export function numberOption(field: NumberOption): NumberOptionSpec {
 }
 
 /** `alg`: not a number, so not a row above; its flag, body field and setting share its name but the setting's. */
-export const ALG_OPTION = { field: 'alg', flag: 'alg', http: ['alg'], setting: { key: 'sampler.algorithm', default: null }, values: ALGS } as const;
+export const ALG_OPTION = {
+  field: 'alg',
+  flag: 'alg',
+  http: ['alg'],
+  setting: { key: 'sampler.algorithm', default: null },
+  values: ALGS,
+  description: 'Which masked positions a step commits',
+} as const;
 
 /** `tokenHealing`: a body field only; model.json's tokenHealing when unset. */
 export const TOKEN_HEALING_OPTION = { field: 'tokenHealing', http: ['tokenHealing'] } as const;
