@@ -3,7 +3,8 @@ import { InfillEvent } from './events';
 import { localGeneration } from './denoiseHoles';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
-import { checkWindowOptions, numberOption, resolveSampler, SamplerSettings } from './options';
+import { checkWindowOptions, resolveSampler, SamplerSettings } from './options';
+import { numberOption } from './optionTable';
 import { planRepair, Repairer, repairSpan } from './repair';
 
 export interface InfillOptions extends SamplerSettings {

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './events';
 export * from './holes';
 export * from './options';
+export * from './optionTable';
 export * from './engine';
 export * from './modelConfig';
 export * from './modelFolder';

@@ -1,6 +1,6 @@
 import type { InfillOptions } from './engine';
 import { InfillError } from './errors';
-import { MAX_CONTEXT, MAX_HOLE_TOKENS } from './holes';
+import { NUMBER_OPTIONS, NumberOption, NumberOptionSpec } from './optionTable';
 
 export const DREAM_ALGS = ['origin', 'maskgit_plus', 'topk_margin', 'entropy'] as const;
 export const LLADA_ALGS = ['low_confidence', 'random'] as const;
@@ -33,68 +33,6 @@ export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshol
   threshold: number | null;
   blockLength: number | null;
 };
-
-/** A numeric field of InfillOptions. */
-export type NumberOption = 'steps' | 'temperature' | 'topP' | 'topK' | 'algTemp' | 'threshold' | 'blockLength' | 'seed' | 'contextTokens' | 'defaultHoleTokens' | 'holeSlack';
-
-/**
- * One option of a generation (InfillOptions), as it enters at each door: the bounds the engine
- * checks, the value used when neither the request nor model.json gives one, the CLI flag, the
- * HTTP body fields (the first is the one messages name), and the VS Code setting that passes it
- * through unchanged. Adding an option is adding a row here (and its field in InfillOptions).
- */
-export interface NumberOptionSpec {
-  field: NumberOption;
-  /** The sampler's (resolveSampler, with model.json's defaults under it) or the canvas window's (checkWindowOptions). */
-  scope: 'sampler' | 'window';
-  integer: boolean;
-  min: number;
-  max: number;
-  /** null is a value of its own (no threshold, no blocks, one step per masked token). */
-  nullable: boolean;
-  /** The engine's value when neither request nor model.json sets one; undefined: the model's own (contextTokens: maxContext). */
-  fallback: number | null | undefined;
-  /** `--flag` of `fill` and `serve`; none: not on the command line. */
-  flag?: string;
-  /** POST /v1/infill body fields that set it (camelCase; the flag's spelling and snake_case are read as camelCase). */
-  http: readonly string[];
-  /** `diffusionInfill.<key>` and its contributed default (package.json); none: no setting. */
-  setting?: { key: string; default: number | null };
-  /** One line for the CLI's usage. */
-  description: string;
-}
-
-export const NUMBER_OPTIONS: readonly NumberOptionSpec[] = [
-  { field: 'steps', scope: 'sampler', integer: true, min: 1, max: 100000, nullable: true, fallback: null, flag: 'steps', http: ['steps'], setting: { key: 'sampler.steps', default: null }, description: "Denoising steps; the model's default, else one per masked token" },
-  { field: 'temperature', scope: 'sampler', integer: false, min: 0, max: 100, nullable: false, fallback: 0, flag: 'temperature', http: ['temperature'], setting: { key: 'sampler.temperature', default: null }, description: 'Sampling temperature; 0 is greedy' },
-  { field: 'topP', scope: 'sampler', integer: false, min: 0, max: 1, nullable: false, fallback: 1, flag: 'top-p', http: ['topP'], description: 'Nucleus sampling: keep the most probable tokens up to this mass' },
-  { field: 'topK', scope: 'sampler', integer: true, min: 0, max: 1e9, nullable: false, fallback: 0, flag: 'top-k', http: ['topK'], description: 'Keep only the k most probable tokens; 0 keeps all' },
-  { field: 'algTemp', scope: 'sampler', integer: false, min: 0, max: 100, nullable: false, fallback: 0, flag: 'alg-temp', http: ['algTemp'], description: "Temperature of Dream's choice of positions to commit; 0 takes the surest" },
-  { field: 'threshold', scope: 'sampler', integer: false, min: 0, max: 1, nullable: true, fallback: null, flag: 'threshold', http: ['threshold'], setting: { key: 'sampler.threshold', default: null }, description: 'Commit every position at least this confident (Fast-dLLM) instead of following the step schedule' },
-  { field: 'blockLength', scope: 'sampler', integer: true, min: 1, max: 100000, nullable: true, fallback: null, flag: 'block-length', http: ['blockLength'], setting: { key: 'sampler.blockLength', default: null }, description: 'Decode the holes in blocks of this many tokens, left to right, instead of all at once' },
-  { field: 'seed', scope: 'sampler', integer: true, min: 0, max: 2 ** 32 - 1, nullable: false, fallback: 0, flag: 'seed', http: ['seed'], description: 'Seed of the sampler' },
-  { field: 'contextTokens', scope: 'window', integer: true, min: 1, max: MAX_CONTEXT, nullable: false, fallback: undefined, flag: 'context-tokens', http: ['contextTokens'], setting: { key: 'context.tokens', default: 1024 }, description: "Most tokens of context, holes included; the model's maxContext by default" },
-  { field: 'defaultHoleTokens', scope: 'window', integer: true, min: 1, max: MAX_HOLE_TOKENS, nullable: false, fallback: 32, flag: 'hole-tokens', http: ['holeTokens', 'defaultHoleTokens'], description: 'Tokens of a hole without a length (<|hole|>)' },
-  { field: 'holeSlack', scope: 'window', integer: true, min: 0, max: MAX_HOLE_TOKENS, nullable: false, fallback: 8, http: ['holeSlack'], description: 'Extra masked tokens after the length of a replaced span' },
-];
-
-/** The row of a numeric option. */
-export function numberOption(field: NumberOption): NumberOptionSpec {
-  return NUMBER_OPTIONS.find((o) => o.field === field)!;
-}
-
-/** `alg`: not a number, so not a row above; its flag, body field and setting share its name but the setting's. */
-export const ALG_OPTION = {
-  field: 'alg',
-  flag: 'alg',
-  http: ['alg'],
-  setting: { key: 'sampler.algorithm', default: null },
-  values: ALGS,
-  description: 'Which masked positions a step commits',
-} as const;
-
-/** `tokenHealing`: a body field only; model.json's tokenHealing when unset. */
-export const TOKEN_HEALING_OPTION = { field: 'tokenHealing', http: ['tokenHealing'] } as const;
 
 /** The sampler's values when neither the request nor model.json gives one. */
 export const SAMPLER_FALLBACK: ResolvedSampler = {

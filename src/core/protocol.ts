@@ -2,7 +2,8 @@ import type { InfillOptions, ModelInfo } from './engine';
 import { InfillError } from './errors';
 import { InfillEvent } from './events';
 import { Hole, InfillRequest, parseMarkers, validateHoles } from './holes';
-import { ALG_OPTION, ALGS, checkWindowOptions, NUMBER_OPTIONS, OptionError, resolveSampler, TOKEN_HEALING_OPTION } from './options';
+import { ALGS, checkWindowOptions, OptionError, resolveSampler } from './options';
+import { ALG_OPTION, NUMBER_OPTIONS, TOKEN_HEALING_OPTION } from './optionTable';
 
 /**
  * The wire protocol of `diffusion-infill serve`, in one place for the server (src/server) and its
