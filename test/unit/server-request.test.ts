@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { infillBody } from '../../src/core/protocol';
 import { BoundedQueue, checkBearer, HttpError, isLoopback, parseInfillBody } from '../../src/server';
 
 function status400(body: unknown, pattern: RegExp): void {
@@ -37,6 +38,14 @@ describe('server: POST /v1/infill bodies', () => {
     const call = parseInfillBody({ text: '<|hole|>', steps: 4, threshold: null }, { steps: 16, temperature: 0.5, threshold: 0.9 });
     assert.deepEqual(call.options, { steps: 4, temperature: 0.5, threshold: null });
     assert.equal(parseInfillBody({ text: '<|hole|>', tokenHealing: false }).options.tokenHealing, false);
+  });
+
+  it('reads back exactly what the client sends (one protocol for both sides)', () => {
+    const request = { text: 'x = \nif y:\n    ', holes: [{ start: 4, end: 4, singleLine: true }, { start: 15, end: 15, tokens: 6 }] };
+    const options = { steps: 4, alg: 'low_confidence' as const, threshold: null, defaultHoleTokens: 12, tokenHealing: false };
+    const call = parseInfillBody(JSON.parse(JSON.stringify(infillBody(request, request.holes, options))));
+    assert.deepEqual(call.request, { text: request.text, holes: [{ start: 4, end: 4, tokens: undefined, singleLine: true }, { start: 15, end: 15, tokens: 6 }] });
+    assert.deepEqual(call.options, options);
   });
 
   it('answers 400 naming the field for every kind of bad body', () => {

@@ -40,7 +40,7 @@ export class ServerEngine implements InfillEngine {
   }
 
   async refreshInfo(signal?: AbortSignal): Promise<ModelInfo> {
-    const url = new URL(PATHS.model.slice(1), this.base);
+    const url = this.urlOf(PATHS.model);
     const response = await getJson(url, this.headers(), [this.options.token], signal).catch((e: Error) => {
       // Another service at that address: say what was expected rather than its "Not found".
       if (e instanceof RemoteStatusError && e.status === 404) {
@@ -67,7 +67,7 @@ export class ServerEngine implements InfillEngine {
 
   async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
     const holes = validateHoles(request);
-    const url = new URL(PATHS.infill.slice(1), this.base);
+    const url = this.urlOf(PATHS.infill);
     const response = await postJson(url, infillBody(request, holes, options), { ...this.headers(), Accept: NDJSON_TYPE }, [this.options.token], signal);
     const where = showUrl(url);
     let n = 0;
@@ -91,6 +91,11 @@ export class ServerEngine implements InfillEngine {
     }
     if (signal?.aborted) throw new InfillAborted();
     throw new InfillError(`${where}: the stream ended after ${drafts} drafts without a result (the server stopped or the connection was cut)`);
+  }
+
+  /** A path of the protocol under the server's base, which may have a path of its own (a proxy's prefix). */
+  private urlOf(path: string): URL {
+    return new URL(`.${path}`, this.base);
   }
 
   private headers(): Record<string, string> {
