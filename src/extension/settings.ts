@@ -50,7 +50,7 @@ export interface ExtensionSettings {
  */
 export const NUMBER_SETTINGS = {
   'model.threads': { default: 0, min: 0, max: 256, integer: true },
-  'inline.debounceMs': { default: 350, min: 0, max: 5000, integer: false },
+  'inline.debounceMs': { default: 350, min: 0, max: 5000, integer: true },
   'inline.holeTokens': { default: 24, min: 1, max: 1024, integer: true },
   'inline.minConfidence': { default: 0.3, min: 0, max: 1, integer: false },
   'fill.holeTokens': { default: 48, min: 1, max: 4096, integer: true },

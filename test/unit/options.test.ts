@@ -42,7 +42,7 @@ describe('the option table and package.json', () => {
     for (const [key, spec] of Object.entries(NUMBER_SETTINGS)) {
       const p = setting(key);
       assert.equal(p.default, spec.default, `${key}: default`);
-      assert.ok(types(p).includes(spec.integer ? 'integer' : 'number') || (!spec.integer && types(p).includes('integer')), `${key}: type ${p.type}`);
+      assert.ok(types(p).includes(spec.integer ? 'integer' : 'number'), `${key}: type ${p.type}`);
       assert.equal(p.minimum, spec.min, `${key}: minimum`);
       if (p.maximum !== undefined) assert.equal(p.maximum, spec.max, `${key}: maximum`);
     }
