@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CLI, copyOfTinyModel, tempDir, TINY_MODEL } from './support/fixtures';
+import { CLI, copyOfTinyModel, tempDir, TINY_MODEL } from '../support/fixtures';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 });

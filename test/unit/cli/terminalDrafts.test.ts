@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { liveCanvas, progressLines } from '../../src/cli/terminalDrafts';
-import { DraftEvent, parseMarkers } from '../../src/core';
+import { liveCanvas, progressLines } from '../../../src/cli/terminalDrafts';
+import { DraftEvent, parseMarkers } from '../../../src/core';
 
 function draft(step: number, texts: string[]): DraftEvent {
   return { type: 'draft', step, steps: 2, holes: texts.map((text) => ({ text, masked: [...text].filter((c) => c === '░').length })), committed: [] };

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { InfillEvent, LocalEngine, loadModelFolder, LoadedModel, parseMarkers, resolveSampler } from '../../src/core';
-import { ForwardBatcher, BatchLogitsModel, canBatch } from '../../src/core/batching';
-import { ProposeRequest } from '../../src/core/sampling/propose';
+import { InfillEvent, LocalEngine, loadModelFolder, LoadedModel, parseMarkers, resolveSampler } from '../../../src/core';
+import { ForwardBatcher, BatchLogitsModel, canBatch } from '../../../src/core/batching';
+import { ProposeRequest } from '../../../src/core/sampling/propose';
 
-import { TINY } from './server-support';
+import { TINY } from '../support/server';
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { buildCanvas } from '../../src/core/canvas';
-import { loadTokenizer, TextTokenizer } from '../../src/core/tokenizer';
-import { TINY_MODEL } from './support/fixtures';
+import { buildCanvas } from '../../../src/core/canvas';
+import { loadTokenizer, TextTokenizer } from '../../../src/core/tokenizer';
+import { TINY_MODEL } from '../support/fixtures';
 
 const MASK = 256;
 const tokenizer = loadTokenizer(path.join(TINY_MODEL, 'tokenizer.json'));

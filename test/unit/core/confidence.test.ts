@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { denoise } from '../../src/core/sampling/denoise';
-import { Alg } from '../../src/core/options';
-import { ScriptedModel, sampler } from './support/scripted';
+import { denoise } from '../../../src/core/sampling/denoise';
+import { Alg } from '../../../src/core/options';
+import { ScriptedModel, sampler } from '../support/scripted';
 
 const MASK = 9;
 /** Logits per masked position, chosen so that the three confidence formulas disagree on the order. */

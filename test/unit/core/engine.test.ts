@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { InfillAborted, InfillEvent, LocalEngine, loadModelFolder, LoadedModel, MASK_PLACEHOLDER, parseMarkers } from '../../src/core';
-import { TINY_MODEL } from './support/fixtures';
-import { collect } from './support/events';
+import { InfillAborted, InfillEvent, LocalEngine, loadModelFolder, LoadedModel, MASK_PLACEHOLDER, parseMarkers } from '../../../src/core';
+import { TINY_MODEL } from '../support/fixtures';
+import { collect } from '../support/events';
 
 
 /** The model with its logits changed in place: bias(row, sequence index) for each row asked for. */

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { applyFills, codeFollowsOnLine, InfillError, parseMarkers, validateHoles } from '../../src/core';
+import { applyFills, codeFollowsOnLine, InfillError, parseMarkers, validateHoles } from '../../../src/core';
 
 describe('holes', () => {
   it('finds <|hole|> and <|hole:N|> markers, removes them, and records a hole at each', () => {

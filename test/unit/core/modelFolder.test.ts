@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InfillError, loadModelFolder, readModelConfig } from '../../src/core';
-import { copyOfTinyModel, tempDir } from './support/fixtures';
+import { InfillError, loadModelFolder, readModelConfig } from '../../../src/core';
+import { copyOfTinyModel, tempDir } from '../support/fixtures';
 
 describe('model folder checks', () => {
   let temp: ReturnType<typeof tempDir>;

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ALG_OPTION, ALGS, NUMBER_OPTIONS } from '../../src/core';
-import { NUMBER_SETTINGS } from '../../src/extension/settings';
+import { ALG_OPTION, ALGS, NUMBER_OPTIONS } from '../../../src/core';
+import { NUMBER_SETTINGS } from '../../../src/extension/settings';
 
 interface Contributed {
   type: string | string[];
@@ -12,7 +12,7 @@ interface Contributed {
   enum?: unknown[];
 }
 
-const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as {
   contributes: { configuration: { properties: Record<string, Contributed> } };
 };
 const contributed = manifest.contributes.configuration.properties;

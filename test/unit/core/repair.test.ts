@@ -12,11 +12,11 @@ import {
   repairSpan,
   scoreSpan,
   ScoredToken,
-} from '../../src/core';
-import { loadTokenizer } from '../../src/core/tokenizer';
-import { ScriptedModel } from './support/scripted';
-import { TINY_MODEL } from './support/fixtures';
-import { collect } from './support/events';
+} from '../../../src/core';
+import { loadTokenizer } from '../../../src/core/tokenizer';
+import { ScriptedModel } from '../support/scripted';
+import { TINY_MODEL } from '../support/fixtures';
+import { collect } from '../support/events';
 
 const MASK = 256;
 const VOCAB = 260;

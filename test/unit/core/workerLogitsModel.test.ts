@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { InfillError, LocalEngine, loadModelFolder, LogitsModel, parseMarkers, unloadModels } from '../../src/core';
-import { collect } from './support/events';
-import { copyOfTinyModel, tempDir } from './support/fixtures';
+import { InfillError, LocalEngine, loadModelFolder, LogitsModel, parseMarkers, unloadModels } from '../../../src/core';
+import { collect } from '../support/events';
+import { copyOfTinyModel, tempDir } from '../support/fixtures';
 
-const CORE = path.resolve(__dirname, '..', '..', 'src', 'core');
-const TINY = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model');
+const CORE = path.resolve(__dirname, '..', '..', '..', 'src', 'core');
+const TINY = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'tiny-model');
 
 /** Runs a script in a fresh node process; the timeout catches a process kept alive by the model's thread. */
 function runNode(script: string): string {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { draftAsOneLine } from '../../src/extension/draftText';
+import { draftAsOneLine } from '../../../src/extension/draftText';
 
 describe('drafts as decoration text', () => {
   it('shows line breaks as a return sign and keeps the mask placeholders', () => {

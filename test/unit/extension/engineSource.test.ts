@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InfillError } from '../../src/core';
-import { apiKeySlot, bundledFolder, openEngine } from '../../src/extension/engineSource';
-import { ModelSettings } from '../../src/extension/settings';
+import { InfillError } from '../../../src/core';
+import { apiKeySlot, bundledFolder, openEngine } from '../../../src/extension/engineSource';
+import { ModelSettings } from '../../../src/extension/settings';
 
 describe('extension engine source', () => {
   it('says what to set when the bundled model is missing', () => {
@@ -29,7 +29,7 @@ describe('extension engine source', () => {
   });
 
   it('opens the test model from a folder as an InfillEngine', async () => {
-    const engine = await openEngine({ source: 'folder', folder: path.resolve(__dirname, '../../../test/fixtures/tiny-model'), remoteUrl: '', remoteModel: '', remoteDiffusing: false, device: 'cpu', threads: 0 }, () => undefined);
+    const engine = await openEngine({ source: 'folder', folder: path.resolve(__dirname, '../../../../test/fixtures/tiny-model'), remoteUrl: '', remoteModel: '', remoteDiffusing: false, device: 'cpu', threads: 0 }, () => undefined);
     assert.equal(engine.info.name, 'tiny-random');
   });
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { InfillAborted, InfillEngine, InfillEvent, InfillRequest, ModelInfo } from '../../src/core';
-import { GenerationEnd, GenerationEvent, Generations } from '../../src/extension/generations';
+import { InfillAborted, InfillEngine, InfillEvent, InfillRequest, ModelInfo } from '../../../src/core';
+import { GenerationEnd, GenerationEvent, Generations } from '../../../src/extension/generations';
 
 /** An engine that writes "x" into each hole over `steps` drafts, and honours the signal like the real one. */
 class ScriptedEngine implements InfillEngine {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { InfillEngine, InfillError } from '../../src/core';
-import { ModelService, ModelState } from '../../src/extension/modelService';
-import { ModelSettings } from '../../src/extension/settings';
+import { InfillEngine, InfillError } from '../../../src/core';
+import { ModelService, ModelState } from '../../../src/extension/modelService';
+import { ModelSettings } from '../../../src/extension/settings';
 
 const engine = (name: string): InfillEngine => ({
   info: { name, family: 'dream', device: 'cpu', maxContext: 64 },

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { languageEnabled, readSettings } from '../../src/extension/settings';
+import { languageEnabled, readSettings } from '../../../src/extension/settings';
 
 describe('extension settings', () => {
   it('defaults to the bundled model, decoration drafts and every language', () => {

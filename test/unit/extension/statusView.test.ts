@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { GenerationStats, ResultEvent } from '../../src/core';
-import { statusView, unfinished } from '../../src/extension/statusView';
+import { GenerationStats, ResultEvent } from '../../../src/core';
+import { statusView, unfinished } from '../../../src/extension/statusView';
 
 const READY = { kind: 'ready', info: { name: 'tiny', family: 'dream', device: 'cpu', maxContext: 256 } } as const;
 const STATS: GenerationStats = { model: 'tiny', device: 'cpu', steps: 8, canvasTokens: 40, maskedTokens: 12, elapsedMs: 883, msPerStep: 110, tokensPerStep: 1.5, seed: 0 };

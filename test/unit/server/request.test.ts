@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { infillBody } from '../../src/core/protocol';
-import { BoundedQueue, checkBearer, HttpError, isLoopback, parseInfillBody } from '../../src/server';
+import { infillBody } from '../../../src/core/protocol';
+import { BoundedQueue, checkBearer, HttpError, isLoopback, parseInfillBody } from '../../../src/server';
 
 function status400(body: unknown, pattern: RegExp): void {
   assert.throws(

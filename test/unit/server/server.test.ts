@@ -3,9 +3,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InfillAborted, InfillError, InfillEvent, LocalEngine, loadModelFolder, parseMarkers } from '../../src/core';
-import { openEngine, ServerEngine } from '../../src/core/remote';
-import { DIST_CLI, eventually, health, Served, startServe, TINY } from './server-support';
+import { InfillAborted, InfillError, InfillEvent, LocalEngine, loadModelFolder, parseMarkers } from '../../../src/core';
+import { openEngine, ServerEngine } from '../../../src/core/remote';
+import { DIST_CLI, eventually, health, Served, startServe, TINY } from '../support/server';
 
 const TOKEN = 'test-token-4f9a';
 const SOURCE = 'def add(a, b):\n    return <|hole:10|>\n\n\nprint(add(1, <|hole:3|>))\n';

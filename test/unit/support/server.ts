@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 
-export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const DIST_CLI = path.join(ROOT, 'dist', 'cli.js');
 export const TINY = path.join(ROOT, 'test', 'fixtures', 'tiny-model');
 

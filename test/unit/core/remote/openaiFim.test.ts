@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { DraftEvent, InfillAborted, InfillError, InfillEvent, LocalEngine, parseMarkers, ResultEvent } from '../../src/core';
-import { openEngine, OpenAIFimEngine, redact, showUrl } from '../../src/core/remote';
-import { readBody, scriptedServer, TINY } from './server-support';
+import { DraftEvent, InfillAborted, InfillError, InfillEvent, LocalEngine, parseMarkers, ResultEvent } from '../../../../src/core';
+import { openEngine, OpenAIFimEngine, redact, showUrl } from '../../../../src/core/remote';
+import { readBody, scriptedServer, TINY } from '../../support/server';
 
 const KEY = 'sk-test-0123456789abcdef';
 

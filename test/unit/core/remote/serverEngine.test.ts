@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { InfillAborted, InfillError, InfillEvent, parseMarkers } from '../../src/core';
-import { openEngine, ServerEngine } from '../../src/core/remote';
-import { readBody, scriptedServer } from './server-support';
+import { InfillAborted, InfillError, InfillEvent, parseMarkers } from '../../../../src/core';
+import { openEngine, ServerEngine } from '../../../../src/core/remote';
+import { readBody, scriptedServer } from '../../support/server';
 
 const draft = (step: number) => ({ type: 'draft', step, steps: 3, holes: [{ text: `d${step}░`, masked: 1 }], committed: [{ pos: 3, hole: 0, offset: 0, token: 100, text: 'd', confidence: 0.5 }] });
 const result = {

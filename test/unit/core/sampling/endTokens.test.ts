@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { denoise, Step } from '../../src/core/sampling/denoise';
-import { HoleRules } from '../../src/core/sampling/holeRules';
-import { SamplerSettings } from '../../src/core/options';
-import { ScriptedModel, sampler } from './support/scripted';
+import { denoise, Step } from '../../../../src/core/sampling/denoise';
+import { HoleRules } from '../../../../src/core/sampling/holeRules';
+import { SamplerSettings } from '../../../../src/core/options';
+import { ScriptedModel, sampler } from '../../support/scripted';
 
 const MASK = 9;
 const PAD = 8;

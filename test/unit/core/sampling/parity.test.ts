@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { denoise } from '../../src/core/sampling/denoise';
-import { Alg } from '../../src/core/options';
-import { ScriptedModel, pseudoNetwork, sampler } from './support/scripted';
+import { denoise } from '../../../../src/core/sampling/denoise';
+import { Alg } from '../../../../src/core/options';
+import { ScriptedModel, pseudoNetwork, sampler } from '../../support/scripted';
 
 /*
  * Direct transcriptions, at temperature 0 and without top-p / top-k, of the reference loops:

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { proposeDream } from '../../src/core/sampling/propose';
-import { seededRng } from '../../src/core/sampling/rng';
-import { sampler } from './support/scripted';
+import { proposeDream } from '../../../../src/core/sampling/propose';
+import { seededRng } from '../../../../src/core/sampling/rng';
+import { sampler } from '../../support/scripted';
 
 /** Dream's filters, transcribed naively: a full sort of the vocabulary every time. */
 function naiveFiltered(row: number[], temperature: number, topP: number, topK: number): number[] {

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { denoise, Step } from '../../src/core/sampling/denoise';
-import { dreamCount, lladaCounts } from '../../src/core/sampling/schedule';
-import { ScriptedModel, pseudoNetwork, sampler } from './support/scripted';
-import { SamplerSettings } from '../../src/core/options';
+import { denoise, Step } from '../../../../src/core/sampling/denoise';
+import { dreamCount, lladaCounts } from '../../../../src/core/sampling/schedule';
+import { ScriptedModel, pseudoNetwork, sampler } from '../../support/scripted';
+import { SamplerSettings } from '../../../../src/core/options';
 
 const MASK = 99;
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { applyFills, InfillError } from '../../src/core';
-import { holesFromSelections } from '../../src/extension/fill/selectionHoles';
+import { applyFills, InfillError } from '../../../../src/core';
+import { holesFromSelections } from '../../../../src/extension/fill/selectionHoles';
 
 describe('holes of Fill Selection', () => {
   const text = 'a = <|hole|>;\nb = <|hole:4|>;\nc = <|hole|>;\n';

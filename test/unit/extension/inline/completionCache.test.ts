@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { CompletionCache, KEY_CHARS } from '../../src/extension/inline/completionCache';
+import { CompletionCache, KEY_CHARS } from '../../../../src/extension/inline/completionCache';
 
 describe('inline completion cache', () => {
   it('answers the same place with the same fill and a different place with nothing', () => {

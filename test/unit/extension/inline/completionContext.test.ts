@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { completionWindow } from '../../src/extension/inline/completionContext';
+import { completionWindow } from '../../../../src/extension/inline/completionContext';
 
 describe('inline completion window', () => {
   it('sends a short document whole', () => {

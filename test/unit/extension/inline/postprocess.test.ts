@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { confidentEnough, CursorContext, postprocessFill } from '../../src/extension/inline/postprocess';
+import { confidentEnough, CursorContext, postprocessFill } from '../../../../src/extension/inline/postprocess';
 
 const at = (linePrefix: string, lineSuffix = '', followingLines: string[] = []): CursorContext => ({ linePrefix, lineSuffix, followingLines });
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { DraftEvent, MASK_PLACEHOLDER, ResultEvent } from '../../src/core';
-import { makeNonce, panelHtml } from '../../src/extension/panel/panelHtml';
-import { draftMessage, isFromPanel, PanelSession, resultMessage, startMessage } from '../../src/extension/panel/panelMessages';
+import { DraftEvent, MASK_PLACEHOLDER, ResultEvent } from '../../../../src/core';
+import { makeNonce, panelHtml } from '../../../../src/extension/panel/panelHtml';
+import { draftMessage, isFromPanel, PanelSession, resultMessage, startMessage } from '../../../../src/extension/panel/panelMessages';
 
 const draft: DraftEvent = {
   type: 'draft',

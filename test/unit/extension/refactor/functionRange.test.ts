@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { functionByLayout, innermostFunction, splitFunction, SymbolSpan } from '../../src/extension/refactor/functionRange';
-import { parseRefactorSettings } from '../../src/extension/refactor/refactorSettings';
+import { functionByLayout, innermostFunction, splitFunction, SymbolSpan } from '../../../../src/extension/refactor/functionRange';
+import { parseRefactorSettings } from '../../../../src/extension/refactor/refactorSettings';
 
 /** The text of a span. */
 const slice = (text: string, span: { start: number; end: number } | undefined) => (span ? text.slice(span.start, span.end) : undefined);
