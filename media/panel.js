@@ -5,7 +5,8 @@
 (function () {
   'use strict';
   const vscode = acquireVsCodeApi();
-  const MASK = '\u2591';
+  // The engine's placeholder for a masked position (MASK_PLACEHOLDER), handed over by panelHtml.ts.
+  const MASK = document.body.dataset.mask;
   const $ = (id) => document.getElementById(id);
   const el = {
     kind: $('kind'),

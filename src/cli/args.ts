@@ -1,21 +1,21 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { ALGS, checkWindowOptions, EXECUTION_PROVIDERS, ExecutionProvider, InfillError, InfillOptions, resolveSampler } from '../core';
+import { ALG_OPTION, ALGS, checkWindowOptions, EXECUTION_PROVIDERS, ExecutionProvider, InfillError, InfillOptions, NUMBER_OPTIONS, OptionError, resolveSampler } from '../core';
+
+/** Each sampler and window flag (the option table's) and the InfillOptions field it sets. */
+const FIELD_FLAGS = new Map(NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[o.flag, o.field] as const] : [])));
 
 /** The sampler and window flags shared by `fill` and `serve`. */
-export const SAMPLER_FLAGS = {
-  steps: { type: 'string' },
-  alg: { type: 'string' },
-  temperature: { type: 'string' },
-  'top-p': { type: 'string' },
-  'top-k': { type: 'string' },
-  'alg-temp': { type: 'string' },
-  threshold: { type: 'string' },
-  'block-length': { type: 'string' },
-  'cache-refresh': { type: 'string' },
-  seed: { type: 'string' },
-  'context-tokens': { type: 'string' },
-  'hole-tokens': { type: 'string' },
-} as const;
+export const SAMPLER_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries([ALG_OPTION.flag, ...FIELD_FLAGS.keys()].map((flag) => [flag, { type: 'string' }]));
+
+/** The usage lines of the sampler and window flags, from the option table. */
+export function samplerFlagsUsage(): string {
+  const rows = [
+    [`--${ALG_OPTION.flag} A`, `${ALG_OPTION.description}: ${ALGS.join(', ')}`],
+    ...NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[`--${o.flag} ${o.integer ? 'N' : 'X'}`, `${o.description} (${o.min} to ${o.max})`]] : [])),
+  ];
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n');
+}
 
 export const MODEL_FLAGS = {
   model: { type: 'string' },
@@ -51,27 +51,20 @@ export function samplerOptions(values: FlagValues): InfillOptions {
     if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} takes a number, not "${raw}"`);
     return n;
   };
-  const alg = values.alg as string | undefined;
-  if (alg !== undefined && !(ALGS as readonly string[]).includes(alg)) throw new UsageError(`--alg must be one of ${ALGS.join(', ')}, not "${alg}"`);
+  const alg = values[ALG_OPTION.flag] as string | undefined;
+  if (alg !== undefined && !(ALGS as readonly string[]).includes(alg)) throw new UsageError(`--${ALG_OPTION.flag} must be one of ${ALGS.join(', ')}, not "${alg}"`);
   const options: Record<string, unknown> = { alg };
-  for (const [flag, field] of Object.entries(FIELD_FLAGS)) options[field] = num(flag);
+  for (const [flag, field] of FIELD_FLAGS) options[field] = num(flag);
   // Out of range is a usage error (exit 2) that names the flag, not the engine's field.
   try {
     resolveSampler(options as InfillOptions);
     checkWindowOptions(options as InfillOptions);
   } catch (e) {
-    const [field, ...rest] = (e as Error).message.split(' ');
-    const flag = Object.entries(FIELD_FLAGS).find(([, f]) => f === field)?.[0];
-    throw new UsageError(flag ? `--${flag} ${rest.join(' ')}` : (e as Error).message);
+    const flag = e instanceof OptionError ? [...FIELD_FLAGS].find(([, f]) => f === e.field)?.[0] : undefined;
+    throw new UsageError(flag ? `--${flag} ${(e as OptionError).problem}` : (e as Error).message);
   }
   return options as InfillOptions;
 }
-
-/** Each sampler and window flag and the InfillOptions field it sets. */
-const FIELD_FLAGS: Record<string, string> = {
-  steps: 'steps', temperature: 'temperature', 'top-p': 'topP', 'top-k': 'topK', 'alg-temp': 'algTemp', threshold: 'threshold',
-  'block-length': 'blockLength', 'cache-refresh': 'cacheRefresh', seed: 'seed', 'context-tokens': 'contextTokens', 'hole-tokens': 'defaultHoleTokens',
-};
 
 /** More threads than any machine's cores only queue: onnxruntime hung starting 100,000. */
 const MAX_THREADS = 256;

@@ -1,13 +1,11 @@
-import { bundledModelDir, InfillEngine, InfillError, LocalEngine, loadModelFolder, parseMarkers, ResultEvent } from '../core';
+import { bundledModelDir, InfillError, parseMarkers, ResultEvent } from '../core';
 import { openEngine } from '../core/remote';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
 import { readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 
-export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [--steps N] [--alg A] [--temperature T]
-    [--top-p P] [--top-k K] [--alg-temp T] [--threshold X] [--block-length B] [--cache-refresh R] [--seed S]
-    [--context-tokens N] [--hole-tokens N] [--device cpu|webgpu|cuda|dml|coreml] [--threads N]
-    [--server URL [--token T]] [--write] [--json] [--quiet]`;
+export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [sampler flags]
+    [--device cpu|webgpu|cuda|dml|coreml] [--threads N] [--server URL [--token T]] [--write] [--json] [--quiet]`;
 
 /** `fill`: fills every hole marker of FILE, printing the result (or writing it in place). */
 export async function fillCommand(argv: string[], signal: AbortSignal): Promise<void> {
@@ -35,9 +33,12 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   if (request.holes.length === 0) throw new InfillError(`${file}: no holes: type <|hole|> where code should go`);
 
   // --server: a `diffusion-infill serve` does the work (token from --token or DIFFUSION_INFILL_TOKEN).
-  const engine: InfillEngine = flags.server
-    ? await openEngine({ kind: 'server', url: flags.server as string, token: (flags.token as string | undefined) ?? process.env.DIFFUSION_INFILL_TOKEN }, signal)
-    : new LocalEngine(await loadModelFolder((flags.model as string | undefined) ?? bundledModelDir(), { ...runtimeOptions(flags), log: (m) => process.stderr.write(`diffusion-infill: ${m}\n`) }));
+  const engine = await openEngine(
+    flags.server
+      ? { kind: 'server', url: flags.server as string, token: (flags.token as string | undefined) ?? process.env.DIFFUSION_INFILL_TOKEN }
+      : { kind: 'local', dir: (flags.model as string | undefined) ?? bundledModelDir(), runtime: { ...runtimeOptions(flags), log: (m) => process.stderr.write(`diffusion-infill: ${m}\n`) } },
+    signal,
+  );
   const renderer: DraftRenderer | null = flags.json || flags.quiet ? null : process.stderr.isTTY ? liveCanvas(process.stderr, request.text, request.holes) : progressLines(process.stderr);
   let result: ResultEvent | undefined;
   try {

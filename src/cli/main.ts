@@ -1,5 +1,5 @@
 import { InfillAborted, InfillError } from '../core';
-import { UsageError } from './args';
+import { samplerFlagsUsage, UsageError } from './args';
 import { FILL_USAGE, fillCommand } from './fill';
 import { SERVE_USAGE, serveCommand } from './serve';
 
@@ -8,6 +8,9 @@ const USAGE = `Fill holes in code with a masked-diffusion model.
 usage:
   ${FILL_USAGE}
   ${SERVE_USAGE}
+
+sampler flags:
+${samplerFlagsUsage()}
 
 Holes are typed in the file as <|hole|>, or <|hole:N|> for a hole of N tokens.
 `;

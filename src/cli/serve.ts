@@ -1,5 +1,6 @@
-import { bundledModelDir, InfillError, loadModelFolder, LocalEngine } from '../core';
-import { batchedLocalEngine, createInfillServer, isLoopback } from '../server';
+import { bundledModelDir, InfillError } from '../core';
+import { openEngine } from '../core/remote';
+import { createInfillServer, isLoopback } from '../server';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
 
 export const SERVE_USAGE = `diffusion-infill serve [--host H] [--port P] [--token T] [--model DIR]
@@ -43,8 +44,15 @@ export async function serveCommand(argv: string[], signal: AbortSignal): Promise
   const defaults = Object.fromEntries(Object.entries(samplerOptions(flags)).filter(([, v]) => v !== undefined));
 
   const log = (line: string) => process.stderr.write(`serve: ${line}\n`);
-  const model = await loadModelFolder((flags.model as string | undefined) ?? bundledModelDir(), { ...runtimeOptions(flags), log });
-  const { engine, batcher } = flags['no-batch'] ? { engine: new LocalEngine(model), batcher: null } : batchedLocalEngine(model, { maxBatch: whole('max-batch', 16, 1) });
+  const engine = await openEngine(
+    {
+      kind: 'local',
+      dir: (flags.model as string | undefined) ?? bundledModelDir(),
+      runtime: { ...runtimeOptions(flags), log },
+      batch: flags['no-batch'] ? undefined : { maxBatch: whole('max-batch', 16, 1) },
+    },
+    signal,
+  );
   const service = createInfillServer(engine, {
     token,
     defaults,
@@ -52,7 +60,6 @@ export async function serveCommand(argv: string[], signal: AbortSignal): Promise
     maxWaiting: whole('max-waiting', 32),
     maxBodyBytes: whole('max-body', 1 << 20, 1),
     log,
-    healthExtra: (): Record<string, number> => (batcher ? { forwards: batcher.forwards, forwardCalls: batcher.calls, largestBatch: batcher.largestBatch } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     service.server.once('error', (e: NodeJS.ErrnoException) =>

@@ -1,4 +1,6 @@
+import { LocalEngine } from './engine';
 import { LogitsModel } from './logitsModel';
+import { LoadedModel } from './modelFolder';
 import type { Proposal, ProposeRequest } from './sampling/propose';
 
 /** A network that can also score several canvases of one length in one forward ([B, n]). */
@@ -35,7 +37,7 @@ type Pending = { ids: Int32Array; reject: (error: unknown) => void } & (
  * runs, or within a short window, are gathered, and those whose canvases have the same length go
  * through the network as one batch. One round runs at a time.
  */
-export class BatchingLogitsModel implements LogitsModel {
+export class ForwardBatcher implements LogitsModel {
   /** Forwards run by the inner network. */
   forwards = 0;
   /** logits() calls answered. */
@@ -160,4 +162,11 @@ export class BatchingLogitsModel implements LogitsModel {
       chunk.forEach((p) => p.reject(e));
     }
   }
+}
+
+/** A local engine whose concurrent generations share forwards (when the network can batch); its figures are the batcher's. */
+export function batchedLocalEngine(model: LoadedModel, options: BatchingOptions = {}): LocalEngine {
+  if (!canBatch(model.network)) return new LocalEngine(model);
+  const batcher = new ForwardBatcher(model.network, options);
+  return new LocalEngine({ ...model, network: batcher }, () => ({ forwards: batcher.forwards, forwardCalls: batcher.calls, largestBatch: batcher.largestBatch }));
 }

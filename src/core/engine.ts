@@ -1,9 +1,11 @@
 import { buildCanvas, Canvas } from './canvas';
 import { InfillEvent } from './events';
-import { denoiseHoles, resultEvent } from './generation';
+import { localGeneration } from './denoiseHoles';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
-import { checkWindowOptions, resolveSampler, SamplerSettings } from './settings';
+import { checkWindowOptions, resolveSampler, SamplerSettings } from './options';
+import { numberOption } from './optionTable';
+import { planRepair, Repairer, repairSpan } from './repair';
 
 export interface InfillOptions extends SamplerSettings {
   /** Most canvas tokens, holes included; the model's maxContext when unset. */
@@ -23,24 +25,40 @@ export interface ModelInfo {
   maxContext: number;
 }
 
-/** Holes in, a stream of drafts out, then the result: the same for a local model and a remote one. */
+/**
+ * Holes in, a stream of drafts out, then the result: the same for a local model and a remote one.
+ * What only some engines can do is an optional member, so that callers ask the engine, not its class.
+ */
 export interface InfillEngine {
   readonly info: ModelInfo;
   infill(request: InfillRequest, options?: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent>;
   /** Called once if this engine can no longer run (its model's thread died, or it was unloaded). */
   onStop?(listener: (reason: Error) => void): void;
+  /** The tokens of `text` as this engine's model reads them; absent where the tokenizer is elsewhere (a remote engine). */
+  countTokens?(text: string): Promise<number>;
+  /** Repair (repair.ts): needs every token of a span scored, so only where the model runs here. */
+  readonly repair?: Repairer;
+  /** Counters for GET /health (the batcher's shared forwards), where the engine keeps any. */
+  figures?(): Record<string, number>;
 }
 
-export const DEFAULT_HOLE_TOKENS = 32;
-export const DEFAULT_HOLE_SLACK = 8;
+export const DEFAULT_HOLE_TOKENS = numberOption('defaultHoleTokens').fallback as number;
+export const DEFAULT_HOLE_SLACK = numberOption('holeSlack').fallback as number;
 
 /** Runs a model folder in this process. */
 export class LocalEngine implements InfillEngine {
-  constructor(private readonly model: LoadedModel) {}
+  readonly repair: Repairer = {
+    plan: (request, count, options, signal) => planRepair(this.model, request, count, options, signal),
+    run: (plan, options, signal) => repairSpan(this.model, plan, options, signal),
+  };
 
-  /** The model folder this engine runs, for work beyond infill that needs it (repair.ts). */
-  get loadedModel(): LoadedModel {
-    return this.model;
+  constructor(
+    private readonly model: LoadedModel,
+    readonly figures?: () => Record<string, number>,
+  ) {}
+
+  async countTokens(text: string): Promise<number> {
+    return (await this.model.tokenizer.encode(text)).length;
   }
 
   onStop(listener: (reason: Error) => void): void {
@@ -58,16 +76,8 @@ export class LocalEngine implements InfillEngine {
     const sampler = resolveSampler(config.sampler, options);
     const holes = validateHoles(request);
     const canvas = await canvasFor(this.model, request.text, holes, options);
-    const { fills, steps } = yield* denoiseHoles({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal });
-    yield resultEvent(request.text, holes, fills, {
-      model: config.name,
-      device: this.model.executionProvider,
-      steps,
-      canvasTokens: canvas.ids.length,
-      maskedTokens: canvas.holes.reduce((a, h) => a + h.length, 0),
-      seed: sampler.seed,
-      started,
-    });
+    const masked = canvas.holes.reduce((a, h) => a + h.length, 0);
+    yield* localGeneration({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal }, { text: request.text, holes }, masked, started);
   }
 }
 

@@ -1,8 +1,13 @@
 import { InfillError } from './errors';
 
-/** A span of the document that the model must write. Offsets are UTF-16 indices into the text. */
-export interface Hole {
+/** A span of document offsets (UTF-16), end exclusive. */
+export interface Span {
   start: number;
+  end: number;
+}
+
+/** A span of the document that the model must write. Offsets are UTF-16 indices into the text. */
+export interface Hole extends Span {
   /** Exclusive. Equal to `start` for a cursor; the text in between is replaced. */
   end: number;
   /** Exact length in tokens, when the caller knows it (a marker's hint, a rewrite at its current length). */
@@ -27,15 +32,17 @@ export const MAX_CONTEXT = 131_072;
 const MARKER_START = '<|hole';
 const MARKER = /^<\|hole(?::(\d+))?\|>/;
 
-/**
- * Finds the `<|hole|>` and `<|hole:N|>` markers of `text` (only within [from, to) when given),
- * removes them, and returns the text without them plus a hole at each marker's place (single-line
- * where code follows the marker on its line).
- */
-export function parseMarkers(text: string, from = 0, to = text.length): InfillRequest {
-  const holes: Hole[] = [];
-  let out = '';
-  let copied = 0;
+/** A `<|hole|>` or `<|hole:N|>` marker where it stands in the text. */
+export interface Marker extends Span {
+  /** N of `<|hole:N|>`. */
+  tokens?: number;
+  /** Code follows the marker on its line: its hole completes only that line. */
+  singleLine: boolean;
+}
+
+/** The markers of `text` (only within [from, to) when given), in order; a malformed one is an InfillError with its place. */
+export function findMarkers(text: string, from = 0, to = text.length): Marker[] {
+  const markers: Marker[] = [];
   let at = text.indexOf(MARKER_START, from);
   while (at !== -1 && at < to) {
     const match = MARKER.exec(text.slice(at, at + 32));
@@ -46,10 +53,31 @@ export function parseMarkers(text: string, from = 0, to = text.length): InfillRe
     if (hint !== undefined && (!Number.isInteger(hint) || hint < 1 || hint > MAX_HOLE_TOKENS)) {
       throw new InfillError(`${where(text, at)}: hole length ${match[1]} is out of range: use 1 to ${MAX_HOLE_TOKENS} tokens`);
     }
-    out += text.slice(copied, at);
-    copied = at + match[0].length;
-    holes.push({ start: out.length, end: out.length, tokens: hint, ...(codeFollowsOnLine(text, copied) ? { singleLine: true } : {}) });
-    at = text.indexOf(MARKER_START, copied);
+    const end = at + match[0].length;
+    markers.push({ start: at, end, tokens: hint, singleLine: codeFollowsOnLine(text, end) });
+    at = text.indexOf(MARKER_START, end);
+  }
+  return markers;
+}
+
+/**
+ * Finds the `<|hole|>` and `<|hole:N|>` markers of `text` (only within [from, to) when given),
+ * removes them, and returns the text without them plus a hole at each marker's place (single-line
+ * where code follows the marker on its line).
+ */
+export function parseMarkers(text: string, from = 0, to = text.length): InfillRequest {
+  return withoutMarkers(text, findMarkers(text, from, to));
+}
+
+/** The text less the given markers, with a hole where each stood. */
+export function withoutMarkers(text: string, markers: Marker[]): InfillRequest {
+  const holes: Hole[] = [];
+  let out = '';
+  let copied = 0;
+  for (const m of markers) {
+    out += text.slice(copied, m.start);
+    copied = m.end;
+    holes.push({ start: out.length, end: out.length, tokens: m.tokens, ...(m.singleLine ? { singleLine: true } : {}) });
   }
   out += text.slice(copied);
   return { text: out, holes };
@@ -62,6 +90,14 @@ export function parseMarkers(text: string, from = 0, to = text.length): InfillRe
 export function codeFollowsOnLine(text: string, offset: number): boolean {
   const eol = text.indexOf('\n', offset);
   return text.slice(offset, eol === -1 ? text.length : eol).trim() !== '';
+}
+
+/**
+ * The fill of a single-line hole: up to its first line break, where its line ended. The sampler
+ * ends such a hole at a line break (HoleRules); this cuts what an engine wrote past it.
+ */
+export function singleLineFill(text: string): string {
+  return text.split(/\r\n|\r|\n/, 1)[0];
 }
 
 /** Checks that holes lie inside the text, in order and without overlap; returns them sorted. */

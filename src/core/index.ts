@@ -2,7 +2,8 @@
 export * from './errors';
 export * from './events';
 export * from './holes';
-export * from './settings';
+export * from './options';
+export * from './optionTable';
 export * from './engine';
 export * from './modelConfig';
 export * from './modelFolder';
@@ -10,4 +11,4 @@ export { EXECUTION_PROVIDERS, ExecutionProvider, RuntimeOptions } from './runtim
 export { LogitsModel } from './logitsModel';
 export * from './bundledModel';
 export * from './repair';
-export * from './generation';
+export * from './denoiseHoles';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InfillError } from './errors';
 import { MAX_CONTEXT } from './holes';
-import { SamplerSettings } from './settings';
+import { SamplerSettings } from './options';
 
 export type ModelFamily = 'dream' | 'llada';
 

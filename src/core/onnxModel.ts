@@ -10,9 +10,6 @@ import { Decision, decidable, proposeFromDecisions } from './sampling/decision';
 import { Proposal, ProposeRequest, rowsOf } from './sampling/propose';
 import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 
-/** onnxruntime's name for each provider, where it differs from ours. */
-const ORT_NAMES: Record<ExecutionProvider, string> = { cpu: 'cpu', webgpu: 'webgpu', cuda: 'cuda', dml: 'dml', coreml: 'coreml' };
-
 interface ForwardRun {
   outputs: ort.InferenceSession.OnnxValueMapType;
   /** Rows each canvas has in the outputs (the padded row count, or the positions run). */
@@ -43,12 +40,12 @@ export class OnnxLogitsModel implements LogitsModel {
     const wanted = options.executionProvider ?? 'cpu';
     const available = new Set(ort.listSupportedBackends().map((b) => b.name));
     let provider: ExecutionProvider = wanted;
-    if (!available.has(ORT_NAMES[wanted])) {
+    if (!available.has(wanted)) {
       options.log?.(`execution provider "${wanted}" is not available in this onnxruntime (it has ${[...available].join(', ')}); using cpu`);
       provider = 'cpu';
     }
     const sessionOptions = (p: ExecutionProvider): ort.InferenceSession.SessionOptions => ({
-      executionProviders: [ORT_NAMES[p]],
+      executionProviders: [p],
       // onnxruntime's own choice (0) ran the forward slower than one thread a core (npm run bench).
       intraOpNumThreads: options.threads || os.availableParallelism(),
       graphOptimizationLevel: 'all',

@@ -1,11 +1,11 @@
 import { InfillError, throwIfAborted } from './errors';
 import { InfillEvent } from './events';
 import { canvasFor, InfillOptions } from './engine';
-import { denoiseHoles, resultEvent } from './generation';
-import { Hole, InfillRequest } from './holes';
+import { localGeneration } from './denoiseHoles';
+import { Hole, InfillRequest, Span } from './holes';
 import { LoadedModel } from './modelFolder';
 import { probabilityOf } from './sampling/propose';
-import { resolveSampler } from './settings';
+import { resolveSampler } from './options';
 
 /**
  * Repair: the model reads a span (a function body) as it is, scores each of its tokens, and only
@@ -16,7 +16,7 @@ import { resolveSampler } from './settings';
 /** The span of `text` to repair, UTF-16 offsets, end exclusive. */
 export interface RepairRequest {
   text: string;
-  span: { start: number; end: number };
+  span: Span;
 }
 
 /** One token of the span as the model read it. */
@@ -27,6 +27,14 @@ export interface ScoredToken {
   end: number;
   /** Probability of this token under the model's logits at its position (1 where there is no row to read). */
   prob: number;
+}
+
+/** Repair as an engine offers it (InfillEngine.repair): plan on the document, then run the plan as a generation. */
+export interface Repairer {
+  /** Scores the span and picks the `count` least confident tokens to mask again. */
+  plan(request: RepairRequest, count: number, options?: InfillOptions, signal?: AbortSignal): Promise<RepairPlan>;
+  /** Denoises the plan's remasked tokens: a draft per step, then the result, as an infill streams them. */
+  run(plan: RepairPlan, options?: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent>;
 }
 
 /** What `planRepair` decided: which tokens are masked again, as holes of the document. */
@@ -130,16 +138,7 @@ export async function* repairSpan(model: LoadedModel, plan: RepairPlan, options:
   for (const run of runs) canvas.ids.fill(config.maskTokenId, run.start, run.start + run.length);
   // A stop token inside a run is dropped rather than ending the span: the text after the run is
   // the user's code and stays.
-  const { fills, steps } = yield* denoiseHoles({ model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal });
-  yield resultEvent(plan.request.text, plan.holes, fills, {
-    model: config.name,
-    device: model.executionProvider,
-    steps,
-    canvasTokens: canvas.ids.length,
-    maskedTokens: plan.remasked.length,
-    seed: sampler.seed,
-    started,
-  });
+  yield* localGeneration({ model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal }, { text: plan.request.text, holes: plan.holes }, plan.remasked.length, started);
 }
 
 /** The canvas with the span as a hole of exactly its token length, filled with the span's own tokens. */

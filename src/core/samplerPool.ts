@@ -14,7 +14,7 @@ export interface SamplerTask {
 
 /**
  * The sampler spread over threads. At a 150k vocabulary it reads every logit of every masked
- * position (2.4-5.5 ms a position), far longer than a GPU forward; the positions are
+ * position, far longer than a GPU forward (npm run bench times it); the positions are
  * independent, so each thread takes a share. Threads start on the first step big enough to need
  * them: a small vocabulary samples faster on one thread than it can hand the rows out.
  */

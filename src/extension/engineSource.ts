@@ -1,28 +1,34 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bundledModelDir, InfillEngine, InfillError, LocalEngine, loadModelFolder, CONFIG_FILE } from '../core';
-import { openEngine as openCoreEngine, parseHttpUrl, showUrl } from '../core/remote';
+import { bundledModelDir, InfillEngine, InfillError, CONFIG_FILE } from '../core';
+import { EngineSource, openEngine as openCoreEngine, parseHttpUrl, showUrl } from '../core/remote';
 import { ModelSettings } from './settings';
 
 /**
- * Opens the engine that `diffusionInfill.model.*` names. Everything above this function sees only
- * an InfillEngine, so a remote engine can take the local one's place without other changes.
+ * Opens the engine that `diffusionInfill.model.*` names, through the core's openEngine. Everything
+ * above this function sees only an InfillEngine, so a remote engine can take the local one's
+ * place without other changes.
  */
 export async function openEngine(model: ModelSettings, log: (message: string) => void, apiKey: ApiKeyLookup = async () => undefined): Promise<InfillEngine> {
+  return openCoreEngine(await engineSource(model, log, apiKey));
+}
+
+/** The core's EngineSource for the settings, or a message that says which setting to fill in. */
+async function engineSource(model: ModelSettings, log: (message: string) => void, apiKey: ApiKeyLookup): Promise<EngineSource> {
   switch (model.source) {
     case 'bundled':
-      return openFolder(bundledFolder(), model, log);
+      return folderSource(bundledFolder(), model, log);
     case 'folder':
       if (!model.folder) {
         throw new InfillError('diffusionInfill.model.source is "folder" but diffusionInfill.model.folder is empty: set it to a model folder (docs/model-folder.md)');
       }
-      return openFolder(model.folder, model, log);
-    case 'remote':
+      return folderSource(model.folder, model, log);
+    case 'server':
       if (!model.remoteUrl) {
-        throw new InfillError('diffusionInfill.model.source is "remote" but diffusionInfill.model.remoteUrl is empty: set it to the URL of a `diffusion-infill serve`');
+        throw new InfillError('diffusionInfill.model.source is "server" but diffusionInfill.model.remoteUrl is empty: set it to the URL of a `diffusion-infill serve`');
       }
       log(`connecting to ${showUrl(model.remoteUrl)}`);
-      return openCoreEngine({ kind: 'server', url: model.remoteUrl, token: await apiKey(model.remoteUrl) });
+      return { kind: 'server', url: model.remoteUrl, token: await apiKey(model.remoteUrl) };
     case 'openai-fim':
       if (!model.remoteUrl || !model.remoteModel) {
         throw new InfillError(
@@ -30,13 +36,13 @@ export async function openEngine(model: ModelSettings, log: (message: string) =>
         );
       }
       log(`using ${model.remoteModel} at ${showUrl(model.remoteUrl)}${model.remoteDiffusing ? ' (diffusing)' : ''}`);
-      return openCoreEngine({
+      return {
         kind: 'openai-fim',
         url: model.remoteUrl,
         model: model.remoteModel,
         apiKey: await apiKey(model.remoteUrl),
         diffusing: model.remoteDiffusing,
-      });
+      };
     case 'openai-chat':
       if (!model.remoteUrl || !model.remoteModel) {
         throw new InfillError(
@@ -44,7 +50,7 @@ export async function openEngine(model: ModelSettings, log: (message: string) =>
         );
       }
       log(`using ${model.remoteModel} at ${showUrl(model.remoteUrl)} (chat)`);
-      return openCoreEngine({ kind: 'openai-chat', url: model.remoteUrl, model: model.remoteModel, apiKey: await apiKey(model.remoteUrl) });
+      return { kind: 'openai-chat', url: model.remoteUrl, model: model.remoteModel, apiKey: await apiKey(model.remoteUrl) };
   }
 }
 
@@ -71,8 +77,7 @@ export function bundledFolder(from = __dirname): string {
   return dir;
 }
 
-async function openFolder(dir: string, model: ModelSettings, log: (message: string) => void): Promise<InfillEngine> {
+function folderSource(dir: string, model: ModelSettings, log: (message: string) => void): EngineSource {
   log(`loading model folder ${dir} (device ${model.device}, threads ${model.threads || 'auto'})`);
-  const loaded = await loadModelFolder(dir, { executionProvider: model.device, threads: model.threads || undefined, log });
-  return new LocalEngine(loaded);
+  return { kind: 'local', dir, runtime: { executionProvider: model.device, threads: model.threads || undefined, log } };
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ErrorReporter } from './errorReporter';
-import { Generations } from './generations';
+import { Generation, Generations } from './generations';
 import { ModelService } from './modelService';
 import { ExtensionSettings } from './settings';
 
@@ -24,4 +24,24 @@ export function reportStale(deps: FeatureDependencies, feature: string, message:
 export function reportFailure(deps: FeatureDependencies, feature: string, error: unknown): { status: 'failed'; message: string } {
   deps.errors.report(error, feature, { always: true });
   return { status: 'failed', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Cancels the generation at the first edit of its document: the result would be for the old text,
+ * so the model stops now. `edited` tells afterwards whether that happened.
+ */
+export function cancelOnEdit(document: vscode.TextDocument, generation: Generation): vscode.Disposable & { readonly edited: boolean } {
+  let edited = false;
+  const subscription = vscode.workspace.onDidChangeTextDocument((change) => {
+    if (change.document === document && change.contentChanges.length > 0) {
+      edited = true;
+      generation.cancel();
+    }
+  });
+  return {
+    get edited() {
+      return edited;
+    },
+    dispose: () => subscription.dispose(),
+  };
 }

@@ -1,4 +1,4 @@
-import { DraftEvent, InfillAborted, InfillEngine, InfillEvent, InfillOptions, InfillRequest, ResultEvent } from '../core';
+import { DraftEvent, InfillAborted, InfillEvent, InfillRequest, ResultEvent } from '../core';
 import { Emitter } from './emitter';
 
 /** What asked for a generation; the drafts panel of issue #5 follows any of them. */
@@ -21,10 +21,16 @@ export interface GenerationEnd {
   outcome: GenerationOutcome;
 }
 
-/** One running call of the engine, with its own abort. */
+/** What a generation runs: the engine's stream of events for its request (an infill, or a repair's plan). */
+export type EventStream = (signal: AbortSignal) => AsyncIterable<InfillEvent>;
+
+/** One running call of the engine, with its own abort and its own listeners. */
 export class Generation {
   private readonly abortController = new AbortController();
   private draft: DraftEvent | undefined;
+  private readonly events = new Emitter<InfillEvent>();
+  /** This generation's drafts and result, each once; whoever follows every generation listens on Generations. */
+  readonly onDidEvent = this.events.event;
   /** Settles when the engine stops; never rejects. */
   readonly outcome: Promise<GenerationOutcome>;
 
@@ -49,9 +55,15 @@ export class Generation {
     this.abortController.abort();
   }
 
-  /** Called by Generations for each draft, before listeners hear of it. */
-  noteDraft(draft: DraftEvent): void {
-    this.draft = draft;
+  /** Called by Generations for each event: this generation's listeners hear of it first. */
+  deliver(event: InfillEvent): void {
+    if (event.type === 'draft') this.draft = event;
+    this.events.fire(event);
+  }
+
+  /** Called by Generations once the engine has stopped. */
+  close(): void {
+    this.events.dispose();
   }
 }
 
@@ -79,19 +91,19 @@ export class Generations {
    * Starts a generation, cancelling the one that runs. An inline completion is the exception: it
    * never interrupts a fill or a refactor the user asked for explicitly, and gets undefined.
    */
-  start(kind: GenerationKind, engine: InfillEngine, request: InfillRequest, options: InfillOptions): Generation | undefined {
+  start(kind: GenerationKind, request: InfillRequest, stream: EventStream): Generation | undefined {
     if (this.current && kind === 'inline' && this.current.kind !== 'inline') return undefined;
     this.current?.cancel();
-    const generation = new Generation(this.nextId++, kind, request, (g, signal) => this.run(g, engine, options, signal));
+    const generation = new Generation(this.nextId++, kind, request, (g, signal) => this.run(g, stream, signal));
     this.current = generation;
     this.starts.fire(generation);
     return generation;
   }
 
-  /** Cancels the running generation (of the given kind only, when given); true if there was one. */
-  cancel(kind?: GenerationKind): boolean {
+  /** Cancels the running generation; true if there was one. */
+  cancel(): boolean {
     const running = this.current;
-    if (!running || (kind && running.kind !== kind)) return false;
+    if (!running) return false;
     running.cancel();
     return true;
   }
@@ -103,16 +115,16 @@ export class Generations {
     this.ends.dispose();
   }
 
-  private async run(generation: Generation, engine: InfillEngine, options: InfillOptions, signal: AbortSignal): Promise<GenerationOutcome> {
+  private async run(generation: Generation, stream: EventStream, signal: AbortSignal): Promise<GenerationOutcome> {
     // Let the constructor finish (and `current` be set) before the first event is fired.
     await Promise.resolve();
     let outcome: GenerationOutcome;
     try {
       let result: ResultEvent | undefined;
-      for await (const event of engine.infill(generation.request, options, signal)) {
+      for await (const event of stream(signal)) {
         if (signal.aborted) break;
-        if (event.type === 'draft') generation.noteDraft(event);
-        else result = event;
+        if (event.type === 'result') result = event;
+        generation.deliver(event);
         this.events.fire({ id: generation.id, kind: generation.kind, event });
       }
       if (signal.aborted) outcome = { status: 'cancelled' };
@@ -122,6 +134,7 @@ export class Generations {
       outcome = e instanceof InfillAborted || signal.aborted ? { status: 'cancelled' } : { status: 'failed', error: e as Error };
     }
     if (this.current === generation) this.current = undefined;
+    generation.close();
     this.ends.fire({ id: generation.id, kind: generation.kind, outcome });
     return outcome;
   }

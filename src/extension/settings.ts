@@ -1,16 +1,16 @@
-import { ALGS, Alg, EXECUTION_PROVIDERS, ExecutionProvider, InfillOptions } from '../core';
+import { ALG_OPTION, ALGS, Alg, EXECUTION_PROVIDERS, ExecutionProvider, InfillOptions, NUMBER_OPTIONS } from '../core';
 
 /**
  * Where the model comes from: the folder shipped in the .vsix, a folder of the user's, a
  * `diffusion-infill serve`, an OpenAI-compatible fill-in-the-middle endpoint, or an
  * OpenAI-compatible chat endpoint (a team's SGLang or vLLM server, docs/team-server.md).
  */
-export type ModelSource = 'bundled' | 'folder' | 'remote' | 'openai-fim' | 'openai-chat';
-export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'remote', 'openai-fim', 'openai-chat'];
+export type ModelSource = 'bundled' | 'folder' | 'server' | 'openai-fim' | 'openai-chat';
+export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'server', 'openai-fim', 'openai-chat'];
 
 /** How inline drafts are shown while the model denoises (see docs/extension.md, "Flicker"). */
-export type InlineDraftStyle = 'decoration' | 'ghostText' | 'off';
-export const INLINE_DRAFT_STYLES: InlineDraftStyle[] = ['decoration', 'ghostText', 'off'];
+export type InlineDraftStyle = 'decoration' | 'off';
+export const INLINE_DRAFT_STYLES: InlineDraftStyle[] = ['decoration', 'off'];
 
 export interface ModelSettings {
   source: ModelSource;
@@ -44,6 +44,28 @@ export interface ExtensionSettings {
   languages: Record<string, boolean>;
 }
 
+/**
+ * The extension's own numeric settings: the default and bounds package.json contributes (a unit
+ * test holds the two together); a value out of bounds is clamped, and a whole number rounded.
+ * The sampler's settings are the core option table's (NUMBER_OPTIONS' `setting`).
+ */
+export const NUMBER_SETTINGS = {
+  'model.threads': { default: 0, min: 0, max: 256, integer: true },
+  'inline.debounceMs': { default: 350, min: 0, max: 5000, integer: true },
+  'inline.holeTokens': { default: 24, min: 1, max: 1024, integer: true },
+  'inline.minConfidence': { default: 0.3, min: 0, max: 1, integer: false },
+  'fill.holeTokens': { default: 48, min: 1, max: 4096, integer: true },
+  'refactor.repairTokens': { default: 8, min: 1, max: 512, integer: true },
+} as const;
+
+/** A setting of NUMBER_SETTINGS from its raw value: the default for a wrong type, else clamped (and rounded). */
+export function numberSetting(key: keyof typeof NUMBER_SETTINGS, raw: unknown): number {
+  const spec = NUMBER_SETTINGS[key];
+  if (typeof raw !== 'number' || !Number.isFinite(raw)) return spec.default;
+  const clamped = Math.min(spec.max, Math.max(spec.min, raw));
+  return spec.integer ? Math.round(clamped) : clamped;
+}
+
 /** Reads one setting below `diffusionInfill.`; VS Code's WorkspaceConfiguration.get fits. */
 export type SettingReader = (key: string) => unknown;
 
@@ -57,10 +79,7 @@ export function readSettings(get: SettingReader): ExtensionSettings {
     const v = get(key);
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
   };
-  const numOr = (key: string, fallback: number, min: number, max: number): number => {
-    const v = num(key);
-    return v === undefined ? fallback : Math.min(max, Math.max(min, v));
-  };
+  const numOr = (key: keyof typeof NUMBER_SETTINGS): number => numberSetting(key, get(key));
   const oneOf = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
     const v = get(key);
     return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
@@ -69,35 +88,32 @@ export function readSettings(get: SettingReader): ExtensionSettings {
     const v = get(key);
     return typeof v === 'string' ? v.trim() : '';
   };
-  const alg = get('sampler.algorithm');
+  const alg = get(ALG_OPTION.setting.key);
   const languages = get('languages');
   return {
     model: {
-      source: oneOf('model.source', MODEL_SOURCES, 'bundled'),
+      // "remote" was the name of "server" (the core's EngineSource kind) before: it still reads as one.
+      source: get('model.source') === 'remote' ? 'server' : oneOf('model.source', MODEL_SOURCES, 'bundled'),
       folder: str('model.folder'),
       remoteUrl: str('model.remoteUrl'),
       remoteModel: str('model.remoteModel'),
       remoteDiffusing: get('model.remoteDiffusing') === true,
       device: oneOf('model.device', EXECUTION_PROVIDERS, 'cpu'),
-      threads: Math.round(numOr('model.threads', 0, 0, 256)),
+      threads: numOr('model.threads'),
     },
     sampler: {
-      steps: num('sampler.steps'),
       alg: typeof alg === 'string' && (ALGS as readonly string[]).includes(alg) ? (alg as Alg) : undefined,
-      temperature: num('sampler.temperature'),
-      threshold: num('sampler.threshold'),
-      blockLength: num('sampler.blockLength'),
-      contextTokens: num('context.tokens'),
+      ...Object.fromEntries(NUMBER_OPTIONS.flatMap((o) => (o.setting ? [[o.field, num(o.setting.key)]] : []))),
     },
     inline: {
       enabled: get('inline.enabled') !== false,
-      debounceMs: numOr('inline.debounceMs', 350, 0, 5000),
-      holeTokens: Math.round(numOr('inline.holeTokens', 24, 1, 1024)),
+      debounceMs: numOr('inline.debounceMs'),
+      holeTokens: numOr('inline.holeTokens'),
       drafts: oneOf('inline.drafts', INLINE_DRAFT_STYLES, 'decoration'),
-      minConfidence: numOr('inline.minConfidence', 0.3, 0, 1),
+      minConfidence: numOr('inline.minConfidence'),
     },
     fill: {
-      holeTokens: Math.round(numOr('fill.holeTokens', 48, 1, 4096)),
+      holeTokens: numOr('fill.holeTokens'),
     },
     languages: isBooleanMap(languages) ? languages : { '*': true },
   };

@@ -3,7 +3,7 @@ import { InfillAborted, InfillEngine, InfillError, InfillOptions } from '../core
 import { checkBearer } from './auth';
 import { HttpError } from './errors';
 import { BoundedQueue } from './queue';
-import { parseInfillBody } from './request';
+import { ModelAnswer, parseInfillBody, PATHS } from '../core/protocol';
 import { eventWriter, wantsSse } from './stream';
 
 export interface InfillServerOptions {
@@ -19,8 +19,6 @@ export interface InfillServerOptions {
   defaults?: InfillOptions;
   /** One line per finished request. */
   log?: (line: string) => void;
-  /** More figures for GET /health (the batcher's forwards, say). */
-  healthExtra?: () => Record<string, number>;
 }
 
 export interface ServerCounters {
@@ -58,7 +56,7 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/health') {
+    if (path === PATHS.health) {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET /health', { Allow: 'GET' });
       sendJson(res, 200, {
         status: 'ok',
@@ -66,21 +64,22 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
         waiting: queue.waiting,
         ...counters,
         rssBytes: process.memoryUsage().rss,
-        ...options.healthExtra?.(),
+        ...engine.figures?.(),
       });
       return;
     }
-    if (path === '/v1/model' || path === '/v1/infill') checkBearer(req.headers.authorization, options.token);
-    if (path === '/v1/model') {
+    if (path === PATHS.model || path === PATHS.infill) checkBearer(req.headers.authorization, options.token);
+    if (path === PATHS.model) {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET /v1/model', { Allow: 'GET' });
-      sendJson(res, 200, {
+      const answer: ModelAnswer = {
         ...engine.info,
         defaults: options.defaults ?? {},
         limits: { maxBodyBytes: maxBody, maxRunning: queue.maxRunning, maxWaiting: queue.maxWaiting },
-      });
+      };
+      sendJson(res, 200, answer);
       return;
     }
-    if (path === '/v1/infill') {
+    if (path === PATHS.infill) {
       if (req.method !== 'POST') throw new HttpError(405, 'use POST /v1/infill', { Allow: 'POST' });
       await infill(req, res);
       return;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { NDJSON_TYPE, SSE_TYPE } from '../core/protocol';
 
 /** Writes events one by one: NDJSON lines, or server-sent events when the client asked for them. */
 export interface EventWriter {
@@ -13,12 +14,12 @@ export function wantsSse(accept: string | undefined): boolean {
 export function eventWriter(res: ServerResponse, sse: boolean): EventWriter {
   if (sse) {
     return {
-      contentType: 'text/event-stream; charset=utf-8',
+      contentType: `${SSE_TYPE}; charset=utf-8`,
       write: (event) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`),
     };
   }
   return {
-    contentType: 'application/x-ndjson; charset=utf-8',
+    contentType: `${NDJSON_TYPE}; charset=utf-8`,
     write: (event) => res.write(JSON.stringify(event) + '\n'),
   };
 }

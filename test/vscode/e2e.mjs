@@ -1,6 +1,6 @@
 // End to end: installs the packaged .vsix into code-server, drives the workbench in headless
 // Chromium like a user (type, wait for ghost text, accept; select, run Fill Selection from the
-// palette) and measures the ghost-text flicker of the two inline draft styles.
+// palette) and measures the flicker of the inline drafts.
 //   node test/vscode/e2e.mjs [FILE.vsix]     E2E_MODEL=bundled uses the bundled model (default: the test fixture)
 // Screenshots and measurements go to .test-artifacts/e2e/ (e2e-bundled/ with E2E_MODEL=bundled). Prints "N passed, N failed"; exits 1 on failure.
 import { execFileSync } from 'node:child_process';
@@ -41,7 +41,7 @@ const flicker = {};
 let browser;
 try {
   browser = await launchChromium(pw);
-  for (const style of ['ghostText', 'decoration']) {
+  for (const style of ['decoration']) {
     await session(`inline-${style}`, { ...modelSettings, 'diffusionInfill.inline.drafts': style, 'diffusionInfill.inline.debounceMs': 150 }, async (page, dirs) => {
       await openFile(page, 'demo.js');
       await page.keyboard.press('Control+End');
@@ -51,9 +51,6 @@ try {
       const m = measure(samples);
       flicker[style] = m;
       fs.writeFileSync(path.join(out, `samples-${style}.json`), JSON.stringify(samples));
-      if (style === 'ghostText') {
-        check('ghost text appears and changes between steps (ghostText drafts)', m.distinctGhost >= 2, `${m.distinctGhost} different ghost texts`);
-      } else {
         check('drafts are drawn after the cursor and change between steps (decoration drafts)', m.distinctDrafts >= 2, `${m.distinctDrafts} different drafts`);
         check('the final text is offered as ghost text', m.finalGhost.length > 0, JSON.stringify(m.finalGhost.slice(0, 40)));
         check('no flicker: no painted frame lacks the draft between the first and the last step', m.draftHiddenFrames === 0, `${m.draftHiddenFrames} of ${m.frames} frames blank`);
@@ -76,7 +73,6 @@ try {
         const firstPiece = m.finalGhost.split('\n').find((l) => l.trim() !== '') ?? '';
         const accepted = saved.startsWith(typed) ? saved.slice(typed.length) : '';
         check('Tab accepts the ghost text into the document', ghostLeft === 0 && accepted.trim() !== '' && squash(accepted).includes(squash(firstPiece)), `${ghostBefore} ghost elements before Tab, ${ghostLeft} after; the file ends ${JSON.stringify(saved.slice(INLINE_FILE.length - 10, INLINE_FILE.length + 60))}`);
-      }
     });
   }
 
@@ -152,7 +148,7 @@ try {
 
 fs.writeFileSync(path.join(out, 'flicker.json'), JSON.stringify(flicker, null, 2));
 for (const [style, m] of Object.entries(flicker)) {
-  const blank = style === 'ghostText' ? `ghost text hidden ${m.ghostGaps} times, ${m.ghostHiddenMs} ms in all, ${m.ghostHiddenFrames} of ${m.frames} painted frames blank` : `draft decoration missing in ${m.draftHiddenFrames} of ${m.frames} painted frames`;
+  const blank = `draft decoration missing in ${m.draftHiddenFrames} of ${m.frames} painted frames`;
   console.log(`flicker (${style} drafts, ${m.durationMs} ms of drafts): ${blank}`);
 }
 const failed = results.filter((r) => !r.ok).length;

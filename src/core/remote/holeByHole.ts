@@ -1,7 +1,7 @@
 import { InfillOptions } from '../engine';
 import { InfillAborted, InfillError } from '../errors';
 import { DraftHole, InfillEvent } from '../events';
-import { resultEvent } from '../generation';
+import { resultEvent } from '../denoiseHoles';
 import { applyFills, Hole, InfillRequest, validateHoles } from '../holes';
 import { isAbort, lines, parseHttpUrl, postJson, redact, RemoteStatusError, showUrl, sseMessages } from './http';
 

@@ -47,22 +47,19 @@ export function isAbort(e: unknown, signal?: AbortSignal): boolean {
 }
 
 /** POSTs JSON; network failures and non-2xx answers become InfillErrors that say what to do. */
-export async function postJson(
-  url: URL,
-  body: unknown,
-  headers: Record<string, string>,
-  secrets: (string | undefined)[],
-  signal?: AbortSignal,
-  method: 'POST' | 'GET' = 'POST',
-): Promise<Response> {
+export function postJson(url: URL, body: unknown, headers: Record<string, string>, secrets: (string | undefined)[], signal?: AbortSignal): Promise<Response> {
+  return send(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body), signal }, secrets, signal);
+}
+
+/** GETs a resource (a JSON answer), with postJson's errors. */
+export function getJson(url: URL, headers: Record<string, string>, secrets: (string | undefined)[], signal?: AbortSignal): Promise<Response> {
+  return send(url, { method: 'GET', headers, signal }, secrets, signal);
+}
+
+async function send(url: URL, init: RequestInit, secrets: (string | undefined)[], signal?: AbortSignal): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, {
-      method,
-      headers: method === 'POST' ? { 'Content-Type': 'application/json', ...headers } : headers,
-      body: method === 'POST' ? JSON.stringify(body) : undefined,
-      signal,
-    });
+    response = await fetch(url, init);
   } catch (e) {
     if (isAbort(e, signal)) throw new InfillAborted();
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;

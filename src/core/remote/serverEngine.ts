@@ -2,8 +2,8 @@ import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
 import { InfillAborted, InfillError } from '../errors';
 import { InfillEvent } from '../events';
 import { InfillRequest, validateHoles } from '../holes';
-import { checkSecret, isAbort, lines, parseHttpUrl, postJson, RemoteStatusError, showUrl } from './http';
-import { checkEvent } from './validate';
+import { checkEvent, infillBody, ModelAnswer, NDJSON_TYPE, PATHS } from '../protocol';
+import { checkSecret, getJson, isAbort, lines, parseHttpUrl, postJson, RemoteStatusError, showUrl } from './http';
 
 export interface ServerEngineOptions {
   /** Bearer token of the server (serve --token). */
@@ -22,7 +22,9 @@ export class ServerEngine implements InfillEngine {
     checkSecret(options.token, 'the server token');
     this.base = parseHttpUrl(url, 'http://host:port', [options.token]);
     // A pasted endpoint (…/v1/infill, …/v1/model, …/health) names the same server.
-    this.base.pathname = this.base.pathname.replace(/\/(?:v1\/infill|v1\/model|health)\/?$/, '');
+    const path = this.base.pathname.replace(/\/$/, '');
+    const endpoint = Object.values(PATHS).find((p) => path.endsWith(p));
+    if (endpoint) this.base.pathname = path.slice(0, -endpoint.length);
     if (!this.base.pathname.endsWith('/')) this.base.pathname += '/';
   }
 
@@ -38,17 +40,17 @@ export class ServerEngine implements InfillEngine {
   }
 
   async refreshInfo(signal?: AbortSignal): Promise<ModelInfo> {
-    const url = new URL('v1/model', this.base);
-    const response = await postJson(url, undefined, this.headers(), [this.options.token], signal, 'GET').catch((e: Error) => {
+    const url = this.urlOf(PATHS.model);
+    const response = await getJson(url, this.headers(), [this.options.token], signal).catch((e: Error) => {
       // Another service at that address: say what was expected rather than its "Not found".
       if (e instanceof RemoteStatusError && e.status === 404) {
         throw new InfillError(`${showUrl(url)} does not exist there: is ${showUrl(this.base)} a diffusion-infill server? (An OpenAI-compatible server is the "openai-fim" source.)`);
       }
       throw e;
     });
-    let body: Partial<ModelInfo>;
+    let body: Partial<ModelAnswer>;
     try {
-      body = (await response.json()) as Partial<ModelInfo>;
+      body = (await response.json()) as Partial<ModelAnswer>;
     } catch (e) {
       if (isAbort(e, signal)) throw new InfillAborted();
       throw new InfillError(`${showUrl(url)} did not answer with JSON: is this a diffusion-infill server?`);
@@ -65,10 +67,8 @@ export class ServerEngine implements InfillEngine {
 
   async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
     const holes = validateHoles(request);
-    const url = new URL('v1/infill', this.base);
-    const body: Record<string, unknown> = { text: request.text, holes: holes.map((h) => ({ start: h.start, end: h.end, ...(h.tokens !== undefined ? { tokens: h.tokens } : {}), ...(h.singleLine ? { singleLine: true } : {}) })) };
-    for (const [k, v] of Object.entries(options)) if (v !== undefined) body[k] = v;
-    const response = await postJson(url, body, { ...this.headers(), Accept: 'application/x-ndjson' }, [this.options.token], signal);
+    const url = this.urlOf(PATHS.infill);
+    const response = await postJson(url, infillBody(request, holes, options), { ...this.headers(), Accept: NDJSON_TYPE }, [this.options.token], signal);
     const where = showUrl(url);
     let n = 0;
     let drafts = 0;
@@ -91,6 +91,11 @@ export class ServerEngine implements InfillEngine {
     }
     if (signal?.aborted) throw new InfillAborted();
     throw new InfillError(`${where}: the stream ended after ${drafts} drafts without a result (the server stopped or the connection was cut)`);
+  }
+
+  /** A path of the protocol under the server's base, which may have a path of its own (a proxy's prefix). */
+  private urlOf(path: string): URL {
+    return new URL(`.${path}`, this.base);
   }
 
   private headers(): Record<string, string> {

@@ -1,4 +1,4 @@
-import { Alg, DREAM_ALGS } from '../settings';
+import { Alg, DREAM_ALGS } from '../options';
 import { Proposal, ProposeRequest, rowsOf } from './propose';
 import { seededRng } from './rng';
 

@@ -1,6 +1,6 @@
 import { throwIfAborted } from '../errors';
 import { LogitsModel } from '../logitsModel';
-import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
+import { Alg, DREAM_ALGS, ResolvedSampler } from '../options';
 import { HoleRules } from './holeRules';
 import { CacheStep, Proposal, ProposeRequest, proposeWith } from './propose';
 import { Rng, seededRng } from './rng';

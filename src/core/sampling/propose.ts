@@ -1,5 +1,5 @@
 import type { LogitsModel } from '../logitsModel';
-import { Alg, DREAM_ALGS, ResolvedSampler } from '../settings';
+import { Alg, DREAM_ALGS, ResolvedSampler } from '../options';
 import { Rng, seededRng } from './rng';
 
 /** The token a step would write at one masked position, and how sure the model is of it. */
@@ -185,7 +185,7 @@ function topTwo(probs: Float64Array): [number, number] {
 /**
  * Dream's `top_p_logits`: sort by probability, and drop every token after the first whose
  * cumulative mass exceeds p.  Sorting a 150k vocabulary for every masked position was the
- * sampler's main cost (31 ms a position on a flat row), so the tokens are first put in buckets by
+ * sampler's main cost (npm run bench times it), so the tokens are first put in buckets by
  * how far their logit is below the best (1/16 nat wide): whole buckets are kept or dropped by
  * their mass, and only the bucket where the mass crosses p is sorted.
  */

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { InfillError } from '../../core';
 import { HoleDraftDecorations } from './holeDrafts';
 import { holesFromSelections } from './selectionHoles';
-import { FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
+import { cancelOnEdit, FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
 import { Proposals } from '../refactor/proposals';
 import { filledSpan, needsPreview } from './previewRule';
 
@@ -47,32 +47,26 @@ export async function fillSelection(deps: FillDependencies, editor = vscode.wind
   if (document.version !== version) return stale(deps);
 
   const settings = deps.settings();
-  const generation = deps.generations.start('fill', engine, holes.request, { ...settings.sampler, defaultHoleTokens: settings.fill.holeTokens });
+  const { request } = holes;
+  const options = { ...settings.sampler, defaultHoleTokens: settings.fill.holeTokens };
+  const generation = deps.generations.start('fill', request, (signal) => engine.infill(request, options, signal));
   if (!generation) return fail(deps, new Error('could not start a generation'));
-  deps.log.info(`fill #${generation.id}: ${holes.request.holes.length} hole(s) in ${document.uri.toString(true)} (version ${version})`);
+  deps.log.info(`fill #${generation.id}: ${request.holes.length} hole(s) in ${document.uri.toString(true)} (version ${version})`);
   const drafts = new HoleDraftDecorations(editor, holes.replaces);
-  let editedMeanwhile = false;
-  const subscriptions = [
-    deps.generations.onDidEvent(({ id, event }) => {
-      if (id === generation.id && event.type === 'draft') drafts.show(event);
-    }),
-    // An edit makes the result useless (it was computed for the old text): stop the model now.
-    vscode.workspace.onDidChangeTextDocument((change) => {
-      if (change.document === document && change.contentChanges.length > 0) {
-        editedMeanwhile = true;
-        generation.cancel();
-      }
-    }),
-  ];
+  const edits = cancelOnEdit(document, generation);
+  const shown = generation.onDidEvent((event) => {
+    if (event.type === 'draft') drafts.show(event);
+  });
   let outcome;
   try {
     outcome = await generation.outcome;
   } finally {
-    subscriptions.forEach((s) => s.dispose());
+    edits.dispose();
+    shown.dispose();
     drafts.dispose();
   }
 
-  if (editedMeanwhile || document.version !== version) return stale(deps);
+  if (edits.edited || document.version !== version) return stale(deps);
   if (outcome.status === 'cancelled') {
     deps.log.info(`fill #${generation.id}: cancelled, nothing written`);
     vscode.window.setStatusBarMessage('Diffusion Infill: cancelled, nothing written', 5000);

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { DraftEvent } from '../../core';
+import { DraftEvent, Span } from '../../core';
 import { draftAsOneLine } from '../draftText';
-import { Span } from './selectionHoles';
 
 /**
  * Shows each hole's current draft in place while Fill Selection runs: the text being replaced

@@ -1,4 +1,4 @@
-import { Span } from './selectionHoles';
+import { Span } from '../../core';
 
 /** A selection of this many lines or more is rewritten only after the user has seen the diff. */
 export const PREVIEW_LINES = 40;

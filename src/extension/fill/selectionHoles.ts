@@ -1,10 +1,4 @@
-import { codeFollowsOnLine, Hole, InfillRequest, parseMarkers } from '../../core';
-
-/** A span of document offsets (UTF-16), end exclusive. */
-export interface Span {
-  start: number;
-  end: number;
-}
+import { codeFollowsOnLine, findMarkers, Hole, InfillRequest, Span } from '../../core';
 
 export interface SelectionHoles {
   /** The document with the markers inside the selections removed, and one hole per place to fill. */
@@ -12,8 +6,6 @@ export interface SelectionHoles {
   /** For hole i of the request, the span of the *document* its fill replaces (a marker, a selection, or a cursor). */
   replaces: Span[];
 }
-
-const MARKER = /<\|hole(?::(\d+))?\|>/g;
 
 /**
  * The holes of Fill Selection: every `<|hole|>` marker inside a selection is a hole; a selection
@@ -31,8 +23,8 @@ export function holesFromSelections(text: string, selections: Span[]): Selection
     if (selection.start < previousEnd) continue; // VS Code merges overlapping selections; ignore any left.
     previousEnd = selection.end;
     // Throws an InfillError with line:column for a malformed marker.
-    const markers = parseMarkers(text, selection.start, selection.end).holes.length;
-    if (markers === 0) {
+    const markers = findMarkers(text, selection.start, selection.end);
+    if (markers.length === 0) {
       stripped += text.slice(copied, selection.start);
       copied = selection.start;
       const singleLine = !/[\r\n]/.test(text.slice(selection.start, selection.end)) && codeFollowsOnLine(text, selection.end);
@@ -40,13 +32,11 @@ export function holesFromSelections(text: string, selections: Span[]): Selection
       replaces.push({ ...selection });
       continue;
     }
-    MARKER.lastIndex = selection.start;
-    for (let m = MARKER.exec(text); m && m.index + m[0].length <= selection.end; m = MARKER.exec(text)) {
-      stripped += text.slice(copied, m.index);
-      copied = m.index + m[0].length;
-      const singleLine = codeFollowsOnLine(text, copied);
-      holes.push({ start: stripped.length, end: stripped.length, tokens: m[1] === undefined ? undefined : Number(m[1]), ...(singleLine ? { singleLine } : {}) });
-      replaces.push({ start: m.index, end: copied });
+    for (const m of markers) {
+      stripped += text.slice(copied, m.start);
+      copied = m.end;
+      holes.push({ start: stripped.length, end: stripped.length, tokens: m.tokens, ...(m.singleLine ? { singleLine: true } : {}) });
+      replaces.push({ start: m.start, end: m.end });
     }
   }
   stripped += text.slice(copied);

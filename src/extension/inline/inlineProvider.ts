@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
-import { Generation, Generations } from '../generations';
+import { Generation } from '../generations';
 import { languageEnabled } from '../settings';
-import { codeFollowsOnLine } from '../../core';
+import { codeFollowsOnLine, numberOption } from '../../core';
 import { CompletionCache } from './completionCache';
 import { charsForTokens, completionWindow } from './completionContext';
 import { debounce } from './debounce';
-import { DecorationDraftView, editorOf, GhostTextDraftView } from './draftViews';
+import { DecorationDraftView, editorOf } from './draftViews';
 import { confidentEnough, CursorContext, postprocessFill } from './postprocess';
-import { FeatureDependencies } from '../featureDependencies';
+import { cancelOnEdit, FeatureDependencies } from '../featureDependencies';
 import { Snooze } from '../menu/snooze';
 
 export interface InlineDependencies extends FeatureDependencies {
@@ -32,7 +32,8 @@ interface LiveCompletion {
   finished: Promise<string | undefined>;
 }
 
-const DEFAULT_CONTEXT_TOKENS = 1024;
+/** Sizes the window when the setting is unset (VS Code hands over its contributed default, so only outside it). */
+const DEFAULT_CONTEXT_TOKENS = numberOption('contextTokens').setting!.default as number;
 
 /**
  * Inline completions where the cursor is the hole, as a pipeline of small stages:
@@ -42,7 +43,6 @@ const DEFAULT_CONTEXT_TOKENS = 1024;
 export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
   readonly cache = new CompletionCache();
   private readonly decorationDrafts = new DecorationDraftView();
-  private readonly ghostTextDrafts = new GhostTextDraftView();
   private live: LiveCompletion | undefined;
 
   constructor(private readonly deps: InlineDependencies) {}
@@ -69,12 +69,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     if (cached !== undefined) return [item(cached)];
 
     // Asked again at the place of the running generation: join it instead of starting over.
-    // With ghost-text drafts that is VS Code refreshing after a step: answer with the newest draft.
     if (this.live && samePlace(this.live.place, place) && !this.live.generation.cancelled) {
-      if (settings.inline.drafts === 'ghostText') {
-        const draft = this.live.generation.latestDraft;
-        return draft ? [item(draft.holes[0]?.text ?? '')] : undefined;
-      }
       const fill = await this.live.finished;
       return fill === undefined || token.isCancellationRequested ? undefined : [item(fill)];
     }
@@ -90,19 +85,13 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     }
     if (token.isCancellationRequested || document.version !== place.version) return undefined;
 
-    const generation = this.deps.generations.start(
-      'inline',
-      engine,
-      { text: window.text, holes: [{ start: window.cursor, end: window.cursor, singleLine: codeFollowsOnLine(window.text, window.cursor) }] },
-      { ...settings.sampler, defaultHoleTokens: settings.inline.holeTokens },
-    );
+    const request = { text: window.text, holes: [{ start: window.cursor, end: window.cursor, singleLine: codeFollowsOnLine(window.text, window.cursor) }] };
+    const options = { ...settings.sampler, defaultHoleTokens: settings.inline.holeTokens };
+    const generation = this.deps.generations.start('inline', request, (signal) => engine.infill(request, options, signal));
     if (!generation) return undefined; // a Fill Selection or refactor is running: it has the model.
-    const style = settings.inline.drafts;
     const watch = this.watchMovedOn(document, place, generation, token);
-    const drafts = this.deps.generations.onDidEvent(({ id, event }) => {
-      if (id !== generation.id || event.type !== 'draft') return;
-      if (style === 'decoration') this.decorationDrafts.show(document, position, asTyped.untyped + (event.holes[0]?.text ?? ''));
-      else if (style === 'ghostText') this.ghostTextDrafts.show();
+    const drafts = generation.onDidEvent((event) => {
+      if (event.type === 'draft' && settings.inline.drafts === 'decoration') this.decorationDrafts.show(document, position, asTyped.untyped + (event.holes[0]?.text ?? ''));
     });
 
     const finished = generation.outcome.then((outcome) => {
@@ -127,16 +116,6 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     });
     this.live = { place, generation, finished };
 
-    if (style === 'ghostText') {
-      // Answer now with the first draft; later drafts and the final text come by re-triggering.
-      void finished.then((fill) => {
-        if (fill !== undefined && stillAt(document, place)) this.ghostTextDrafts.refresh();
-      });
-      await Promise.race([firstDraft(this.deps.generations, generation), generation.outcome]);
-      const draft = generation.latestDraft;
-      return draft && !token.isCancellationRequested ? [item(draft.holes[0]?.text ?? '')] : undefined;
-    }
-
     const fill = await finished;
     if (fill === undefined) return undefined;
     if (token.isCancellationRequested) {
@@ -150,13 +129,12 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
   dispose(): void {
     this.live?.generation.cancel();
     this.decorationDrafts.dispose();
-    this.ghostTextDrafts.dispose();
   }
 
   /**
    * Aborts the generation once the user moves on: an edit of the document, the cursor leaving the
    * place, or VS Code cancelling the request after either. A cancellation without either is VS
-   * Code asking again at the same place (our own ghost-text refresh), which must not abort.
+   * Code asking again at the same place, which must not abort.
    */
   private watchMovedOn(document: vscode.TextDocument, place: Place, generation: Generation, token: vscode.CancellationToken): vscode.Disposable {
     const abortIfMoved = () => {
@@ -164,9 +142,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     };
     return vscode.Disposable.from(
       token.onCancellationRequested(abortIfMoved),
-      vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document === document && e.contentChanges.length > 0) generation.cancel();
-      }),
+      cancelOnEdit(document, generation),
       vscode.window.onDidChangeTextEditorSelection((e) => {
         if (e.textEditor.document === document) abortIfMoved();
       }),
@@ -215,22 +191,6 @@ function stillAt(document: vscode.TextDocument, place: Place): boolean {
   if (document.version !== place.version) return false;
   const editor = editorOf(document);
   return !editor || document.offsetAt(editor.selection.active) === place.offset;
-}
-
-function firstDraft(generations: Generations, generation: Generation): Promise<void> {
-  if (generation.latestDraft) return Promise.resolve();
-  return new Promise((resolve) => {
-    const subscription = generations.onDidEvent(({ id }) => {
-      if (id === generation.id) {
-        subscription.dispose();
-        resolve();
-      }
-    });
-    void generation.outcome.then(() => {
-      subscription.dispose();
-      resolve();
-    });
-  });
 }
 
 export function cursorContext(document: vscode.TextDocument, position: vscode.Position): CursorContext {

@@ -1,4 +1,5 @@
 import type { FilledHole } from '../../core';
+import { singleLineFill } from '../../core/holes';
 
 /**
  * Editor-agnostic clean-up of an inline fill, in small steps that each undo one way a fill can
@@ -35,9 +36,7 @@ export function postprocessFill(fill: string, context: CursorContext): string | 
  * honour it (fill-in-the-middle endpoints).
  */
 export function keepOneLineMidLine(fill: string, context: CursorContext): string {
-  if (context.lineSuffix.trim() === '') return fill;
-  const nl = fill.indexOf('\n');
-  return nl === -1 ? fill : fill.slice(0, nl);
+  return context.lineSuffix.trim() === '' ? fill : singleLineFill(fill);
 }
 
 /** Cuts the fill where it starts writing the code that already follows the cursor. */

@@ -14,7 +14,7 @@ const SNOOZE_CHOICES = [5, 15, 30, 60];
 export const SOURCE_LABELS: Record<ModelSource, { label: string; detail: string }> = {
   bundled: { label: 'Bundled model', detail: 'The small model shipped with the extension: runs on this machine, no setup.' },
   folder: { label: 'Model folder', detail: 'A model folder on this machine (model.json, model.onnx, tokenizer.json).' },
-  remote: { label: 'Diffusion Infill server', detail: 'A `diffusion-infill serve` on another machine (a URL).' },
+  server: { label: 'Diffusion Infill server', detail: 'A `diffusion-infill serve` on another machine (a URL).' },
   'openai-fim': { label: 'OpenAI-compatible FIM endpoint', detail: 'Such as Inception\'s Mercury (a URL, a model and an API key).' },
   'openai-chat': { label: 'OpenAI-compatible chat endpoint', detail: 'A team\'s SGLang or vLLM server (a URL, a model, maybe an API key).' },
 };

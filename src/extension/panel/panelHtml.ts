@@ -1,3 +1,5 @@
+import { MASK_PLACEHOLDER } from '../../core/events';
+
 /**
  * The drafts panel's page. Everything it runs or styles comes from media/ through the webview's
  * own origin: the policy allows no inline script or style, no remote resource, and scripts
@@ -23,7 +25,7 @@ export function panelHtml(r: PanelResources): string {
 <link rel="stylesheet" href="${escapeAttribute(r.styleUri)}">
 <title>Drafts</title>
 </head>
-<body>
+<body data-mask="${escapeAttribute(MASK_PLACEHOLDER)}">
 <header class="bar">
   <span id="kind" class="kind">idle</span>
   <span id="status" class="status">No generation yet: run a completion, Fill Selection or a refactor.</span>

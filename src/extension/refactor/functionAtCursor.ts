@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { FunctionParts, functionByLayout, innermostFunction, Span, splitFunction, SymbolSpan } from './functionRange';
+import { Span } from '../../core';
+import { FunctionParts, functionByLayout, innermostFunction, splitFunction, SymbolSpan } from './functionRange';
 
 const FUNCTION_KINDS = new Set([vscode.SymbolKind.Function, vscode.SymbolKind.Method, vscode.SymbolKind.Constructor]);
 

@@ -1,14 +1,10 @@
+import type { Span } from '../../core';
+
 /**
  * Finding "the function around the cursor" and splitting it into signature and body, on plain
  * text: no `vscode` here, so that the rules can be unit-tested. The language server's symbols
  * are preferred (see functionAtCursor.ts); these rules answer when no server does.
  */
-
-/** A span of document offsets (UTF-16), end exclusive. */
-export interface Span {
-  start: number;
-  end: number;
-}
 
 /** A document symbol reduced to what matters here. */
 export interface SymbolSpan extends Span {

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Emitter } from '../emitter';
-import { Span } from './functionRange';
+import { Span } from '../../core';
 
 export const PROPOSAL_SCHEME = 'diffusion-infill-proposal';
 /** True while a refactor proposal waits for Accept or Reject: the diff's title buttons show then. */
@@ -15,7 +15,7 @@ export type ProposalMode = RefactorMode | 'fill';
 const MODE_TITLES: Record<ProposalMode, string> = { rewrite: 'Rewrite', repair: 'Repair', fill: 'Fill Selection' };
 
 /** A refactored function (or a large fill) waiting for the user's decision, shown as a diff against the document. */
-export interface Proposal {
+export interface RefactorProposal {
   mode: ProposalMode;
   document: vscode.TextDocument;
   /** The document version the request was made from: Accept writes only into that version. */
@@ -38,13 +38,13 @@ export type ProposalOutcome = { status: 'applied' } | { status: 'stale' } | { st
 export class Proposals implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
-  private readonly pendingChanged = new Emitter<Proposal | undefined>();
+  private readonly pendingChanged = new Emitter<RefactorProposal | undefined>();
   /** Fires with the pending proposal, or undefined once it is accepted or dropped (the panel's Accept follows it). */
   readonly onDidChangePending = this.pendingChanged.event;
   private readonly decided = new Emitter<ProposalDecision>();
   /** Fires when a proposal is accepted, rejected or found stale (the panel says which, not "done"). */
   readonly onDidDecide = this.decided.event;
-  private current: { proposal: Proposal; uri: vscode.Uri; text: string } | undefined;
+  private current: { proposal: RefactorProposal; uri: vscode.Uri; text: string } | undefined;
   private nextId = 1;
   private readonly registration = vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this);
   // Closing the diff by hand is a Reject: the title buttons and the panel's Accept go with it.
@@ -58,7 +58,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
 
   constructor(private readonly log: vscode.LogOutputChannel) {}
 
-  get pending(): Proposal | undefined {
+  get pending(): RefactorProposal | undefined {
     return this.current?.proposal;
   }
 
@@ -68,7 +68,7 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
   }
 
   /** Shows the proposal as a diff: the document on the left, the document with the new function on the right. */
-  async open(proposal: Proposal, originalText: string): Promise<vscode.Uri> {
+  async open(proposal: RefactorProposal, originalText: string): Promise<vscode.Uri> {
     await this.closeDiff(this.current?.uri);
     const { document, replace, replacement } = proposal;
     const text = originalText.slice(0, replace.start) + replacement + originalText.slice(replace.end);

@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
-import { InfillEngine, InfillError, InfillRequest, LocalEngine, MAX_HOLE_TOKENS, planRepair, repairRequest, repairSpan } from '../../core';
+import { InfillEngine, InfillError, InfillEvent, InfillRequest, MAX_HOLE_TOKENS, repairRequest, Span } from '../../core';
 import { ExtensionSettings } from '../settings';
 import { functionAtCursor } from './functionAtCursor';
-import { Span } from './functionRange';
 import { Proposals, RefactorMode } from './proposals';
 import { parseRefactorSettings } from './refactorSettings';
-import { FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
+import { cancelOnEdit, FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
 
 export const REWRITE_FUNCTION_COMMAND = 'diffusionInfill.rewriteFunction';
 export const REPAIR_FUNCTION_COMMAND = 'diffusionInfill.repairFunction';
@@ -51,22 +50,19 @@ export async function refactorFunction(deps: RefactorDependencies, mode: Refacto
     return fail(deps, e);
   }
   const options = deps.settings().sampler;
-  let job: { engine: InfillEngine; request: InfillRequest };
+  let job: RefactorJob;
   try {
-    job = mode === 'rewrite' ? await rewriteJob(engine, text, found.body) : await repairJob(engine, text, found.body, repairTokens(), options);
+    job = mode === 'rewrite' ? await rewriteJob(engine, text, found.body, options) : await repairJob(engine, text, found.body, repairTokens(), options);
   } catch (e) {
     return fail(deps, e);
   }
   if (document.version !== version) return stale(deps, mode);
 
-  const generation = deps.generations.start('refactor', job.engine, job.request, options);
+  const generation = deps.generations.start('refactor', job.request, job.events);
   if (!generation) return fail(deps, new Error('could not start a generation'));
   deps.log.info(`${mode} #${generation.id}: function at ${found.whole.start}-${found.whole.end} (${found.from}), ${job.request.holes.length} hole(s), version ${version}`);
-  // An edit makes the result useless (it was computed for the old text): stop the model now.
-  const watch = vscode.workspace.onDidChangeTextDocument((change) => {
-    if (change.document === document && change.contentChanges.length > 0) generation.cancel();
-  });
-  const outcome = await generation.outcome.finally(() => watch.dispose());
+  const edits = cancelOnEdit(document, generation);
+  const outcome = await generation.outcome.finally(() => edits.dispose());
   if (document.version !== version) return stale(deps, mode);
   if (outcome.status === 'cancelled') {
     vscode.window.setStatusBarMessage(`Diffusion Infill: ${mode} cancelled, nothing written`, 5000);
@@ -89,36 +85,33 @@ export async function refactorFunction(deps: RefactorDependencies, mode: Refacto
   };
 }
 
+/** What a refactor runs as a generation: the document with its holes, and the engine's events for it. */
+interface RefactorJob {
+  request: InfillRequest;
+  events: (signal: AbortSignal) => AsyncIterable<InfillEvent>;
+}
+
 /** The body as one hole of exactly its current length in tokens, where the engine can count them. */
-async function rewriteJob(engine: InfillEngine, text: string, body: Span): Promise<{ engine: InfillEngine; request: InfillRequest }> {
+async function rewriteJob(engine: InfillEngine, text: string, body: Span, options: ExtensionSettings['sampler']): Promise<RefactorJob> {
   let tokens: number | undefined;
-  if (engine instanceof LocalEngine && body.end > body.start) {
-    const count = (await engine.loadedModel.tokenizer.encode(text.slice(body.start, body.end))).length;
+  if (engine.countTokens && body.end > body.start) {
+    const count = await engine.countTokens(text.slice(body.start, body.end));
     tokens = Math.min(MAX_HOLE_TOKENS, Math.max(1, count));
   }
   // A remote engine cannot count our tokens: it sizes the hole as the body's tokens plus slack, cut at end-of-text.
-  return { engine, request: { text, holes: [{ start: body.start, end: body.end, tokens }] } };
+  const request: InfillRequest = { text, holes: [{ start: body.start, end: body.end, tokens }] };
+  return { request, events: (signal) => engine.infill(request, options, signal) };
 }
 
-/**
- * Scores the body, picks the tokens to remask, and wraps the repair stream as an engine so that
- * it runs as an ordinary generation (the status bar, the panel and Cancel follow it).
- */
-async function repairJob(
-  engine: InfillEngine,
-  text: string,
-  body: Span,
-  count: number,
-  options: ExtensionSettings['sampler'],
-): Promise<{ engine: InfillEngine; request: InfillRequest }> {
-  if (!(engine instanceof LocalEngine)) {
+/** Scores the body and picks the tokens to remask; the plan runs as an ordinary generation (the status bar, the panel and Cancel follow it). */
+async function repairJob(engine: InfillEngine, text: string, body: Span, count: number, options: ExtensionSettings['sampler']): Promise<RefactorJob> {
+  const repair = engine.repair;
+  if (!repair) {
     throw new InfillError('Repair Function needs a local model (it scores every token of the body): set diffusionInfill.model.source to "bundled" or "folder", or use Rewrite Function');
   }
   if (body.end <= body.start || text.slice(body.start, body.end).trim() === '') throw new InfillError('the function body is empty: nothing to repair');
-  const model = engine.loadedModel;
-  const plan = await planRepair(model, { text, span: body }, count, options);
-  const repairing: InfillEngine = { info: engine.info, infill: (_request, opts, signal) => repairSpan(model, plan, opts, signal) };
-  return { engine: repairing, request: repairRequest(plan) };
+  const plan = await repair.plan({ text, span: body }, count, options);
+  return { request: repairRequest(plan), events: (signal) => repair.run(plan, options, signal) };
 }
 
 function repairTokens(): number {

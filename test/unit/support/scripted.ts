@@ -1,5 +1,5 @@
 import { LogitsModel } from '../../../src/core/logitsModel';
-import { resolveSampler, SamplerSettings } from '../../../src/core/settings';
+import { resolveSampler, SamplerSettings } from '../../../src/core/options';
 
 /** A network whose logits the test chooses: row(ids, index) gives the logits at sequence index `index`. */
 export class ScriptedModel implements LogitsModel {

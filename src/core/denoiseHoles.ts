@@ -1,0 +1,162 @@
+import { CanvasHole } from './canvas';
+import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, InfillEvent, MASK_PLACEHOLDER, ResultEvent } from './events';
+import { applyFills, Hole, InfillRequest, singleLineFill } from './holes';
+import { LoadedModel } from './modelFolder';
+import { denoise } from './sampling/denoise';
+import { HoleRules } from './sampling/holeRules';
+import { ResolvedSampler } from './options';
+
+/**
+ * What becomes of an end-of-text or pad token inside a hole: `cut` ends the hole there (a hole
+ * of unknown length, padded); `drop` leaves it out (a span whose length is fixed, as in repair).
+ */
+export type StopTokens = 'cut' | 'drop';
+
+export interface HoleGeneration {
+  model: LoadedModel;
+  /** The canvas; every position of `holes` is masked. */
+  ids: Int32Array;
+  holes: CanvasHole[];
+  sampler: ResolvedSampler;
+  stops: StopTokens;
+  signal?: AbortSignal;
+}
+
+/** Denoises the holes of a canvas, yielding a draft per step; returns each hole's final text. */
+export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEvent, { fills: FilledHole[]; steps: number }> {
+  const { config, tokenizer, network } = g.model;
+  const masked = g.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
+  const stopIds = new Set([config.eosTokenId, config.padTokenId]);
+  const holeTokens = (h: CanvasHole) => {
+    const tokens = Array.from(g.ids.subarray(h.start, h.start + h.length));
+    if (g.stops === 'drop') return tokens.filter((t) => !stopIds.has(t));
+    const cut = tokens.findIndex((t) => stopIds.has(t));
+    return cut === -1 ? tokens : tokens.slice(0, cut);
+  };
+  const holeOf = (pos: number) => g.holes.findIndex((h) => pos >= h.start && pos < h.start + h.length);
+  const rules = new HoleRules({
+    holes: g.holes,
+    maskTokenId: config.maskTokenId,
+    endTokenIds: g.stops === 'cut' ? stopIds : undefined,
+    padTokenId: config.padTokenId,
+    lineBreakTokenIds: g.holes.some((h) => h.singleLine) ? await tokenizer.lineBreakTokens() : undefined,
+    tokenTexts: g.holes.some((h) => h.heal) ? await tokenizer.tokenTexts() : undefined,
+  });
+  let steps = 0;
+  const committedProb = new Map<number, number>();
+  // Only the holes a step touched are decoded again: with many holes, decoding dominated a step.
+  const drafts: DraftHole[] = g.holes.map((h) => ({ text: MASK_PLACEHOLDER.repeat(h.length), masked: h.length }));
+  for await (const step of denoise({
+    network,
+    ids: g.ids,
+    masked,
+    shifted: config.family === 'dream',
+    maskTokenId: config.maskTokenId,
+    rules,
+    sampler: g.sampler,
+    signal: g.signal,
+  })) {
+    steps = step.step;
+    for (const c of step.commits) committedProb.set(c.pos, c.prob);
+    const committed: CommittedToken[] = await Promise.all(
+      step.commits.map(async (c) => {
+        const hole = holeOf(c.pos);
+        return { pos: c.pos, hole, offset: c.pos - g.holes[hole].start, token: c.token, text: await tokenizer.decode([c.token]), confidence: c.prob };
+      }),
+    );
+    const touched = [...new Set(committed.map((c) => c.hole))];
+    await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k]), g.holes[k]))));
+    yield { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
+  }
+  const fills = await Promise.all(
+    g.holes.map(async (h) => ({ text: asFill(await tokenizer.decode(holeTokens(h), true), h), confidence: fillConfidence(h, g.ids, rules, committedProb) })),
+  );
+  return { fills, steps };
+}
+
+/**
+ * A generation on a model of this process (an infill, a repair): a draft per step, then the
+ * document with its holes filled and the run's figures.
+ */
+export async function* localGeneration(g: HoleGeneration, document: InfillRequest, maskedTokens: number, started: number): AsyncGenerator<InfillEvent> {
+  const { fills, steps } = yield* denoiseHoles(g);
+  yield resultEvent(document.text, document.holes, fills, {
+    model: g.model.config.name,
+    device: g.model.executionProvider,
+    steps,
+    canvasTokens: g.ids.length,
+    maskedTokens,
+    seed: g.sampler.seed,
+    started,
+  });
+}
+
+/**
+ * The geometric mean of the committed probabilities up to the hole's first end (pad, end of text,
+ * or a line break that ended a single-line hole), that end included: the positions after it were
+ * filled by the rules, not chosen by the model.
+ */
+function fillConfidence(h: CanvasHole, ids: Int32Array, rules: HoleRules, committedProb: ReadonlyMap<number, number>): number {
+  let logSum = 0;
+  let n = 0;
+  for (let p = h.start; p < h.start + h.length; p++) {
+    const prob = committedProb.get(p);
+    if (prob === undefined) break;
+    logSum += Math.log(Math.max(prob, 1e-12));
+    n++;
+    if (rules.ends(p, ids[p])) break;
+  }
+  return n === 0 ? 0 : Math.exp(logSum / n);
+}
+
+/** Committed runs decoded, a placeholder for each masked position, as asFill shows them. */
+async function draftText(model: LoadedModel, tokens: number[], hole: CanvasHole): Promise<DraftHole> {
+  const mask = model.config.maskTokenId;
+  let text = '';
+  let run: number[] = [];
+  let masked = 0;
+  for (const t of tokens) {
+    if (t !== mask) {
+      run.push(t);
+      continue;
+    }
+    text += (await model.tokenizer.decode(run, true)) + MASK_PLACEHOLDER;
+    run = [];
+    masked++;
+  }
+  text += await model.tokenizer.decode(run, true);
+  return { text: asFill(text, hole), masked };
+}
+
+/**
+ * A hole's text as the fill: less what it has written of the heal (the document already holds
+ * it), and for a single-line hole, up to its first line break (where the line ended).
+ */
+function asFill(text: string, hole: CanvasHole): string {
+  let k = 0;
+  while (k < hole.heal.length && k < text.length && text[k] === hole.heal[k]) k++;
+  const fill = text.slice(k);
+  return hole.singleLine ? singleLineFill(fill) : fill;
+}
+
+/** The last event of every generation: the document with its holes filled, and the figures. */
+export function resultEvent(
+  text: string,
+  holes: Hole[],
+  fills: FilledHole[],
+  figures: Omit<GenerationStats, 'msPerStep' | 'tokensPerStep' | 'elapsedMs'> & { started: number },
+): ResultEvent {
+  const { started, ...rest } = figures;
+  const elapsedMs = performance.now() - started;
+  return {
+    type: 'result',
+    text: applyFills(text, holes, fills.map((f) => f.text)),
+    holes: fills,
+    stats: {
+      ...rest,
+      elapsedMs,
+      msPerStep: rest.steps ? elapsedMs / rest.steps : 0,
+      tokensPerStep: rest.steps ? rest.maskedTokens / rest.steps : 0,
+    },
+  };
+}

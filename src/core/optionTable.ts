@@ -1,0 +1,203 @@
+import { MAX_CONTEXT, MAX_HOLE_TOKENS } from './holes';
+
+/** Measured on the validation cases (tools/model/eval_heldout.py --cache-refresh): see docs/model-folder.md. */
+export const CACHE_REFRESH = 8;
+
+/** A numeric field of InfillOptions. */
+export type NumberOption =
+  'steps' | 'temperature' | 'topP' | 'topK' | 'algTemp' | 'threshold' | 'blockLength' | 'cacheRefresh' | 'seed' | 'contextTokens' | 'defaultHoleTokens' | 'holeSlack';
+
+/**
+ * One option of a generation (InfillOptions), as it enters at each door: the bounds the engine
+ * checks, the value used when neither the request nor model.json gives one, the CLI flag, the
+ * HTTP body fields (the first is the one messages name), and the VS Code setting that passes it
+ * through unchanged. Adding an option is adding a row here (and its field in InfillOptions).
+ */
+export interface NumberOptionSpec {
+  field: NumberOption;
+  /** The sampler's (resolveSampler, with model.json's defaults under it) or the canvas window's (checkWindowOptions). */
+  scope: 'sampler' | 'window';
+  /** `--flag` of `fill` and `serve`; none: not on the command line. */
+  flag?: string;
+  /** POST /v1/infill body fields that set it (camelCase; the flag's spelling and snake_case are read as camelCase). */
+  http: readonly string[];
+  integer: boolean;
+  min: number;
+  max: number;
+  /** null is a value of its own (no threshold, no blocks, one step per masked token). */
+  nullable: boolean;
+  /** The engine's value when neither request nor model.json sets one; undefined: the model's own (contextTokens: maxContext). */
+  fallback: number | null | undefined;
+  /** `diffusionInfill.<key>` and its contributed default (package.json); none: no setting. */
+  setting?: { key: string; default: number | null };
+  /** One line for the CLI's usage. */
+  description: string;
+}
+
+export const NUMBER_OPTIONS: readonly NumberOptionSpec[] = [
+  {
+    field: 'steps',
+    scope: 'sampler',
+    flag: 'steps',
+    http: ['steps'],
+    integer: true,
+    min: 1,
+    max: 100000,
+    nullable: true,
+    fallback: null,
+    setting: { key: 'sampler.steps', default: null },
+    description: "Denoising steps; the model's default, else one per masked token",
+  },
+  {
+    field: 'temperature',
+    scope: 'sampler',
+    flag: 'temperature',
+    http: ['temperature'],
+    integer: false,
+    min: 0,
+    max: 100,
+    nullable: false,
+    fallback: 0,
+    setting: { key: 'sampler.temperature', default: null },
+    description: 'Sampling temperature; 0 is greedy',
+  },
+  {
+    field: 'topP',
+    scope: 'sampler',
+    flag: 'top-p',
+    http: ['topP'],
+    integer: false,
+    min: 0,
+    max: 1,
+    nullable: false,
+    fallback: 1,
+    description: 'Nucleus sampling: keep the most probable tokens up to this mass',
+  },
+  {
+    field: 'topK',
+    scope: 'sampler',
+    flag: 'top-k',
+    http: ['topK'],
+    integer: true,
+    min: 0,
+    max: 1e9,
+    nullable: false,
+    fallback: 0,
+    description: 'Keep only the k most probable tokens; 0 keeps all',
+  },
+  {
+    field: 'algTemp',
+    scope: 'sampler',
+    flag: 'alg-temp',
+    http: ['algTemp'],
+    integer: false,
+    min: 0,
+    max: 100,
+    nullable: false,
+    fallback: 0,
+    description: "Temperature of Dream's choice of positions to commit; 0 takes the surest",
+  },
+  {
+    field: 'threshold',
+    scope: 'sampler',
+    flag: 'threshold',
+    http: ['threshold'],
+    integer: false,
+    min: 0,
+    max: 1,
+    nullable: true,
+    fallback: null,
+    setting: { key: 'sampler.threshold', default: null },
+    description: 'Commit every position at least this confident (Fast-dLLM) instead of following the step schedule',
+  },
+  {
+    field: 'blockLength',
+    scope: 'sampler',
+    flag: 'block-length',
+    http: ['blockLength'],
+    integer: true,
+    min: 1,
+    max: 100000,
+    nullable: true,
+    fallback: null,
+    setting: { key: 'sampler.blockLength', default: null },
+    description: 'Decode the holes in blocks of this many tokens, left to right, instead of all at once',
+  },
+  {
+    field: 'cacheRefresh',
+    scope: 'sampler',
+    flag: 'cache-refresh',
+    http: ['cacheRefresh'],
+    integer: true,
+    min: 1,
+    max: 100000,
+    nullable: false,
+    fallback: CACHE_REFRESH,
+    description: 'With a graph that has a context cache: a full pass every this many steps, the steps between over the cache (1: no cache)',
+  },
+  {
+    field: 'seed',
+    scope: 'sampler',
+    flag: 'seed',
+    http: ['seed'],
+    integer: true,
+    min: 0,
+    max: 2 ** 32 - 1,
+    nullable: false,
+    fallback: 0,
+    description: 'Seed of the sampler',
+  },
+  {
+    field: 'contextTokens',
+    scope: 'window',
+    flag: 'context-tokens',
+    http: ['contextTokens'],
+    integer: true,
+    min: 1,
+    max: MAX_CONTEXT,
+    nullable: false,
+    fallback: undefined,
+    setting: { key: 'context.tokens', default: 1024 },
+    description: "Most tokens of context, holes included; the model's maxContext by default",
+  },
+  {
+    field: 'defaultHoleTokens',
+    scope: 'window',
+    flag: 'hole-tokens',
+    http: ['holeTokens', 'defaultHoleTokens'],
+    integer: true,
+    min: 1,
+    max: MAX_HOLE_TOKENS,
+    nullable: false,
+    fallback: 32,
+    description: 'Tokens of a hole without a length (<|hole|>)',
+  },
+  {
+    field: 'holeSlack',
+    scope: 'window',
+    http: ['holeSlack'],
+    integer: true,
+    min: 0,
+    max: MAX_HOLE_TOKENS,
+    nullable: false,
+    fallback: 8,
+    description: 'Extra masked tokens after the length of a replaced span',
+  },
+];
+
+/** The row of a numeric option. */
+export function numberOption(field: NumberOption): NumberOptionSpec {
+  return NUMBER_OPTIONS.find((o) => o.field === field)!;
+}
+
+/** `alg`: not a number, so not a row above; its flag, body field and setting share its name but the setting's. */
+export const ALG_OPTION = {
+  field: 'alg',
+  flag: 'alg',
+  http: ['alg'],
+  setting: { key: 'sampler.algorithm', default: null },
+  description: 'Which masked positions a step commits',
+} as const;
+
+/** `tokenHealing`: a body field only; model.json's tokenHealing when unset. */
+export const TOKEN_HEALING_OPTION = { field: 'tokenHealing', http: ['tokenHealing'] } as const;

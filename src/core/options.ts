@@ -1,0 +1,87 @@
+import type { InfillOptions } from './engine';
+import { InfillError } from './errors';
+import { NUMBER_OPTIONS, NumberOption, NumberOptionSpec } from './optionTable';
+
+export const DREAM_ALGS = ['origin', 'maskgit_plus', 'topk_margin', 'entropy'] as const;
+export const LLADA_ALGS = ['low_confidence', 'random'] as const;
+export const ALGS = [...DREAM_ALGS, ...LLADA_ALGS] as const;
+export type Alg = (typeof ALGS)[number];
+
+/**
+ * How the masked positions are turned into tokens. Dream's algorithms (`origin`, `maskgit_plus`,
+ * `topk_margin`, `entropy`) follow Dream's step schedule; LLaDA's remasking (`low_confidence`,
+ * `random`) follows LLaDA's even schedule. `blockLength` decodes the holes' positions in blocks,
+ * left to right, each with an even share of the steps. `threshold` replaces the schedule by
+ * Fast-dLLM's rule: commit every position whose chosen token has at least that probability,
+ * and at least the most confident one.
+ */
+export interface SamplerSettings {
+  steps?: number;
+  alg?: Alg;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  algTemp?: number;
+  threshold?: number | null;
+  blockLength?: number | null;
+  /**
+   * With a graph that has a context cache (model.json onnx.cache): a full pass over the canvas at
+   * each block's start and then every this many steps; the steps between run only the block. 1: every
+   * step is a full pass (no cache).
+   */
+  cacheRefresh?: number;
+  seed?: number;
+}
+
+export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshold' | 'blockLength'>> & {
+  /** Null: one step per masked token. */
+  steps: number | null;
+  threshold: number | null;
+  blockLength: number | null;
+};
+
+/** The sampler's values when neither the request nor model.json gives one. */
+export const SAMPLER_FALLBACK: ResolvedSampler = {
+  alg: 'entropy',
+  ...(Object.fromEntries(NUMBER_OPTIONS.filter((o) => o.scope === 'sampler').map((o) => [o.field, o.fallback])) as Omit<ResolvedSampler, 'alg'>),
+};
+
+/** Merges settings (later ones win; undefined leaves the earlier value) and checks every field. */
+export function resolveSampler(...layers: (SamplerSettings | undefined)[]): ResolvedSampler {
+  const merged: Record<string, unknown> = { ...SAMPLER_FALLBACK };
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer ?? {})) {
+      if (value !== undefined) merged[key] = value;
+    }
+  }
+  const s = merged as ResolvedSampler;
+  if (!(ALGS as readonly string[]).includes(s.alg)) throw new InfillError(`unknown alg "${s.alg}": use one of ${ALGS.join(', ')}`);
+  for (const o of NUMBER_OPTIONS) if (o.scope === 'sampler') checkOption(o, s[o.field as keyof ResolvedSampler]);
+  if (s.topP === 0) throw new OptionError('topP', 'must be above 0');
+  return s;
+}
+
+/** The canvas window's options (InfillOptions beside the sampler's), checked where every request passes. */
+export function checkWindowOptions(o: Pick<InfillOptions, 'contextTokens' | 'defaultHoleTokens' | 'holeSlack'>): void {
+  for (const option of NUMBER_OPTIONS) {
+    const value = o[option.field as keyof typeof o];
+    if (option.scope === 'window' && value !== undefined) checkOption(option, value);
+  }
+}
+
+function checkOption(o: NumberOptionSpec, value: unknown): void {
+  if (value === null && o.nullable) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < o.min || value > o.max || (o.integer && !Number.isInteger(value))) {
+    throw new OptionError(o.field, `must be ${o.integer ? 'a whole number' : 'a number'} from ${o.min} to ${o.max}${o.nullable ? ' (or null)' : ''}, not ${JSON.stringify(value)}`);
+  }
+}
+
+/** An option out of its bounds; each door (flag, body field) names the option its own way. */
+export class OptionError extends InfillError {
+  constructor(
+    readonly field: NumberOption,
+    readonly problem: string,
+  ) {
+    super(`${field} ${problem}`);
+  }
+}

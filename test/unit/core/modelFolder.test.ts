@@ -1,0 +1,114 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InfillError, loadModelFolder, readModelConfig } from '../../../src/core';
+import { copyOfTinyModel, tempDir } from '../support/fixtures';
+
+describe('model folder checks', () => {
+  let temp: ReturnType<typeof tempDir>;
+  let dir: string;
+  beforeEach(() => {
+    temp = tempDir();
+    dir = copyOfTinyModel(temp.dir);
+  });
+  afterEach(() => temp.remove());
+
+  const editConfig = (edit: (c: Record<string, any>) => void) => {
+    const file = path.join(dir, 'model.json');
+    const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+    edit(c);
+    fs.writeFileSync(file, JSON.stringify(c));
+  };
+  const refused = (pattern: RegExp) => assert.rejects(loadModelFolder(dir), (e: Error) => e instanceof InfillError && pattern.test(e.message));
+
+  it('loads the intact copy', async () => {
+    const model = await loadModelFolder(dir);
+    assert.equal(model.config.family, 'dream');
+  });
+
+  it('names a missing file', async () => {
+    fs.rmSync(path.join(dir, 'model.onnx'));
+    await refused(/has no model\.onnx/);
+  });
+
+  it('names a missing tokenizer', async () => {
+    fs.rmSync(path.join(dir, 'tokenizer.json'));
+    await refused(/tokenizer\.json is missing/);
+  });
+
+  it('names a missing config', async () => {
+    fs.rmSync(path.join(dir, 'model.json'));
+    await refused(/has no model\.json/);
+  });
+
+  it('names input names the graph does not have', async () => {
+    editConfig((c) => (c.onnx.inputs.positionIds = 'position_index'));
+    await refused(/not in the graph: position_index/);
+  });
+
+  it('names graph inputs the config does not', async () => {
+    editConfig((c) => {
+      c.onnx.inputs.attentionMask = null;
+      delete c.onnx.cache;
+    });
+    await refused(/unknown input names: attention_mask, past_key\.0, past_value\.0/);
+  });
+
+  it('names a cache whose graph needs inputs the config leaves out, a bad cache field, and a missing decide output', async () => {
+    editConfig((c) => (c.onnx.inputs.positionIds = null));
+    await refused(/"onnx\.cache" needs "onnx\.inputs\.positionIds"/);
+    editConfig((c) => {
+      c.onnx.inputs.positionIds = 'position_ids';
+      c.onnx.cache.layers = 0;
+    });
+    await refused(/"onnx\.cache\.layers" must be a whole number from 1/);
+    editConfig((c) => (c.onnx.cache.layers = 3));
+    await refused(/not in the graph: past_key\.2, past_value\.2/);
+    editConfig((c) => {
+      c.onnx.cache.layers = 2;
+      c.onnx.cache.presentKey = 'present_key';
+    });
+    await refused(/"onnx\.cache\.presentKey" must be a name with "\{layer\}"/);
+    editConfig((c) => {
+      c.onnx.cache.presentKey = 'present_key.{layer}';
+      c.onnx.decide.entropy = 'entropies';
+    });
+    await refused(/no output "entropies"/);
+  });
+
+  it('refuses a tokenizer larger than the logits', async () => {
+    editConfig((c) => (c.vocabSize = 100));
+    await refused(/token id below vocabSize|tokenizer and model disagree/);
+  });
+
+  it('refuses logits that disagree with vocabSize', async () => {
+    editConfig((c) => (c.vocabSize = 300));
+    await refused(/logits have 260 columns but model\.json says vocabSize 300/);
+  });
+
+  it('refuses a mask token the tokenizer does not know', async () => {
+    editConfig((c) => (c.maskTokenId = 259));
+    await refused(/does not know the mask token id 259/);
+  });
+
+  it('reads tokenHealing (default true) and refuses a value that is not true or false', async () => {
+    assert.equal(readModelConfig(dir).tokenHealing, true);
+    editConfig((c) => (c.tokenHealing = 'yes'));
+    await refused(/"tokenHealing" must be true or false/);
+  });
+
+  it('refuses a mask token that is also the end token', async () => {
+    editConfig((c) => (c.maskTokenId = c.eosTokenId));
+    await refused(/"maskTokenId" \d+ must differ from eosTokenId and padTokenId/);
+  });
+
+  it('refuses a maxContext beyond the bound, naming it', async () => {
+    editConfig((c) => (c.maxContext = 1e9));
+    await refused(/"maxContext" must be a whole number from 1 to 131072/);
+  });
+
+  it('refuses an unknown family', async () => {
+    editConfig((c) => (c.family = 'gpt'));
+    await refused(/"family" must be "dream"/);
+  });
+});

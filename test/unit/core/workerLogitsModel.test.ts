@@ -1,0 +1,106 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { InfillError, LocalEngine, loadModelFolder, LogitsModel, parseMarkers, unloadModels } from '../../../src/core';
+import { collect } from '../support/events';
+import { copyOfTinyModel, tempDir } from '../support/fixtures';
+
+const CORE = path.resolve(__dirname, '..', '..', '..', 'src', 'core');
+const TINY = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'tiny-model');
+
+/** Runs a script in a fresh node process; the timeout catches a process kept alive by the model's thread. */
+function runNode(script: string): string {
+  return execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+}
+
+describe('the network on its own thread', () => {
+  it('fills holes without loading onnxruntime on the main thread', () => {
+    // A fresh process: the mocha process itself has loaded onnxruntime for other tests.
+    const script = `
+      const core = require(${JSON.stringify(CORE)});
+      (async () => {
+        const model = await core.loadModelFolder(${JSON.stringify(TINY)});
+        const engine = new core.LocalEngine(model);
+        let result;
+        for await (const e of engine.infill(core.parseMarkers('a = <|hole:4|>\\n'), { seed: 1 })) if (e.type === 'result') result = e;
+        const native = Object.keys(require.cache).filter((k) => k.includes('onnxruntime-node'));
+        console.log(JSON.stringify({ filled: !result.text.includes('<|hole'), native }));
+      })();`;
+    const out = JSON.parse(runNode(script));
+    assert.deepEqual(out, { filled: true, native: [] });
+  });
+
+  it('samples on the worker exactly as the calling thread would, healed and single-line holes included', async () => {
+    const model = await loadModelFolder(TINY);
+    assert.ok(model.network.propose, 'the worker samples next to the logits');
+    // The same network seen as logits only: the engine then samples on the calling thread.
+    const logitsOnly: LogitsModel = { vocabSize: model.network.vocabSize, logits: (ids, rows) => model.network.logits(ids, rows), dispose: async () => undefined };
+    const request = parseMarkers('def f(x):\n    return x.ba<|hole:6|> + 1\n<|hole|>\n');
+    // cacheRefresh 1: every step a full pass, as the logits-only network runs (the cache is tested in contextCache.test.ts).
+    const options = { temperature: 0.8, topP: 0.9, seed: 11, tokenHealing: true, cacheRefresh: 1 };
+    const onWorker = await collect(new LocalEngine(model).infill(request, options));
+    const onCaller = await collect(new LocalEngine({ ...model, network: logitsOnly }).infill(request, options));
+    assert.deepEqual(onWorker.result.holes, onCaller.result.holes);
+    assert.deepEqual(onWorker.drafts.map((d) => [d.holes, d.committed]), onCaller.drafts.map((d) => [d.holes, d.committed]));
+    assert.ok(onWorker.drafts.length > 1);
+  });
+
+  it('the process exits when the work is done, with the model still loaded', () => {
+    // The worker must not keep a CLI run alive; this would time out if it did.
+    const script = `require(${JSON.stringify(CORE)}).loadModelFolder(${JSON.stringify(TINY)}).then((m) => m.network.logits(Int32Array.of(1, 2), [0])).then(() => console.log('done'))`;
+    assert.equal(runNode(script).trim(), 'done');
+  });
+
+  it('dispose comes back once the thread has released the model, with nothing else keeping the process alive', () => {
+    const script = `require(${JSON.stringify(CORE)}).loadModelFolder(${JSON.stringify(TINY)}).then((m) => m.network.dispose()).then(() => console.log('disposed'))`;
+    assert.equal(runNode(script).trim(), 'disposed');
+  });
+
+  it('a model whose thread died is loaded afresh by the next call', async () => {
+    const temp = tempDir();
+    try {
+      const dir = copyOfTinyModel(temp.dir);
+      const first = await loadModelFolder(dir);
+      const stopped = new Promise<Error>((resolve) => new LocalEngine(first).onStop(resolve));
+      await (first.network as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      assert.match((await stopped).message, /stopped unexpectedly/, 'the engine tells its owner that the model stopped');
+      await assert.rejects(first.network.logits(Int32Array.of(1, 2), [0]), InfillError);
+      const second = await loadModelFolder(dir);
+      assert.notEqual(second, first);
+      assert.equal((await second.network.logits(Int32Array.of(1, 2), [0])).length, second.config.vocabSize);
+    } finally {
+      temp.remove();
+    }
+  });
+
+  it('a fresh process loads a model again after unloading it and after its thread died', () => {
+    // The extension host never loads onnxruntime on its main thread (the mocha process has).
+    const script = `
+      const core = require(${JSON.stringify(CORE)});
+      const forward = async () => (await (await core.loadModelFolder(${JSON.stringify(TINY)})).network.logits(Int32Array.of(1, 2), [0])).length;
+      (async () => {
+        const seen = [await forward()];
+        await core.unloadModels();
+        seen.push(await forward());
+        const model = await core.loadModelFolder(${JSON.stringify(TINY)});
+        const stopped = new Promise((resolve) => model.network.onStop(resolve));
+        await model.network.worker.terminate();
+        await stopped;
+        seen.push(await forward());
+        console.log(JSON.stringify(seen));
+      })().catch((e) => console.log(e.message));`;
+    const vocab = 260;
+    assert.equal(runNode(script).trim(), JSON.stringify([vocab, vocab, vocab]));
+  });
+
+  it('a forward after unloading is refused with a clear error', async () => {
+    const temp = tempDir();
+    try {
+      const model = await loadModelFolder(copyOfTinyModel(temp.dir));
+      await unloadModels();
+      await assert.rejects(model.network.logits(Int32Array.of(1, 2), [0]), (e: Error) => e instanceof InfillError && /unloaded/.test(e.message));
+    } finally {
+      temp.remove();
+    }
+  });
+});
