@@ -6,8 +6,8 @@ import { OnnxLogitsModel } from '../../../src/core/onnxModel';
 import { Proposal, proposeFromLogits, ProposeRequest } from '../../../src/core/sampling/propose';
 import { loadTokenizer } from '../../../src/core/tokenizer';
 import { collect } from '../support/events';
+import { TINY_MODEL as TINY } from '../support/fixtures';
 
-const TINY = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model');
 const MASK = 256;
 
 /** A canvas of text with masks at 20..29. */
