@@ -14,6 +14,7 @@ export const SAMPLER_FLAGS = {
   seed: { type: 'string' },
   'context-tokens': { type: 'string' },
   'hole-tokens': { type: 'string' },
+  'time-limit-seconds': { type: 'string' },
 } as const;
 
 export const MODEL_FLAGS = {
@@ -70,6 +71,7 @@ export function samplerOptions(values: FlagValues): InfillOptions {
 const FIELD_FLAGS: Record<string, string> = {
   steps: 'steps', temperature: 'temperature', 'top-p': 'topP', 'top-k': 'topK', 'alg-temp': 'algTemp', threshold: 'threshold',
   'block-length': 'blockLength', seed: 'seed', 'context-tokens': 'contextTokens', 'hole-tokens': 'defaultHoleTokens',
+  'time-limit-seconds': 'timeLimitSeconds',
 };
 
 /** More threads than any machine's cores only queue: onnxruntime hung starting 100,000. */

@@ -6,7 +6,8 @@ import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 
 export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [--steps N] [--alg A] [--temperature T]
     [--top-p P] [--top-k K] [--alg-temp T] [--threshold X] [--block-length B] [--seed S]
-    [--context-tokens N] [--hole-tokens N] [--device cpu|webgpu|cuda|dml|coreml] [--threads N]
+    [--context-tokens N] [--hole-tokens N] [--time-limit-seconds S] [--device cpu|webgpu|cuda|dml|coreml]
+    [--threads N]
     [--server URL [--token T]] [--write] [--json] [--quiet]`;
 
 /** `fill`: fills every hole marker of FILE, printing the result (or writing it in place). */

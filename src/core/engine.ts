@@ -3,7 +3,8 @@ import { InfillEvent } from './events';
 import { denoiseHoles, resultEvent } from './generation';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
-import { checkWindowOptions, resolveSampler, SamplerSettings } from './settings';
+import { checkWindowOptions, DEFAULT_TIME_LIMIT_SECONDS, resolveSampler, SamplerSettings } from './settings';
+import { Deadline } from './sampling/denoise';
 
 export interface InfillOptions extends SamplerSettings {
   /** Most canvas tokens, holes included; the model's maxContext when unset. */
@@ -14,6 +15,12 @@ export interface InfillOptions extends SamplerSettings {
   holeSlack?: number;
   /** Token healing at each hole's start (CanvasHole.heal); model.json's tokenHealing when unset. */
   tokenHealing?: boolean;
+  /**
+   * Most seconds one request may run (DEFAULT_TIME_LIMIT_SECONDS when unset); checked between
+   * forwards, so the forward running at the limit finishes first. Past it the request fails and
+   * nothing is written.
+   */
+  timeLimitSeconds?: number;
 }
 
 export interface ModelInfo {
@@ -58,7 +65,8 @@ export class LocalEngine implements InfillEngine {
     const sampler = resolveSampler(config.sampler, options);
     const holes = validateHoles(request);
     const canvas = await canvasFor(this.model, request.text, holes, options);
-    const { fills, steps } = yield* denoiseHoles({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal });
+    const deadline = deadlineFor(started, options);
+    const { fills, steps } = yield* denoiseHoles({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal, deadline });
     yield resultEvent(request.text, holes, fills, {
       model: config.name,
       device: this.model.executionProvider,
@@ -83,4 +91,10 @@ export function canvasFor(model: LoadedModel, text: string, holes: Hole[], optio
     bosTokenId: config.bosTokenId,
     heal: options.tokenHealing ?? config.tokenHealing,
   });
+}
+
+/** When a request that started at `started` (performance.now()) must stop. */
+export function deadlineFor(started: number, options: InfillOptions): Deadline {
+  const seconds = options.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS;
+  return { at: started + seconds * 1000, seconds };
 }

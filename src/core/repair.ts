@@ -1,6 +1,6 @@
 import { InfillError, throwIfAborted } from './errors';
 import { InfillEvent } from './events';
-import { canvasFor, InfillOptions } from './engine';
+import { canvasFor, deadlineFor, InfillOptions } from './engine';
 import { denoiseHoles, resultEvent } from './generation';
 import { Hole, InfillRequest } from './holes';
 import { LoadedModel } from './modelFolder';
@@ -130,7 +130,7 @@ export async function* repairSpan(model: LoadedModel, plan: RepairPlan, options:
   for (const run of runs) canvas.ids.fill(config.maskTokenId, run.start, run.start + run.length);
   // A stop token inside a run is dropped rather than ending the span: the text after the run is
   // the user's code and stays.
-  const { fills, steps } = yield* denoiseHoles({ model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal });
+  const { fills, steps } = yield* denoiseHoles({ model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal, deadline: deadlineFor(started, options) });
   yield resultEvent(plan.request.text, plan.holes, fills, {
     model: config.name,
     device: model.executionProvider,

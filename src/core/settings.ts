@@ -67,11 +67,23 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
   return s;
 }
 
-/** The canvas window's options (InfillOptions beside the sampler's), checked where every request passes. */
-export function checkWindowOptions(o: { contextTokens?: number; defaultHoleTokens?: number; holeSlack?: number }): void {
+/**
+ * How long one request may run when it does not say (InfillOptions.timeLimitSeconds): steps are at
+ * most the masked positions, but a long canvas on a slow machine still makes that hours.
+ */
+export const DEFAULT_TIME_LIMIT_SECONDS = 300;
+export const MAX_TIME_LIMIT_SECONDS = 86_400;
+export const MIN_TIME_LIMIT_SECONDS = 0.1;
+
+/**
+ * The canvas window's options and the request's time limit (InfillOptions beside the sampler's),
+ * checked where every request passes.
+ */
+export function checkWindowOptions(o: { contextTokens?: number; defaultHoleTokens?: number; holeSlack?: number; timeLimitSeconds?: number }): void {
   if (o.contextTokens !== undefined) checkNumber('contextTokens', o.contextTokens, 1, MAX_CONTEXT, false, true);
   if (o.defaultHoleTokens !== undefined) checkNumber('defaultHoleTokens', o.defaultHoleTokens, 1, MAX_HOLE_TOKENS, false, true);
   if (o.holeSlack !== undefined) checkNumber('holeSlack', o.holeSlack, 0, MAX_HOLE_TOKENS, false, true);
+  if (o.timeLimitSeconds !== undefined) checkNumber('timeLimitSeconds', o.timeLimitSeconds, MIN_TIME_LIMIT_SECONDS, MAX_TIME_LIMIT_SECONDS);
 }
 
 function checkNumber(name: string, value: unknown, min: number, max: number, nullable = false, integer = false): void {

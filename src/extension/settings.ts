@@ -87,6 +87,7 @@ export function readSettings(get: SettingReader): ExtensionSettings {
       threshold: num('sampler.threshold'),
       blockLength: num('sampler.blockLength'),
       contextTokens: num('context.tokens'),
+      timeLimitSeconds: num('sampler.timeLimitSeconds'),
     },
     inline: {
       enabled: get('inline.enabled') !== false,

@@ -1,4 +1,4 @@
-import { ALGS, checkWindowOptions, Hole, InfillError, InfillOptions, InfillRequest, parseMarkers, resolveSampler, validateHoles } from '../core';
+import { ALGS, checkWindowOptions, DEFAULT_TIME_LIMIT_SECONDS, Hole, InfillError, InfillOptions, InfillRequest, parseMarkers, resolveSampler, validateHoles } from '../core';
 import { HttpError } from './errors';
 
 /** A parsed and checked POST /v1/infill body. */
@@ -24,6 +24,7 @@ const NUMBER_FIELDS: Record<string, keyof InfillOptions> = {
   holeTokens: 'defaultHoleTokens',
   defaultHoleTokens: 'defaultHoleTokens',
   holeSlack: 'holeSlack',
+  timeLimitSeconds: 'timeLimitSeconds',
 };
 const NULLABLE = new Set(['threshold', 'blockLength']);
 const TEXT_FIELDS = new Set(['text', 'holes', 'prefix', 'suffix']);
@@ -66,6 +67,11 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
       bad(`field "alg" must be one of ${ALGS.join(', ')}, not ${JSON.stringify(fields.alg)}`);
     }
     options.alg = fields.alg as InfillOptions['alg'];
+  }
+  // A request may ask for less time than the server's limit, never more: the limit is the operator's.
+  const limit = defaults.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS;
+  if (typeof fields.timeLimitSeconds === 'number' && fields.timeLimitSeconds > limit) {
+    bad(`field "timeLimitSeconds" must be at most this server's limit of ${limit} s, not ${fields.timeLimitSeconds}`);
   }
   try {
     checkWindowOptions(options);
