@@ -11,3 +11,4 @@ export { LogitsModel } from './logitsModel';
 export * from './bundledModel';
 export * from './repair';
 export * from './generation';
+export { countTokensUpTo } from './canvas';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { InfillEngine, InfillError, InfillRequest, LocalEngine, MAX_HOLE_TOKENS, planRepair, repairRequest, repairSpan } from '../../core';
+import { countTokensUpTo, InfillEngine, InfillError, InfillRequest, LocalEngine, MAX_HOLE_TOKENS, planRepair, repairRequest, repairSpan } from '../../core';
 import { ExtensionSettings } from '../settings';
 import { functionAtCursor } from './functionAtCursor';
 import { Span } from './functionRange';
@@ -93,7 +93,7 @@ export async function refactorFunction(deps: RefactorDependencies, mode: Refacto
 async function rewriteJob(engine: InfillEngine, text: string, body: Span): Promise<{ engine: InfillEngine; request: InfillRequest }> {
   let tokens: number | undefined;
   if (engine instanceof LocalEngine && body.end > body.start) {
-    const count = (await engine.loadedModel.tokenizer.encode(text.slice(body.start, body.end))).length;
+    const count = await countTokensUpTo(text.slice(body.start, body.end), engine.loadedModel.tokenizer, MAX_HOLE_TOKENS);
     tokens = Math.min(MAX_HOLE_TOKENS, Math.max(1, count));
   }
   // A remote engine cannot count our tokens: it sizes the hole as the body's tokens plus slack, cut at end-of-text.
