@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { writeSpans } from '../documentWrite';
 import { InfillError } from '../../core';
 import { HoleDraftDecorations } from './holeDrafts';
 import { holesFromSelections } from './selectionHoles';
@@ -10,6 +12,8 @@ export const FILL_SELECTION_COMMAND = 'diffusionInfill.fillSelection';
 export type FillOutcome =
   | { status: 'applied'; fills: string[] }
   | { status: 'stale' }
+  /** The document's editors were closed before the fill came back: nothing written, the fill offered to copy. */
+  | { status: 'closed'; fills: string[] }
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
@@ -75,17 +79,22 @@ export async function fillSelection(deps: FillDependencies, editor = vscode.wind
   if (outcome.status === 'failed') return fail(deps, outcome.error);
 
   const fills = outcome.result.holes.map((h) => h.text);
-  const applied = await editor.edit(
-    (builder) => {
-      holes.replaces.forEach((span, i) => builder.replace(new vscode.Range(document.positionAt(span.start), document.positionAt(span.end)), fills[i]));
-    },
-    { undoStopBefore: true, undoStopAfter: true },
-  );
-  // editor.edit refuses when the document moved on between our check and the edit.
-  if (!applied) return stale(deps);
+  const written = await writeSpans(editor, version, holes.replaces, fills);
+  if (written === 'closed') return closed(deps, generation.id, document, fills);
+  if (written === 'changed') return stale(deps);
   const s = outcome.result.stats;
   deps.log.info(`fill #${generation.id}: applied ${fills.length} fill(s); ${s.steps} steps, ${s.maskedTokens} tokens, ${Math.round(s.elapsedMs)} ms`);
   return { status: 'applied', fills };
+}
+
+/** Said once, with the fill kept a click away: the user closed the file, but may still want what was made. */
+function closed(deps: FillDependencies, id: number, document: vscode.TextDocument, fills: string[]): FillOutcome {
+  const message = `the editor of ${path.basename(document.uri.path)} was closed while the model was working, so nothing was written`;
+  deps.log.info(`fill #${id}: ${message}; the fill(s): ${JSON.stringify(fills)}`);
+  void vscode.window.showWarningMessage(`Diffusion Infill: ${message}.`, 'Copy Fill').then((choice) => {
+    if (choice) void vscode.env.clipboard.writeText(fills.join('\n'));
+  });
+  return { status: 'closed', fills };
 }
 
 function stale(deps: FillDependencies): FillOutcome {

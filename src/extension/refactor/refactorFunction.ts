@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { shownInATab } from '../documentWrite';
 import { countTokensUpTo, InfillEngine, InfillError, InfillRequest, LocalEngine, MAX_HOLE_TOKENS, planRepair, repairRequest, repairSpan } from '../../core';
 import { ExtensionSettings } from '../settings';
 import { functionAtCursor } from './functionAtCursor';
@@ -24,6 +26,8 @@ export type RefactorOutcome =
       replacement: string;
     }
   | { status: 'stale' }
+  /** The document's editors were closed before the result came back: nothing proposed. */
+  | { status: 'closed' }
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
@@ -74,6 +78,12 @@ export async function refactorFunction(deps: RefactorDependencies, mode: Refacto
   }
   if (outcome.status === 'failed') return fail(deps, outcome.error);
 
+  if (!shownInATab(document)) {
+    const message = `the editor of ${path.basename(document.uri.path)} was closed while the model was working, so nothing was proposed: open it and run ${mode === 'repair' ? 'Repair' : 'Rewrite'} Function again`;
+    deps.log.info(`${mode} #${generation.id}: ${message}`);
+    void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
+    return { status: 'closed' };
+  }
   const result = outcome.result;
   const grown = result.text.length - text.length;
   const replacement = result.text.slice(found.whole.start, found.whole.end + grown);

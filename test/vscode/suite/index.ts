@@ -15,6 +15,9 @@ export interface SuiteResults {
  */
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60000, color: false, reporter: 'spec' });
+  // DIFFUSION_INFILL_TEST_GREP runs only the tests whose titles match (npm run test:soak runs the soak alone).
+  const grep = process.env.DIFFUSION_INFILL_TEST_GREP;
+  if (grep) mocha.grep(new RegExp(grep));
   for (const file of fs.readdirSync(__dirname)) {
     if (file.endsWith('.test.js')) mocha.addFile(path.join(__dirname, file));
   }
