@@ -7,11 +7,11 @@
 import { ChildProcess, fork, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundledModelDir, readModelConfig } from '../core';
+import { bundledModelDir, readModelConfig, resolveSampler } from '../core';
 import { OnnxLogitsModel } from '../core/onnxModel';
 import { WorkerLogitsModel } from '../core/workerLogitsModel';
 
-type Forward = (ids: Int32Array, rows: number[]) => Promise<Float32Array>;
+type Forward = (ids: Int32Array, rows: number[]) => Promise<unknown>;
 
 const mb = (bytes: number) => Math.round(bytes / 1e6);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -30,7 +30,7 @@ async function time(forward: Forward, size: number, maskId: number, repeats: num
   return median(times);
 }
 
-function childModel(dir: string): Promise<{ child: ChildProcess; forward: Forward }> {
+function childModel(dir: string, answer: 'logits' | 'choices'): Promise<{ child: ChildProcess; forward: Forward }> {
   const child = fork(path.join(__dirname, 'isolationChild.js'), [dir], { serialization: 'advanced', stdio: 'inherit' });
   let next = 0;
   const waiting = new Map<number, (a: Float32Array) => void>();
@@ -43,7 +43,7 @@ function childModel(dir: string): Promise<{ child: ChildProcess; forward: Forwar
             new Promise((res) => {
               const id = next++;
               waiting.set(id, res);
-              child.send({ kind: 'forward', id, ids, rows });
+              child.send({ kind: answer, id, ids, rows });
             }),
         });
       } else if (m.kind === 'answer') {
@@ -74,7 +74,12 @@ function crash(kind: 'worker' | 'child'): string {
   return r.signal ? `the host process was killed by ${r.signal}` : (r.stdout.trim().split('\n').pop() ?? '');
 }
 
-type Variant = 'in-process' | 'worker' | 'child';
+/**
+ * in-process: the forward on the calling thread (the floor); worker: the engine's worker thread,
+ * sampling there (proposals cross back); child: a child process sending only each row's choice
+ * back; child-logits: one sending the logits back.
+ */
+type Variant = 'in-process' | 'worker' | 'child' | 'child-logits';
 interface Figures {
   startMs: number;
   /** What loading the model added to the measuring (host) process, and the child's own size. */
@@ -91,13 +96,18 @@ async function measure(variant: Variant, dir: string, sizes: number[], repeats: 
   let forward: Forward;
   let dispose: () => Promise<void>;
   let childPid = 0;
-  if (variant === 'child') {
-    const { child, forward: f } = await childModel(dir);
+  if (variant === 'child' || variant === 'child-logits') {
+    const { child, forward: f } = await childModel(dir, variant === 'child' ? 'choices' : 'logits');
     childPid = child.pid!;
     forward = f;
     dispose = async () => void child.send({ kind: 'dispose' });
+  } else if (variant === 'worker') {
+    const model = await WorkerLogitsModel.load(dir, config);
+    const sampler = resolveSampler(config.sampler, { temperature: 0 });
+    forward = (ids, rows) => model.propose(ids, { sampler, queries: rows.map((row) => ({ row, allowed: null, seed: 0 })) });
+    dispose = () => model.dispose();
   } else {
-    const model = variant === 'worker' ? await WorkerLogitsModel.load(dir, config) : await OnnxLogitsModel.load(dir, config);
+    const model = await OnnxLogitsModel.load(dir, config);
     forward = (ids, rows) => model.logits(ids, rows);
     dispose = () => model.dispose();
   }
@@ -121,7 +131,7 @@ async function main() {
   }
   const rounds = Number(values.rounds ?? 3);
   console.log(`model ${config.name} (${dir}); ${rounds} rounds, each variant in a fresh process; forward: median of ${repeats}, 8 rows each`);
-  const all: Record<Variant, Figures[]> = { 'in-process': [], worker: [], child: [] };
+  const all: Record<Variant, Figures[]> = { 'in-process': [], worker: [], child: [], 'child-logits': [] };
   for (let r = 0; r < rounds; r++) {
     // Interleaved, so that a busy moment of the machine falls on every variant alike.
     for (const variant of Object.keys(all) as Variant[]) {
@@ -132,16 +142,17 @@ async function main() {
   }
   const med = (v: Variant, pick: (f: Figures) => number) => median(all[v].map(pick));
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
-  const [ip, w, c] = [(f: (x: Figures) => number) => med('in-process', f), (f: (x: Figures) => number) => med('worker', f), (f: (x: Figures) => number) => med('child', f)];
+  const [ip, w, c, cl] = (['in-process', 'worker', 'child', 'child-logits'] as const).map((v) => (f: (x: Figures) => number) => med(v, f));
   console.log(`startup ms: in-process ${Math.round(ip((f) => f.startMs))}, worker ${Math.round(w((f) => f.startMs))}, child ${Math.round(c((f) => f.startMs))}; child/worker ${ratio(c((f) => f.startMs), w((f) => f.startMs))}`);
   console.log(
     `memory MB: the worker adds ${w((f) => f.hostMb)} to the editor's process; the child adds ${c((f) => f.hostMb)} to it and is ${c((f) => f.childMb)} itself; ` +
       `child total / worker ${ratio(c((f) => f.hostMb + f.childMb), w((f) => f.hostMb))}`,
   );
-  console.log('canvas  in-process ms  worker ms  child ms  worker/in-process  child/worker');
+  console.log('canvas  in-process ms  worker ms  child ms  child-logits ms  worker/in-process  child/worker  child-logits/worker');
   for (const size of sizes) {
-    const [a, b, d] = [ip((f) => f.forwardMs[size]), w((f) => f.forwardMs[size]), c((f) => f.forwardMs[size])];
-    console.log(`${String(size).padStart(6)}  ${a.toFixed(2).padStart(13)}  ${b.toFixed(2).padStart(9)}  ${d.toFixed(2).padStart(8)}  ${ratio(b, a).padStart(17)}  ${ratio(d, b).padStart(12)}`);
+    const [a, b, d, e] = [ip((f) => f.forwardMs[size]), w((f) => f.forwardMs[size]), c((f) => f.forwardMs[size]), cl((f) => f.forwardMs[size])];
+    const cells = [a, b, d, e].map((x, i) => x.toFixed(2).padStart([13, 9, 8, 15][i]));
+    console.log(`${String(size).padStart(6)}  ${cells.join('  ')}  ${ratio(b, a).padStart(17)}  ${ratio(d, b).padStart(12)}  ${ratio(e, b).padStart(19)}`);
   }
   console.log(`a native fault in the model's worker thread: ${crash('worker')}`);
   console.log(`a native fault in the model's child process: ${crash('child')}`);

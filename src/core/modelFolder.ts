@@ -19,7 +19,7 @@ const loaded = new Map<string, Promise<LoadedModel>>();
 
 /** Loads a model folder once per folder and runtime setting; later calls share the session. */
 export function loadModelFolder(dir: string, options: RuntimeOptions = {}): Promise<LoadedModel> {
-  const key = JSON.stringify([path.resolve(dir), options.executionProvider ?? 'cpu', options.threads ?? 0, options.samplerThreads ?? null]);
+  const key = JSON.stringify([path.resolve(dir), options.executionProvider ?? 'cpu', options.threads ?? 0, options.samplerThreads ?? null, options.isolation ?? 'thread']);
   let model = loaded.get(key);
   if (!model) {
     // A folder that failed to load, or whose thread has stopped, is opened afresh next time.

@@ -65,6 +65,8 @@ export function bundledFolder(from = __dirname): string {
 
 async function openFolder(dir: string, model: ModelSettings, log: (message: string) => void): Promise<InfillEngine> {
   log(`loading model folder ${dir} (device ${model.device}, threads ${model.threads || 'auto'})`);
-  const loaded = await loadModelFolder(dir, { executionProvider: model.device, threads: model.threads || undefined, log });
+  // In a child process: a native fault of onnxruntime there ends the model, not the extension host
+  // and every other extension in it (npm run bench:isolation: the forward costs about the same).
+  const loaded = await loadModelFolder(dir, { executionProvider: model.device, threads: model.threads || undefined, isolation: 'process', log });
   return new LocalEngine(loaded);
 }
