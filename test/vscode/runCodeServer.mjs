@@ -36,6 +36,9 @@ try {
   await page.screenshot({ path: path.join(artifacts, 'workbench-after-suite.png') }).catch(() => undefined);
   if (!fs.existsSync(results)) {
     console.error(`the suite wrote no results within ${SUITE_TIMEOUT_MS / 1000} s (did the extension activate? see .test-artifacts/vscode/)`);
+    if (fs.existsSync(results + '.partial')) {
+      for (const t of JSON.parse(fs.readFileSync(results + '.partial', 'utf8')).tests) console.error(`  before that: ${t.state} ${t.title}`);
+    }
     console.log(summary(0, 1));
   } else {
     const report = JSON.parse(fs.readFileSync(results, 'utf8'));

@@ -268,14 +268,17 @@ describe('soak: random generations with the user at work', () => {
       }
       tally.add(kind, action, outcome, problems.length > 0);
       if (problems.length > 0) failures.push(`#${i} ${kind} ${action}@${draftsBefore} -> ${outcome}: ${problems.join('; ')}`);
+      // After every generation: a soak stopped early still reports what it ran.
+      writeReport({ n: N, done: i + 1, seed: SEED, corrupted: failures.length, failures: failures.slice(0, 50), ...tally.toJSON() });
     }
-
-    const report: SoakReport = { n: N, seed: SEED, corrupted: failures.length, failures: failures.slice(0, 50), ...tally.toJSON() };
-    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
-    fs.writeFileSync(REPORT, JSON.stringify(report, null, 2));
     assert.deepEqual(failures, [], `${failures.length} of ${N} generations left a document corrupted (see ${REPORT})`);
   });
 });
+
+function writeReport(report: SoakReport): void {
+  fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+  fs.writeFileSync(REPORT, JSON.stringify(report, null, 2));
+}
 
 /** What may have happened to the documents during one generation; a list of what went wrong. */
 function checkChanges(seen: Change[], target: string, allowed: number, expectWrite: ((before: string) => string) | undefined, inline: boolean): string[] {

@@ -24,6 +24,8 @@ export function seeded(seed: number): Rng {
 
 export interface SoakReport {
   n: number;
+  /** Generations run so far. */
+  done: number;
   seed: number;
   corrupted: number;
   failures: string[];
