@@ -6,6 +6,8 @@ const entries = {
   cli: 'src/cli/main.ts',
   bench: 'src/bench/main.ts',
   load: 'src/bench/load.ts',
+  isolation: 'src/bench/isolation.ts',
+  isolationChild: 'src/bench/isolationChild.ts',
   extension: 'src/extension/extension.ts',
   // The thread that runs onnxruntime (src/core/workerLogitsModel.ts loads it from beside the bundle).
   onnxWorker: 'src/core/onnxWorker.ts',

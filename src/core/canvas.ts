@@ -81,8 +81,26 @@ async function takeHeal(context: string[], tokens: number[][], i: number, tokeni
 async function holeLength(text: string, hole: Hole, tokenizer: TextTokenizer, options: CanvasOptions): Promise<number> {
   if (hole.tokens !== undefined) return hole.tokens;
   if (hole.end === hole.start) return options.defaultHoleTokens;
-  const replaced = (await tokenizer.encode(text.slice(hole.start, hole.end))).length;
+  const replaced = await countTokensUpTo(text.slice(hole.start, hole.end), tokenizer, MAX_HOLE_TOKENS);
   return Math.min(MAX_HOLE_TOKENS, replaced + options.holeSlack);
+}
+
+/**
+ * The tokens of `text`, or at least `cap` when it has more: a selection of a whole large file is
+ * sized by the lines it takes to pass the cap, not by tokenizing all of it.
+ */
+export async function countTokensUpTo(text: string, tokenizer: TextTokenizer, cap: number): Promise<number> {
+  // A text this short costs little to count whole, and exactly.
+  if (text.length <= cap * 4) return (await tokenizer.encode(text)).length;
+  let count = 0;
+  let at = 0;
+  while (at < text.length && count < cap) {
+    const chunkEnd = text.indexOf('\n', at + cap);
+    const end = chunkEnd === -1 ? text.length : chunkEnd + 1;
+    count += (await tokenizer.encode(text.slice(at, end))).length;
+    at = end;
+  }
+  return count;
 }
 
 /** One side of a segment that grows away from a hole, a line at a time. */

@@ -2,7 +2,7 @@ import { CanvasHole } from './canvas';
 import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, InfillEvent, MASK_PLACEHOLDER, ResultEvent } from './events';
 import { applyFills, Hole, InfillRequest, singleLineFill } from './holes';
 import { LoadedModel } from './modelFolder';
-import { denoise } from './sampling/denoise';
+import { Deadline, denoise } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
 import { ResolvedSampler } from './options';
 
@@ -20,6 +20,7 @@ export interface HoleGeneration {
   sampler: ResolvedSampler;
   stops: StopTokens;
   signal?: AbortSignal;
+  deadline?: Deadline;
 }
 
 /** Denoises the holes of a canvas, yielding a draft per step; returns each hole's final text. */
@@ -55,6 +56,7 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     rules,
     sampler: g.sampler,
     signal: g.signal,
+    deadline: g.deadline,
   })) {
     steps = step.step;
     for (const c of step.commits) committedProb.set(c.pos, c.prob);

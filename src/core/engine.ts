@@ -1,11 +1,12 @@
-import { buildCanvas, Canvas } from './canvas';
+import { buildCanvas, Canvas, countTokensUpTo } from './canvas';
 import { InfillEvent } from './events';
 import { localGeneration } from './denoiseHoles';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
 import { checkWindowOptions, resolveSampler, SamplerSettings } from './options';
-import { numberOption } from './optionTable';
+import { DEFAULT_TIME_LIMIT_SECONDS, numberOption } from './optionTable';
 import { planRepair, Repairer, repairSpan } from './repair';
+import { Deadline } from './sampling/denoise';
 
 export interface InfillOptions extends SamplerSettings {
   /** Most canvas tokens, holes included; the model's maxContext when unset. */
@@ -16,6 +17,12 @@ export interface InfillOptions extends SamplerSettings {
   holeSlack?: number;
   /** Token healing at each hole's start (CanvasHole.heal); model.json's tokenHealing when unset. */
   tokenHealing?: boolean;
+  /**
+   * Most seconds one request may run (DEFAULT_TIME_LIMIT_SECONDS when unset); checked between
+   * forwards, so the forward running at the limit finishes first. Past it the request fails and
+   * nothing is written.
+   */
+  timeLimitSeconds?: number;
 }
 
 export interface ModelInfo {
@@ -34,8 +41,11 @@ export interface InfillEngine {
   infill(request: InfillRequest, options?: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent>;
   /** Called once if this engine can no longer run (its model's thread died, or it was unloaded). */
   onStop?(listener: (reason: Error) => void): void;
-  /** The tokens of `text` as this engine's model reads them; absent where the tokenizer is elsewhere (a remote engine). */
-  countTokens?(text: string): Promise<number>;
+  /**
+   * The tokens of `text` as this engine's model reads them, or `cap` once there are at least that
+   * many; absent where the tokenizer is elsewhere (a remote engine).
+   */
+  countTokens?(text: string, cap?: number): Promise<number>;
   /** Repair (repair.ts): needs every token of a span scored, so only where the model runs here. */
   readonly repair?: Repairer;
   /** Counters for GET /health (the batcher's shared forwards), where the engine keeps any. */
@@ -57,8 +67,8 @@ export class LocalEngine implements InfillEngine {
     readonly figures?: () => Record<string, number>,
   ) {}
 
-  async countTokens(text: string): Promise<number> {
-    return (await this.model.tokenizer.encode(text)).length;
+  async countTokens(text: string, cap?: number): Promise<number> {
+    return cap === undefined ? (await this.model.tokenizer.encode(text)).length : countTokensUpTo(text, this.model.tokenizer, cap);
   }
 
   onStop(listener: (reason: Error) => void): void {
@@ -77,7 +87,8 @@ export class LocalEngine implements InfillEngine {
     const holes = validateHoles(request);
     const canvas = await canvasFor(this.model, request.text, holes, options);
     const masked = canvas.holes.reduce((a, h) => a + h.length, 0);
-    yield* localGeneration({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal }, { text: request.text, holes }, masked, started);
+    const deadline = deadlineFor(started, options);
+    yield* localGeneration({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal, deadline }, { text: request.text, holes }, masked, started);
   }
 }
 
@@ -93,4 +104,10 @@ export function canvasFor(model: LoadedModel, text: string, holes: Hole[], optio
     bosTokenId: config.bosTokenId,
     heal: options.tokenHealing ?? config.tokenHealing,
   });
+}
+
+/** When a request that started at `started` (performance.now()) must stop. */
+export function deadlineFor(started: number, options: InfillOptions): Deadline {
+  const seconds = options.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS;
+  return { at: started + seconds * 1000, seconds };
 }

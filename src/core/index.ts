@@ -12,3 +12,4 @@ export { LogitsModel } from './logitsModel';
 export * from './bundledModel';
 export * from './repair';
 export * from './denoiseHoles';
+export { countTokensUpTo } from './canvas';

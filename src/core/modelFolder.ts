@@ -19,7 +19,7 @@ const loaded = new Map<string, Promise<LoadedModel>>();
 
 /** Loads a model folder once per folder and runtime setting; later calls share the session. */
 export function loadModelFolder(dir: string, options: RuntimeOptions = {}): Promise<LoadedModel> {
-  const key = JSON.stringify([path.resolve(dir), options.executionProvider ?? 'cpu', options.threads ?? 0, options.samplerThreads ?? null]);
+  const key = JSON.stringify([path.resolve(dir), options.executionProvider ?? 'cpu', options.threads ?? 0, options.samplerThreads ?? null, options.isolation ?? 'thread']);
   let model = loaded.get(key);
   if (!model) {
     // A folder that failed to load, or whose thread has stopped, is opened afresh next time.
@@ -51,7 +51,17 @@ async function openModelFolder(dir: string, options: RuntimeOptions, onStop: () 
   }
   const network = await WorkerLogitsModel.load(dir, config, options);
   network.onStop(onStop);
-  // One tiny forward now, so that a graph whose logits disagree with model.json fails at load, not mid-fill.
-  await network.logits(Int32Array.of(config.eosTokenId, config.maskTokenId), [0]);
+  // One tiny forward now, with the largest id model.json allows, so that a graph made for another
+  // vocabulary fails at load with both numbers named, not mid-fill with the runtime's Gather error.
+  try {
+    await network.logits(Int32Array.of(config.eosTokenId, config.maskTokenId, config.vocabSize - 1), [0]);
+  } catch (e) {
+    await network.dispose();
+    if (e instanceof InfillError) throw e;
+    throw new InfillError(
+      `${path.join(dir, config.onnx.file)} failed a first forward with token ids up to ${config.vocabSize - 1} (model.json's vocabSize ${config.vocabSize} - 1): ` +
+        `is it the graph this model.json describes? (onnxruntime: ${(e as Error).message.split('\n')[0]})`,
+    );
+  }
   return { dir, config, tokenizer, network, executionProvider: network.executionProvider };
 }

@@ -49,6 +49,8 @@ export class OnnxLogitsModel implements LogitsModel {
       // onnxruntime's own choice (0) ran the forward slower than one thread a core (npm run bench).
       intraOpNumThreads: options.threads || os.availableParallelism(),
       graphOptimizationLevel: 'all',
+      // A failed forward comes back as an exception with the runtime's words; its own copy on stderr only repeats it.
+      logSeverityLevel: 4,
     });
     // A provider that cannot start is said once, in our words, below; not as the runtime's raw error too.
     if (wanted !== 'cpu') ort.env.logLevel = 'fatal';
@@ -95,6 +97,25 @@ export class OnnxLogitsModel implements LogitsModel {
       if (!this.session.outputNames.includes(name)) {
         throw new InfillError(`${file}: the graph has no output "${name}" that model.json names (it has ${this.session.outputNames.join(', ')})`);
       }
+    }
+    this.checkShapes(file);
+  }
+
+  /**
+   * The graph's declared types and logits width against model.json, where the graph states them:
+   * a model.onnx exported for another vocabulary fails here with both numbers, not mid-fill.
+   */
+  private checkShapes(file: string): void {
+    const output = this.session.outputMetadata.find((m) => m.name === this.config.onnx.output);
+    if (output?.isTensor) {
+      if (output.type !== 'float32') throw new InfillError(`${file}: the graph's output "${output.name}" is ${output.type}, the engine needs float32`);
+      const columns = output.shape.at(-1);
+      if (typeof columns === 'number' && columns !== this.config.vocabSize) {
+        throw new InfillError(`${file}: the model's logits have ${columns} columns but model.json says vocabSize ${this.config.vocabSize}: model.json and model.onnx do not belong together`);
+      }
+    }
+    for (const input of this.session.inputMetadata) {
+      if (input.isTensor && input.type !== 'int64') throw new InfillError(`${file}: the graph's input "${input.name}" is ${input.type}, the engine feeds int64`);
     }
   }
 

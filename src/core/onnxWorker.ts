@@ -1,6 +1,8 @@
-// The worker thread that owns the onnxruntime session (see workerLogitsModel.ts): onnxruntime-node
-// runs a forward synchronously on the calling thread, which must not be the extension host's.
+// The worker thread, or child process, that owns the onnxruntime session (see workerLogitsModel.ts,
+// modelChannel.ts): onnxruntime-node runs a forward synchronously on the calling thread, which must
+// not be the extension host's.
 import { parentPort, workerData } from 'node:worker_threads';
+import { CHILD_DATA_VARIABLE } from './modelChannel';
 import { InfillError } from './errors';
 import { ModelConfig } from './modelConfig';
 import { OnnxLogitsModel } from './onnxModel';
@@ -8,18 +10,26 @@ import { RuntimeOptions } from './runtimeOptions';
 import { SamplerPool } from './samplerPool';
 import type { FromWorker, ToWorker } from './workerLogitsModel';
 
-const { dir, config, options } = workerData as { dir: string; config: ModelConfig; options: Omit<RuntimeOptions, 'log'> };
-const port = parentPort!;
+const inChild = parentPort === null;
+const { dir, config, options } = (inChild ? JSON.parse(process.env[CHILD_DATA_VARIABLE] ?? '{}') : workerData) as {
+  dir: string;
+  config: ModelConfig;
+  options: Omit<RuntimeOptions, 'log'>;
+};
 const pool = new SamplerPool(options.samplerThreads ?? SamplerPool.defaultThreads());
-const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => (inChild ? process.send!(message) : parentPort!.postMessage(message, transfer));
+const onMessage = (listener: (message: ToWorker) => void) => (inChild ? process.on('message', listener) : parentPort!.on('message', listener));
+const close = () => (inChild ? process.exit(0) : parentPort!.close());
+// A child whose host is gone (the editor quit or crashed) has no one to answer.
+if (inChild) process.on('disconnect', () => process.exit(0));
 
 OnnxLogitsModel.load(dir, config, { ...options, log: (message) => send({ kind: 'log', message }) }).then(
   (model) => {
     send({ kind: 'ready', executionProvider: model.executionProvider });
-    port.on('message', async (message: ToWorker) => {
+    onMessage(async (message: ToWorker) => {
       if (message.kind === 'dispose') {
         await Promise.all([model.dispose(), pool.dispose()]);
-        port.close();
+        close();
         return;
       }
       if (message.kind === 'forget') {

@@ -3,9 +3,17 @@ import { MAX_CONTEXT, MAX_HOLE_TOKENS } from './holes';
 /** Measured on the validation cases (tools/model/eval_heldout.py --cache-refresh): see docs/model-folder.md. */
 export const CACHE_REFRESH = 8;
 
+/**
+ * How long one request may run when it does not say (InfillOptions.timeLimitSeconds): steps are at
+ * most the masked positions, but a long canvas on a slow machine still makes that hours.
+ */
+export const DEFAULT_TIME_LIMIT_SECONDS = 300;
+export const MAX_TIME_LIMIT_SECONDS = 86_400;
+export const MIN_TIME_LIMIT_SECONDS = 0.1;
+
 /** A numeric field of InfillOptions. */
 export type NumberOption =
-  'steps' | 'temperature' | 'topP' | 'topK' | 'algTemp' | 'threshold' | 'blockLength' | 'cacheRefresh' | 'seed' | 'contextTokens' | 'defaultHoleTokens' | 'holeSlack';
+  'steps' | 'temperature' | 'topP' | 'topK' | 'algTemp' | 'threshold' | 'blockLength' | 'cacheRefresh' | 'seed' | 'contextTokens' | 'defaultHoleTokens' | 'holeSlack' | 'timeLimitSeconds';
 
 /**
  * One option of a generation (InfillOptions), as it enters at each door: the bounds the engine
@@ -182,6 +190,19 @@ export const NUMBER_OPTIONS: readonly NumberOptionSpec[] = [
     nullable: false,
     fallback: 8,
     description: 'Extra masked tokens after the length of a replaced span',
+  },
+  {
+    field: 'timeLimitSeconds',
+    scope: 'window',
+    flag: 'time-limit-seconds',
+    http: ['timeLimitSeconds'],
+    integer: false,
+    min: MIN_TIME_LIMIT_SECONDS,
+    max: MAX_TIME_LIMIT_SECONDS,
+    nullable: false,
+    fallback: DEFAULT_TIME_LIMIT_SECONDS,
+    setting: { key: 'sampler.timeLimitSeconds', default: null },
+    description: 'Most seconds one request may run before it stops with an error, nothing written',
   },
 ];
 

@@ -62,7 +62,7 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
 }
 
 /** The canvas window's options (InfillOptions beside the sampler's), checked where every request passes. */
-export function checkWindowOptions(o: Pick<InfillOptions, 'contextTokens' | 'defaultHoleTokens' | 'holeSlack'>): void {
+export function checkWindowOptions(o: Pick<InfillOptions, 'contextTokens' | 'defaultHoleTokens' | 'holeSlack' | 'timeLimitSeconds'>): void {
   for (const option of NUMBER_OPTIONS) {
     const value = o[option.field as keyof typeof o];
     if (option.scope === 'window' && value !== undefined) checkOption(option, value);

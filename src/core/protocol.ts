@@ -3,7 +3,7 @@ import { InfillError } from './errors';
 import { InfillEvent } from './events';
 import { Hole, InfillRequest, parseMarkers, validateHoles } from './holes';
 import { ALGS, checkWindowOptions, OptionError, resolveSampler } from './options';
-import { ALG_OPTION, NUMBER_OPTIONS, TOKEN_HEALING_OPTION } from './optionTable';
+import { ALG_OPTION, DEFAULT_TIME_LIMIT_SECONDS, NUMBER_OPTIONS, TOKEN_HEALING_OPTION } from './optionTable';
 
 /**
  * The wire protocol of `diffusion-infill serve`, in one place for the server (src/server) and its
@@ -95,6 +95,11 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
       bad(`field "alg" must be one of ${ALGS.join(', ')}, not ${JSON.stringify(fields.alg)}`);
     }
     options.alg = fields.alg as InfillOptions['alg'];
+  }
+  // A request may ask for less time than the server's limit, never more: the limit is the operator's.
+  const limit = defaults.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS;
+  if (typeof fields.timeLimitSeconds === 'number' && fields.timeLimitSeconds > limit) {
+    bad(`field "timeLimitSeconds" must be at most this server's limit of ${limit} s, not ${fields.timeLimitSeconds}`);
   }
   try {
     checkWindowOptions(options);

@@ -1,6 +1,6 @@
 import { InfillError, throwIfAborted } from './errors';
 import { InfillEvent } from './events';
-import { canvasFor, InfillOptions } from './engine';
+import { canvasFor, deadlineFor, InfillOptions } from './engine';
 import { localGeneration } from './denoiseHoles';
 import { Hole, InfillRequest, Span } from './holes';
 import { LoadedModel } from './modelFolder';
@@ -138,7 +138,12 @@ export async function* repairSpan(model: LoadedModel, plan: RepairPlan, options:
   for (const run of runs) canvas.ids.fill(config.maskTokenId, run.start, run.start + run.length);
   // A stop token inside a run is dropped rather than ending the span: the text after the run is
   // the user's code and stays.
-  yield* localGeneration({ model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal }, { text: plan.request.text, holes: plan.holes }, plan.remasked.length, started);
+  yield* localGeneration(
+    { model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal, deadline: deadlineFor(started, options) },
+    { text: plan.request.text, holes: plan.holes },
+    plan.remasked.length,
+    started,
+  );
 }
 
 /** The canvas with the span as a hole of exactly its token length, filled with the span's own tokens. */

@@ -10,6 +10,11 @@ export interface RuntimeOptions {
   threads?: number;
   /** Threads that share the sampler's work with the model's own (samplerPool.ts); default: the cores less two, at most 7. */
   samplerThreads?: number;
+  /**
+   * Where the session runs (modelChannel.ts): 'thread' (default), or 'process', where a native
+   * fault of the runtime ends only the model, not the process that loaded it (the extension host).
+   */
+  isolation?: 'thread' | 'process';
   /** Told about fallbacks and other things worth a line in a log. */
   log?: (message: string) => void;
 }

@@ -1,6 +1,6 @@
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BatchLogitsModel } from './batching';
+import { ModelChannel, openChannel } from './modelChannel';
 import { InfillError } from './errors';
 import { ModelConfig } from './modelConfig';
 import type { Proposal, ProposeRequest } from './sampling/propose';
@@ -23,9 +23,10 @@ interface Pending {
 }
 
 /**
- * The ONNX network on a worker thread.  onnxruntime-node blocks the calling thread for the whole
- * forward (measured: the event loop stalls as long as the forward takes), and in the extension
- * host that thread is shared with every other extension; here the host only waits on a message.
+ * The ONNX network on a worker thread or in a child process (modelChannel.ts).  onnxruntime-node
+ * blocks the calling thread for the whole forward (measured: the event loop stalls as long as the
+ * forward takes), and in the extension host that thread is shared with every other extension; here
+ * the host only waits on a message.
  */
 export class WorkerLogitsModel implements BatchLogitsModel {
   private readonly pending = new Map<number, Pending>();
@@ -35,11 +36,11 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   private disposing = false;
 
   private constructor(
-    private readonly worker: Worker,
+    private readonly channel: ModelChannel,
     readonly vocabSize: number,
     readonly executionProvider: ExecutionProvider,
   ) {
-    worker.on('message', (m: FromWorker) => {
+    channel.onMessage((m: FromWorker) => {
       const waiting = m.kind === 'answer' || m.kind === 'failed' ? this.pending.get(m.id!) : undefined;
       if (!waiting) return;
       this.pending.delete((m as { id: number }).id);
@@ -54,32 +55,37 @@ export class WorkerLogitsModel implements BatchLogitsModel {
       this.pending.clear();
       for (const listener of this.stopListeners) listener(e);
     };
-    worker.on('error', (e) => stop(new InfillError(`the model's worker thread failed: ${e.message}`)));
-    worker.on('exit', (code) =>
-      stop(new InfillError(this.disposing ? 'the model was unloaded' : `the model's thread stopped unexpectedly (exit code ${code}): load the model again`)),
-    );
-    worker.unref();
+    const where = channel.kind === 'process' ? 'process' : 'thread';
+    channel.onError((e) => stop(new InfillError(`the model's ${where} failed: ${e.message}`)));
+    channel.onExit((how) => stop(new InfillError(this.disposing ? 'the model was unloaded' : `the model's ${where} stopped unexpectedly (${how}): load the model again`)));
+    channel.unref();
+  }
+
+  /** The child's process id when the model runs in a child process (isolation 'process'), else null. */
+  get pid(): number | null {
+    return this.channel.pid;
   }
 
   static load(dir: string, config: ModelConfig, options: RuntimeOptions = {}): Promise<WorkerLogitsModel> {
-    keepRuntimeLoaded();
-    const { log, ...cloneable } = options;
-    const worker = new Worker(path.join(__dirname, 'onnxWorker.js'), { workerData: { dir, config, options: cloneable } });
+    const { log, isolation = 'thread', ...cloneable } = options;
+    if (isolation === 'thread') keepRuntimeLoaded();
+    const channel = openChannel(isolation, { dir, config, options: cloneable });
+    const where = isolation === 'process' ? 'process' : 'thread';
     return new Promise((resolve, reject) => {
-      const onMessage = (m: FromWorker) => {
+      const off = channel.onMessage((m: FromWorker) => {
         if (m.kind === 'log') log?.(m.message);
         else if (m.kind === 'ready') {
-          resolve(new WorkerLogitsModel(worker, config.vocabSize, m.executionProvider));
+          off();
+          resolve(new WorkerLogitsModel(channel, config.vocabSize, m.executionProvider));
         } else if (m.kind === 'failed' && m.id === null) {
-          worker.off('message', onMessage);
-          void worker.terminate();
+          off();
+          channel.terminate();
           reject(m.infill ? new InfillError(m.message) : new Error(m.message));
         }
-      };
-      worker.on('message', onMessage);
-      worker.once('error', (e) => reject(new InfillError(`the model's worker thread failed: ${e.message}`)));
-      // Settles nothing once ready; before that, a thread that ends without a word must not leave the load hanging.
-      worker.once('exit', (code) => reject(new InfillError(`the model's thread ended while loading (exit code ${code})`)));
+      });
+      channel.onError((e) => reject(new InfillError(`the model's ${where} failed: ${e.message}`)));
+      // Settles nothing once ready; before that, one that ends without a word must not leave the load hanging.
+      channel.onExit((how) => reject(new InfillError(`the model's ${where} ended while loading (${how})`)));
     });
   }
 
@@ -107,7 +113,7 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   }
 
   forget(cacheId: number): void {
-    if (!this.stopped) this.worker.postMessage({ kind: 'forget', cacheId } satisfies ToWorker);
+    if (!this.stopped) this.channel.post({ kind: 'forget', cacheId } satisfies ToWorker);
   }
 
   private ask<T>(message: (id: number) => ToWorker): Promise<T> {
@@ -116,23 +122,23 @@ export class WorkerLogitsModel implements BatchLogitsModel {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (answer: unknown) => void, reject });
       this.updateRef();
-      this.worker.postMessage(message(id));
+      this.channel.post(message(id));
     });
   }
 
-  /** The worker keeps the process alive only while a forward is awaited (a CLI run must not hang on it). */
+  /** The thread or child keeps the process alive only while a forward is awaited (a CLI run must not hang on it). */
   private updateRef(): void {
-    if (this.pending.size > 0) this.worker.ref();
-    else this.worker.unref();
+    if (this.pending.size > 0) this.channel.ref();
+    else this.channel.unref();
   }
 
   async dispose(): Promise<void> {
     if (this.stopped) return;
     this.disposing = true;
     // Kept alive until the thread has released the session: `await dispose()` must come back.
-    this.worker.ref();
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
-    this.worker.postMessage({ kind: 'dispose' } satisfies ToWorker);
+    this.channel.ref();
+    const exited = new Promise<void>((resolve) => this.channel.onExit(() => resolve()));
+    this.channel.post({ kind: 'dispose' } satisfies ToWorker);
     await exited;
   }
 }

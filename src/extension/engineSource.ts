@@ -79,5 +79,7 @@ export function bundledFolder(from = __dirname): string {
 
 function folderSource(dir: string, model: ModelSettings, log: (message: string) => void): EngineSource {
   log(`loading model folder ${dir} (device ${model.device}, threads ${model.threads || 'auto'})`);
-  return { kind: 'local', dir, runtime: { executionProvider: model.device, threads: model.threads || undefined, log } };
+  // In a child process: a native fault of onnxruntime there ends the model, not the extension host
+  // and every other extension in it (npm run bench:isolation: the forward costs about the same).
+  return { kind: 'local', dir, runtime: { executionProvider: model.device, threads: model.threads || undefined, isolation: 'process', log } };
 }

@@ -4,6 +4,7 @@ import { trackGeneratingContextKey } from './contextKeys';
 import { registerApiKeys } from './apiKeys';
 import { openEngine } from './engineSource';
 import { ErrorReporter } from './errorReporter';
+import { reportFailure } from './featureDependencies';
 import { FILL_SELECTION_COMMAND, fillSelection, FillOutcome } from './fill/fillSelection';
 import { Generations } from './generations';
 import { DiffusionInlineProvider } from './inline/inlineProvider';
@@ -46,7 +47,9 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   const snooze = new Snooze();
   const inline = new DiffusionInlineProvider({ models, generations, settings, log, errors, snooze });
   const proposals = registerRefactor(context, { models, generations, settings, log, errors });
-  const fill = (editor?: vscode.TextEditor) => fillSelection({ models, generations, settings, log, errors, proposals }, editor);
+  const fillDeps = { models, generations, settings, log, errors, proposals };
+  // Anything unforeseen is said in our words and logged, not as VS Code's bare "command failed".
+  const fill = (editor?: vscode.TextEditor) => fillSelection(fillDeps, editor).catch((e) => reportFailure(fillDeps, 'fill', e));
 
   context.subscriptions.push(
     log,

@@ -117,7 +117,8 @@ export async function launchChromium(pw) {
 /** Opens the workbench and waits until it is drawn (which also starts onStartupFinished extensions). */
 export async function openWorkbench(browser, server) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+  // A busy machine can take longer than playwright's 30 s to serve the first page.
+  await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await page.waitForSelector('.monaco-workbench', { timeout: 120_000 });
   return page;
 }

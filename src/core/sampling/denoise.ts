@@ -1,4 +1,4 @@
-import { throwIfAborted } from '../errors';
+import { InfillError, throwIfAborted } from '../errors';
 import { LogitsModel } from '../logitsModel';
 import { Alg, DREAM_ALGS, ResolvedSampler } from '../options';
 import { HoleRules } from './holeRules';
@@ -36,6 +36,15 @@ export interface DenoiseInput {
   rules?: HoleRules;
   sampler: ResolvedSampler;
   signal?: AbortSignal;
+  /** No forward starts after this (InfillOptions.timeLimitSeconds). */
+  deadline?: Deadline;
+}
+
+export interface Deadline {
+  /** performance.now() past which no forward starts. */
+  at: number;
+  /** The limit as the request gave it, for the message. */
+  seconds: number;
 }
 
 /**
@@ -69,6 +78,12 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
         const count = s.threshold !== null ? null : dream ? dreamCount(i, steps, masked.length) : llada[i];
         if (count === 0 && s.alg !== 'origin') continue;
 
+        if (input.deadline && performance.now() > input.deadline.at) {
+          throw new InfillError(
+            `the generation reached its time limit (timeLimitSeconds ${input.deadline.seconds}) after ${forward} of ${planned} steps, so nothing was written: ` +
+              'raise timeLimitSeconds, or ask for fewer steps, shorter holes or less context',
+          );
+        }
         input.rules?.prepare(ids);
         const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh: sinceRefresh % s.cacheRefresh === 0 } : undefined;
         sinceRefresh++;

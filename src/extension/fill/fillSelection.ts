@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { writeSpans } from '../documentWrite';
 import { InfillError } from '../../core';
 import { HoleDraftDecorations } from './holeDrafts';
 import { holesFromSelections } from './selectionHoles';
@@ -14,6 +16,8 @@ export type FillOutcome =
   /** Too large to write unasked: shown as a diff to Accept or Reject (see previewRule.ts). */
   | { status: 'proposed'; fills: string[]; replacement: string }
   | { status: 'stale' }
+  /** The document's editors were closed before the fill came back: nothing written, the fill offered to copy. */
+  | { status: 'closed'; fills: string[] }
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
@@ -81,17 +85,22 @@ export async function fillSelection(deps: FillDependencies, editor = vscode.wind
     deps.log.info(`fill #${generation.id}: the selection is the whole document or large: proposed as a diff, nothing written yet`);
     return { status: 'proposed', fills, replacement };
   }
-  const applied = await editor.edit(
-    (builder) => {
-      holes.replaces.forEach((span, i) => builder.replace(new vscode.Range(document.positionAt(span.start), document.positionAt(span.end)), fills[i]));
-    },
-    { undoStopBefore: true, undoStopAfter: true },
-  );
-  // editor.edit refuses when the document moved on between our check and the edit.
-  if (!applied) return stale(deps);
+  const written = await writeSpans(editor, version, holes.replaces, fills);
+  if (written === 'closed') return closed(deps, generation.id, document, fills);
+  if (written === 'changed') return stale(deps);
   const s = outcome.result.stats;
   deps.log.info(`fill #${generation.id}: applied ${fills.length} fill(s); ${s.steps} steps, ${s.maskedTokens} tokens, ${Math.round(s.elapsedMs)} ms`);
   return { status: 'applied', fills };
+}
+
+/** Said once, with the fill kept a click away: the user closed the file, but may still want what was made. */
+function closed(deps: FillDependencies, id: number, document: vscode.TextDocument, fills: string[]): FillOutcome {
+  const message = `the editor of ${path.basename(document.uri.path)} was closed while the model was working, so nothing was written`;
+  deps.log.info(`fill #${id}: ${message}; the fill(s): ${JSON.stringify(fills)}`);
+  void vscode.window.showWarningMessage(`Diffusion Infill: ${message}.`, 'Copy Fill').then((choice) => {
+    if (choice) void vscode.env.clipboard.writeText(fills.join('\n'));
+  });
+  return { status: 'closed', fills };
 }
 
 function stale(deps: FillDependencies): FillOutcome {

@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { shownInATab } from '../documentWrite';
 import { InfillEngine, InfillError, InfillEvent, InfillRequest, MAX_HOLE_TOKENS, repairRequest, Span } from '../../core';
 import { ExtensionSettings } from '../settings';
 import { functionAtCursor } from './functionAtCursor';
@@ -23,6 +25,8 @@ export type RefactorOutcome =
       replacement: string;
     }
   | { status: 'stale' }
+  /** The document's editors were closed before the result came back: nothing proposed. */
+  | { status: 'closed' }
   | { status: 'cancelled' }
   | { status: 'failed'; message: string };
 
@@ -70,6 +74,12 @@ export async function refactorFunction(deps: RefactorDependencies, mode: Refacto
   }
   if (outcome.status === 'failed') return fail(deps, outcome.error);
 
+  if (!shownInATab(document)) {
+    const message = `the editor of ${path.basename(document.uri.path)} was closed while the model was working, so nothing was proposed: open it and run ${mode === 'repair' ? 'Repair' : 'Rewrite'} Function again`;
+    deps.log.info(`${mode} #${generation.id}: ${message}`);
+    void vscode.window.showWarningMessage(`Diffusion Infill: ${message}`);
+    return { status: 'closed' };
+  }
   const result = outcome.result;
   const grown = result.text.length - text.length;
   const replacement = result.text.slice(found.whole.start, found.whole.end + grown);
@@ -95,7 +105,7 @@ interface RefactorJob {
 async function rewriteJob(engine: InfillEngine, text: string, body: Span, options: ExtensionSettings['sampler']): Promise<RefactorJob> {
   let tokens: number | undefined;
   if (engine.countTokens && body.end > body.start) {
-    const count = await engine.countTokens(text.slice(body.start, body.end));
+    const count = await engine.countTokens(text.slice(body.start, body.end), MAX_HOLE_TOKENS);
     tokens = Math.min(MAX_HOLE_TOKENS, Math.max(1, count));
   }
   // A remote engine cannot count our tokens: it sizes the hole as the body's tokens plus slack, cut at end-of-text.

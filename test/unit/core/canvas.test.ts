@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { buildCanvas } from '../../../src/core/canvas';
+import { MAX_HOLE_TOKENS } from '../../../src/core/holes';
 import { loadTokenizer, TextTokenizer } from '../../../src/core/tokenizer';
 import { TINY_MODEL } from '../support/fixtures';
 
@@ -78,6 +79,14 @@ describe('canvas', () => {
     const l = await buildCanvas(large, [{ start: large.indexOf('value_05000'), end: large.indexOf('value_05000') }], largeTok, options);
     assert.ok(l.ids.length <= s.ids.length, `${l.ids.length} vs ${s.ids.length}`);
     assert.ok(largeTok.chars < 20 * options.maxTokens, `tokenized ${largeTok.chars} characters of ${large.length}`);
+  });
+
+  it('a selection of a whole 50,000-line file is sized at the longest hole without tokenizing all of it', async () => {
+    const large = file(50000);
+    const tok = counting(tokenizer);
+    const canvas = await buildCanvas(large, [{ start: 0, end: large.length }], tok, { ...options, maxTokens: 8192 });
+    assert.equal(canvas.holes[0].length, MAX_HOLE_TOKENS);
+    assert.ok(tok.chars < large.length / 20, `tokenized ${tok.chars} characters of ${large.length}`);
   });
 
   it('keeps context on both sides of holes far apart, dropping the middle', async () => {

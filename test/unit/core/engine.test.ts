@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { InfillAborted, InfillEvent, LocalEngine, loadModelFolder, LoadedModel, MASK_PLACEHOLDER, parseMarkers } from '../../../src/core';
+import { InfillAborted, InfillError, InfillEvent, LocalEngine, loadModelFolder, LoadedModel, MASK_PLACEHOLDER, parseMarkers } from '../../../src/core';
 import { TINY_MODEL } from '../support/fixtures';
 import { collect } from '../support/events';
 
@@ -140,6 +140,28 @@ describe('the local engine on the tiny model', () => {
       const network = { vocabSize: model.network.vocabSize, dispose: async () => undefined, logits: (ids: Int32Array, rows: number[]) => (forwards++, model.network.logits(ids, rows)) };
       const { result } = await collect(new LocalEngine({ ...model, network }).infill(parseMarkers('x = <|hole:3|>\n'), { steps: 100000, alg, seed: 2 }));
       assert.ok(forwards <= result.stats.maskedTokens, `${alg}: ${forwards} forwards for ${result.stats.maskedTokens} positions`);
+    }
+  });
+
+  it('stops at its time limit between forwards, with an error that names the limit', async () => {
+    let forwards = 0;
+    // Each forward outlasts the whole limit: the first one runs, no second one starts.
+    const slow = { vocabSize: 260, dispose: async () => undefined, logits: async (ids: Int32Array, rows: number[]) => {
+      forwards++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      return model.network.logits(ids, rows);
+    } };
+    const engine = new LocalEngine({ ...model, network: slow });
+    await assert.rejects(
+      collect(engine.infill(parseMarkers('x = <|hole:8|>\n'), { steps: 8, timeLimitSeconds: 0.1 })),
+      (e: Error) => e instanceof InfillError && /time limit \(timeLimitSeconds 0.1\) after 1 of 8 steps, so nothing was written/.test(e.message),
+    );
+    assert.equal(forwards, 1);
+  });
+
+  it('refuses a time limit out of its bounds, naming them', async () => {
+    for (const timeLimitSeconds of [0, -1, 1e6, NaN]) {
+      await assert.rejects(collect(new LocalEngine(model).infill(parseMarkers('x = <|hole:2|>\n'), { timeLimitSeconds })), /timeLimitSeconds must be a number from 0.1 to 86400/);
     }
   });
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InfillError, loadModelFolder, readModelConfig } from '../../../src/core';
-import { copyOfTinyModel, tempDir } from '../support/fixtures';
+import { BUNDLED_MODEL, copyOfTinyModel, tempDir } from '../support/fixtures';
 
 describe('model folder checks', () => {
   let temp: ReturnType<typeof tempDir>;
@@ -84,6 +84,13 @@ describe('model folder checks', () => {
   it('refuses logits that disagree with vocabSize', async () => {
     editConfig((c) => (c.vocabSize = 300));
     await refused(/logits have 260 columns but model\.json says vocabSize 300/);
+  });
+
+  it('refuses a model.onnx made for another vocabulary with both numbers, not the runtime\'s Gather error', async () => {
+    // The bundled model's config and tokenizer (vocabSize 6144) beside the tiny graph (260 columns).
+    for (const file of ['model.json', 'tokenizer.json']) fs.copyFileSync(path.join(BUNDLED_MODEL, file), path.join(dir, file));
+    await refused(/model\.onnx: the model's logits have 260 columns but model\.json says vocabSize 6144: model\.json and model\.onnx do not belong together/);
+    await assert.rejects(loadModelFolder(dir), (e: Error) => !/Gather/.test(e.message));
   });
 
   it('refuses a mask token the tokenizer does not know', async () => {

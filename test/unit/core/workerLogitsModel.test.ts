@@ -62,7 +62,7 @@ describe('the network on its own thread', () => {
       const dir = copyOfTinyModel(temp.dir);
       const first = await loadModelFolder(dir);
       const stopped = new Promise<Error>((resolve) => new LocalEngine(first).onStop(resolve));
-      await (first.network as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      (first.network as unknown as { channel: { terminate(): void } }).channel.terminate();
       assert.match((await stopped).message, /stopped unexpectedly/, 'the engine tells its owner that the model stopped');
       await assert.rejects(first.network.logits(Int32Array.of(1, 2), [0]), InfillError);
       const second = await loadModelFolder(dir);
@@ -84,13 +84,42 @@ describe('the network on its own thread', () => {
         seen.push(await forward());
         const model = await core.loadModelFolder(${JSON.stringify(TINY)});
         const stopped = new Promise((resolve) => model.network.onStop(resolve));
-        await model.network.worker.terminate();
+        model.network.channel.terminate();
         await stopped;
         seen.push(await forward());
         console.log(JSON.stringify(seen));
       })().catch((e) => console.log(e.message));`;
     const vocab = 260;
     assert.equal(runNode(script).trim(), JSON.stringify([vocab, vocab, vocab]));
+  });
+
+  it('in a child process, a native fault of the runtime ends only the model: the engine says so, and the next load works', async () => {
+    const temp = tempDir();
+    try {
+      const dir = copyOfTinyModel(temp.dir);
+      const first = await loadModelFolder(dir, { isolation: 'process' });
+      const pid = (first.network as unknown as { pid: number | null }).pid;
+      assert.ok(pid !== null && pid !== process.pid, 'the model runs in a process of its own');
+      const { result } = await collect(new LocalEngine(first).infill(parseMarkers('a = <|hole:4|>\n'), { seed: 1 }));
+      assert.ok(!result.text.includes('<|hole'));
+      const stopped = new Promise<Error>((resolve) => new LocalEngine(first).onStop(resolve));
+      // What a segfault in onnxruntime does: on a worker thread it would end this (the host) process too.
+      process.kill(pid, 'SIGSEGV');
+      assert.match((await stopped).message, /the model's process stopped unexpectedly \(signal SIGSEGV\): load the model again/);
+      await assert.rejects(first.network.logits(Int32Array.of(1, 2), [0]), InfillError);
+      const second = await loadModelFolder(dir, { isolation: 'process' });
+      assert.equal((await second.network.logits(Int32Array.of(1, 2), [0])).length, second.config.vocabSize);
+      await second.network.dispose();
+    } finally {
+      temp.remove();
+    }
+  });
+
+  it('in a child process, the host process still exits when the work is done, and dispose comes back', () => {
+    const script = `require(${JSON.stringify(CORE)}).loadModelFolder(${JSON.stringify(TINY)}, { isolation: 'process' })
+      .then(async (m) => { await m.network.logits(Int32Array.of(1, 2), [0]); console.log('done'); return m; })
+      .then((m) => m.network.dispose()).then(() => console.log('disposed'))`;
+    assert.deepEqual(runNode(script).trim().split('\n'), ['done', 'disposed']);
   });
 
   it('a forward after unloading is refused with a clear error', async () => {

@@ -21,6 +21,7 @@ describe('extension settings', () => {
       'sampler.algorithm': 'low_confidence',
       'sampler.threshold': 0.9,
       'context.tokens': 256,
+      'sampler.timeLimitSeconds': 20,
       'inline.debounceMs': 100,
       'inline.drafts': 'off',
       languages: { '*': false, python: true },
@@ -29,8 +30,8 @@ describe('extension settings', () => {
     assert.equal(s.model.source, 'folder');
     assert.equal(s.model.folder, '/models/x');
     assert.deepEqual(
-      { steps: s.sampler.steps, alg: s.sampler.alg, threshold: s.sampler.threshold, contextTokens: s.sampler.contextTokens },
-      { steps: 12, alg: 'low_confidence', threshold: 0.9, contextTokens: 256 },
+      { steps: s.sampler.steps, alg: s.sampler.alg, threshold: s.sampler.threshold, contextTokens: s.sampler.contextTokens, timeLimitSeconds: s.sampler.timeLimitSeconds },
+      { steps: 12, alg: 'low_confidence', threshold: 0.9, contextTokens: 256, timeLimitSeconds: 20 },
     );
     assert.equal(s.inline.debounceMs, 100);
     assert.equal(s.inline.drafts, 'off');

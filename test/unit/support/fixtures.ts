@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const TINY_MODEL = path.join(ROOT, 'test', 'fixtures', 'tiny-model');
+export const BUNDLED_MODEL = path.join(ROOT, 'models', 'bundled');
 export const CLI = path.join(ROOT, 'bin', 'diffusion-infill.js');
 
 /** A fresh temporary folder, removed by the returned function. */

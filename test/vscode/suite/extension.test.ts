@@ -96,6 +96,44 @@ describe('Diffusion Infill in a real VS Code', () => {
     assert.equal(api.generations.running, undefined);
   });
 
+  it('closing the editor during a Fill Selection writes nothing and says so, with the fill kept (not a bare "command failed")', async () => {
+    await setSetting('sampler.steps', 200);
+    const editor = await openEditor(LONG_HOLE);
+    const uri = editor.document.uri;
+    editor.selection = selectionAt(editor, 0, LONG_HOLE.length);
+    const closed = onFirstDraft(api, 'fill', async () => {
+      await vscode.window.showTextDocument(editor.document);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('diffusionInfill.fillSelection');
+    await closed;
+
+    assert.equal(outcome.status, 'closed');
+    assert.ok(outcome.status === 'closed' && outcome.fills.length === 1 && outcome.fills[0].length > 0, 'the fill comes back to be copied');
+    const reopened = await vscode.workspace.openTextDocument(uri);
+    assert.equal(reopened.getText(), LONG_HOLE, 'nothing was written into the closed document');
+    assert.equal(reopened.isDirty, false);
+  });
+
+  it('switching tabs during a Fill Selection still fills its document, in one undo step', async () => {
+    await setSetting('sampler.steps', 40);
+    const editor = await openEditor(LONG_HOLE);
+    // Kept open (not a preview tab, which the next file opened would take the place of).
+    await vscode.commands.executeCommand('workbench.action.keepEditor');
+    const document = editor.document;
+    editor.selection = selectionAt(editor, 0, LONG_HOLE.length);
+    const switched = onFirstDraft(api, 'fill', () => openEditor('// another file\n'));
+    const outcome = await vscode.commands.executeCommand<FillOutcome>('diffusionInfill.fillSelection');
+    await switched;
+
+    assert.ok(outcome.status === 'applied', `status ${outcome.status}`);
+    const { text, holes } = parseMarkers(LONG_HOLE);
+    assert.equal(document.getText(), applyFills(text, holes, outcome.fills));
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(document.getText(), LONG_HOLE, 'one undo restores it');
+  });
+
   it('the inline provider offers the final draft, and the cache answers a second request', async () => {
     const content = 'function add(a, b) {\n  return ';
     const editor = await openEditor(content);

@@ -15,11 +15,16 @@ export interface SuiteResults {
  */
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60000, color: false, reporter: 'spec' });
+  // DIFFUSION_INFILL_TEST_GREP runs only the tests whose titles match (npm run test:soak runs the soak alone).
+  const grep = process.env.DIFFUSION_INFILL_TEST_GREP;
+  if (grep) mocha.grep(new RegExp(grep));
   for (const file of fs.readdirSync(__dirname)) {
     if (file.endsWith('.test.js')) mocha.addFile(path.join(__dirname, file));
   }
   const results: SuiteResults = { passed: 0, failed: 0, tests: [] };
   const resultsFile = process.env.DIFFUSION_INFILL_TEST_RESULTS;
+  // Each result as it comes, beside the file the driver waits for: a suite stopped by its time limit still tells what passed.
+  const progress = () => resultsFile && fs.writeFileSync(resultsFile + '.partial', JSON.stringify(results, null, 2));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       if (resultsFile) {
@@ -32,10 +37,12 @@ export function run(): Promise<void> {
     runner.on('pass', (test) => {
       results.passed++;
       results.tests.push({ title: test.fullTitle(), state: 'passed', durationMs: test.duration });
+      progress();
     });
     runner.on('fail', (test, error: Error) => {
       results.failed++;
       results.tests.push({ title: test.fullTitle(), state: 'failed', error: error.stack ?? error.message });
+      progress();
     });
   });
 }

@@ -4,7 +4,7 @@ import { applyFills } from '../../../src/core';
 import type { DiffusionInfillApi } from '../../../src/extension/extension';
 import { PROPOSAL_SCHEME, ProposalOutcome } from '../../../src/extension/refactor/proposals';
 import { RefactorOutcome } from '../../../src/extension/refactor/refactorFunction';
-import { extensionApi, openEditor, selectionAt, setSetting, useFixtureModel } from './helpers';
+import { extensionApi, onFirstDraft, openEditor, selectionAt, setSetting, useFixtureModel } from './helpers';
 
 const PYTHON = [
   'import math',
@@ -149,6 +149,19 @@ describe('Refactor Function in a real VS Code', () => {
     assert.equal(accepted.status, 'stale');
     assert.equal(editor.document.getText(), edited, 'only the user edit is in the document');
     assert.equal(proposalDiffs().length, 0, 'the stale proposal is dropped');
+  });
+
+  it('closing the editor during a Rewrite proposes nothing and says so (not a bare "command failed")', async () => {
+    const editor = await openEditor(JS, 'javascript');
+    const closed = onFirstDraft(api, 'refactor', async () => {
+      await vscode.window.showTextDocument(editor.document);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+    const outcome = await refactorAt('rewrite', editor, JS.indexOf('Math.min'));
+    await closed;
+    assert.equal(outcome.status, 'closed');
+    assert.equal(proposalDiffs().length, 0, 'no diff opened for a closed file');
+    assert.equal((await vscode.workspace.openTextDocument(editor.document.uri)).getText(), JS);
   });
 
   it('Repair follows the generations broadcaster as a refactor, so the panel and Cancel see it', async () => {
