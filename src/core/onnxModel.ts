@@ -114,7 +114,10 @@ export class OnnxLogitsModel implements LogitsModel {
         throw new InfillError(`${file}: the model's logits have ${columns} columns but model.json says vocabSize ${this.config.vocabSize}: model.json and model.onnx do not belong together`);
       }
     }
+    // The token and position inputs take int64; a cache's past keys and values take float32.
+    const fed = new Set(Object.values(this.config.onnx.inputs).filter((n): n is string => n !== null));
     for (const input of this.session.inputMetadata) {
+      if (!fed.has(input.name)) continue;
       if (input.isTensor && input.type !== 'int64') throw new InfillError(`${file}: the graph's input "${input.name}" is ${input.type}, the engine feeds int64`);
     }
   }

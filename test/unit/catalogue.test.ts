@@ -87,11 +87,16 @@ const MODEL_FOLDERS: CliRow[] = [
   { input: 'mask id = end id', args: [], model: json((c) => (c.maskTokenId = c.eosTokenId)), code: 1, says: /"maskTokenId" 257 must differ from eosTokenId/ },
   { input: 'mask id unknown to the tokenizer', args: [], model: json((c) => (c.maskTokenId = 259)), code: 1, says: /does not know the mask token id 259/ },
   { input: 'unknown family', args: [], model: json((c) => (c.family = 'gpt')), code: 1, says: /family/ },
-  { input: 'an input name the graph lacks', args: [], model: json((c) => (c.onnx.inputs.positionIds = 'position_ids')), code: 1, says: /not in the graph: position_ids/ },
+  { input: 'an input name the graph lacks', args: [], model: json((c) => (c.onnx.inputs.attentionMask = 'mask')), code: 1, says: /not in the graph: mask/ },
   {
     input: 'model.onnx of another vocabulary',
     args: [],
-    model: (dir) => ['model.json', 'tokenizer.json'].forEach((f) => fs.copyFileSync(path.join(BUNDLED_MODEL, f), path.join(dir, f))),
+    model: (dir) => {
+      // The graph's own inputs and outputs (the bundled graph has more layers of cache), so only the vocabulary differs.
+      const { onnx } = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+      ['model.json', 'tokenizer.json'].forEach((f) => fs.copyFileSync(path.join(BUNDLED_MODEL, f), path.join(dir, f)));
+      json((c) => (c.onnx = onnx))(dir);
+    },
     code: 1,
     says: /logits have 260 columns but model\.json says vocabSize 6144/,
     hides: /Gather/,
