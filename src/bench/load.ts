@@ -12,26 +12,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundledModelDir } from '../core';
-
-const TEXT = `import json
-from dataclasses import dataclass
-
-
-@dataclass
-class Order:
-    id: int
-    items: list
-    paid: bool = False
-
-
-def total(order: Order) -> float:
-    <|hole|>
-
-
-def load(path: str) -> list:
-    with open(path) as f:
-        return [Order(**o) for o in json.load(f)]
-`;
+import { ORDER_SNIPPET } from './orderSnippet';
 
 interface Sample {
   firstDraftMs: number;
@@ -148,7 +129,7 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(line + '\n');
   try {
     const info = (await (await fetch(`${server.url}/v1/model`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { name: string; device: string };
-    const body = (seed: number) => ({ text: TEXT.replace('<|hole|>', `<|hole:${holeTokens}|>`), steps, seed });
+    const body = (seed: number) => ({ text: ORDER_SNIPPET.replace('<|hole|>', `<|hole:${holeTokens}|>`), steps, seed });
     // One request first, so that the "before" memory is of a loaded, warmed-up server.
     const warm = await one(server.url, token, body(0));
     if ('error' in warm) throw new Error(`the warm-up request failed: ${warm.status ?? ''} ${warm.error}`);

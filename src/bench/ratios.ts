@@ -12,6 +12,7 @@ import { bundledModelDir, canvasFor, CACHE_REFRESH, LocalEngine, loadModelFolder
 import { OnnxLogitsModel } from '../core/onnxModel';
 import { proposeFromLogits, ProposeRequest } from '../core/sampling/propose';
 import { seededRng } from '../core/sampling/rng';
+import { ORDER_SNIPPET } from './orderSnippet';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = path.join(ROOT, 'models', '.bench');
@@ -153,31 +154,11 @@ async function deciding(repeats: number) {
   await decide.release();
 }
 
-const SNIPPET = `import json
-from dataclasses import dataclass
-
-
-@dataclass
-class Order:
-    id: int
-    items: list
-    paid: bool = False
-
-
-def total(order: Order) -> float:
-    <|hole|>
-
-
-def load(path: str) -> list:
-    with open(path) as f:
-        return [Order(**o) for o in json.load(f)]
-`;
-
 /** Time to the first draft, less building the canvas, over one forward; and the engine against torch. */
 async function engineFigures(fp32: string, repeats: number) {
   const model = await loadModelFolder(fp32);
   const engine = new LocalEngine(model);
-  const request = parseMarkers(SNIPPET);
+  const request = parseMarkers(ORDER_SNIPPET);
   const options = { defaultHoleTokens: 24 };
   const firstDraft = await timed(async () => {
     for await (const e of engine.infill(request, options)) if (e.type === 'draft') break;
@@ -191,7 +172,7 @@ async function engineFigures(fp32: string, repeats: number) {
   ratio('time to first draft (after the canvas) / one forward', (firstDraft - canvasMs) / forwardMs, '<= 1.1');
 
   // The same cases through the engine and through tools/model/dream_decode.py, one token a step.
-  const cases = SNIPPET.split('\n')
+  const cases = ORDER_SNIPPET.split('\n')
     .map((line, i, lines) => ({ line, i, lines }))
     .filter(({ line }) => line.trim() && !line.includes('<|hole|>'))
     .slice(0, 6)
