@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiffusionInfillApi } from '../../../src/extension/extension';
 import { FillOutcome } from '../../../src/extension/fill/fillSelection';
-import { Span } from '../../../src/core';
+import { applyFills, Span } from '../../../src/core';
 import { holesFromSelections } from '../../../src/extension/fill/selectionHoles';
 import { GenerationKind } from '../../../src/extension/generations';
 import { ProposalOutcome } from '../../../src/extension/refactor/proposals';
@@ -213,7 +213,7 @@ describe('soak: random generations with the user at work', () => {
           allowed = 1;
           const fills = result.fills;
           const replaces = holes.replaces;
-          expectWrite = (before) => (before === text ? applySpans(text, replaces, fills) : '<written into another version>');
+          expectWrite = (before) => (before === text ? applyFills(text, replaces, fills) : '<written into another version>');
         }
       } else if (kind === 'rewrite') {
         const cursor = rewriteCursor(text, rng);
@@ -299,16 +299,6 @@ function checkChanges(seen: Change[], target: string, allowed: number, expectWri
     }
   }
   return problems;
-}
-
-function applySpans(text: string, spans: Span[], texts: string[]): string {
-  let out = '';
-  let copied = 0;
-  spans.forEach((s, i) => {
-    out += text.slice(copied, s.start) + texts[i];
-    copied = s.end;
-  });
-  return out + text.slice(copied);
 }
 
 /** A cursor, a span of a line, a marker's line, or two cursors: what a user would fill. */
