@@ -12,12 +12,9 @@
 // the asked rows only, fed the first pass's keys and values, gives the same logits; and the greedy
 // fill of case.canvas (one position a step, the most probable) equals case.fill.  Prints one line
 // per check with its figure; exits 1 on any failure.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-
-const require = createRequire(import.meta.url);
-const ort = require('onnxruntime-node');
+import { checkCache, checkDecide, int64, maxDiff, ort, pastFeeds } from './onnx_checks.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -35,32 +32,16 @@ const readF32 = (f) => {
 };
 const session = await ort.InferenceSession.create(path.join(modelDir, cfg.onnx.file));
 const { inputs, cache, decide } = cfg.onnx;
-const int64 = (data, dims) => new ort.Tensor('int64', BigInt64Array.from(data.map(BigInt)), dims);
-const layerNames = (key) => (cache ? Array.from({ length: cache.layers }, (_, l) => cache[key].replace('{layer}', String(l))) : []);
-const past = (b, p, fill) =>
-  Object.fromEntries(
-    ['pastKey', 'pastValue'].flatMap((key, kv) =>
-      layerNames(key).map((name, l) => [name, fill ? fill[kv][l] : new ort.Tensor('float32', new Float32Array(0), [b, cache.kvHeads, 0, cache.headDim])]),
-    ),
-  );
 
 /** A full pass: every position run, no past. */
 async function forward(ids, mask, positions, b, s) {
   const feeds = { [inputs.inputIds]: int64(ids, [b, s]), [inputs.logitPositions]: int64(positions, [b, positions.length / b]) };
   if (inputs.attentionMask) feeds[inputs.attentionMask] = int64(mask, [b, s]);
   if (inputs.positionIds) feeds[inputs.positionIds] = int64(Array.from({ length: b * s }, (_, i) => i % s), [b, s]);
-  if (cache) Object.assign(feeds, past(b, 0));
+  if (cache) Object.assign(feeds, pastFeeds(cache, b));
   return session.run(feeds);
 }
 
-const maxDiff = (a, e) => {
-  let m = 0;
-  for (let i = 0; i < e.length; i++) {
-    const d = Math.abs(a[i] - e[i]);
-    if (!(d <= m)) m = d; // NaN counts as a failure
-  }
-  return m;
-};
 let ok = true;
 const report = (what, good, text) => {
   ok &&= good;
@@ -82,60 +63,11 @@ if (tolExact !== null) {
 }
 const vocab = cfg.vocabSize;
 if (decide) {
-  let worst = 0;
-  let tokens = 0;
-  for (let r = 0; r < b * n; r++) {
-    const row = out.data.subarray(r * vocab, (r + 1) * vocab);
-    let best = 0;
-    for (let v = 1; v < vocab; v++) if (row[v] > row[best]) best = v;
-    let second = -Infinity;
-    for (let v = 0; v < vocab; v++) if (v !== best && row[v] > second) second = row[v];
-    let z = 0;
-    let w = 0;
-    for (let v = 0; v < vocab; v++) {
-      const e = Math.exp(row[v] - row[best]);
-      z += e;
-      w += e * (row[v] - row[best]);
-    }
-    if (Number(results[decide.token].data[r]) === best) tokens++;
-    const want = [1 / z, Math.exp(second - row[best]) / z, Math.log(z) - w / z];
-    const got = [results[decide.prob].data[r], results[decide.secondProb].data[r], results[decide.entropy].data[r]];
-    for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(want[k] - got[k]) || 0);
-  }
+  const { tokens, worst } = checkDecide(out.data, results, decide, vocab, b * n);
   report('decide', tokens === b * n && worst <= 1e-4, `${tokens}/${b * n} argmax, max abs diff ${worst.toExponential(3)}`);
 }
 if (cache) {
-  // The asked rows and each one's neighbour, run over the first pass's keys and values.
-  const pos = c.inputs.logit_positions.data;
-  const runs = Array.from({ length: b }, (_, i) => {
-    const set = new Set();
-    for (let j = 0; j < n; j++) for (const p of [pos[i * n + j], Math.min(s - 1, pos[i * n + j] + 1)]) set.add(p);
-    return [...set].sort((x, y) => x - y);
-  });
-  const q = Math.max(...runs.map((r) => r.length));
-  const ids = [];
-  const positions = [];
-  const keys = [];
-  const rows = [];
-  runs.forEach((run, i) => {
-    for (let j = 0; j < q; j++) {
-      const p = run[Math.min(j, run.length - 1)];
-      ids.push(c.inputs.input_ids.data[i * s + p]);
-      positions.push(p);
-    }
-    for (let p = 0; p < s; p++) keys.push(run.includes(p) ? 0 : mask[i * s + p]);
-    for (let j = 0; j < q; j++) keys.push(j < run.length ? mask[i * s + run[j]] : 0);
-    for (let j = 0; j < n; j++) rows.push(run.indexOf(pos[i * n + j]));
-  });
-  const fill = ['presentKey', 'presentValue'].map((key) => layerNames(key).map((name) => results[name]));
-  const cached = await session.run({
-    [inputs.inputIds]: int64(ids, [b, q]),
-    [inputs.positionIds]: int64(positions, [b, q]),
-    [inputs.attentionMask]: int64(keys, [b, s + q]),
-    [inputs.logitPositions]: int64(rows, [b, n]),
-    ...past(b, s, fill),
-  });
-  const d = maxDiff(cached[cfg.onnx.output].data, out.data);
+  const { q, diff: d } = await checkCache(session, cfg.onnx, c.inputs, mask, results, [b, s, n]);
   report('cache', d <= 1e-4, `${q} of ${s} positions over the cache, max abs diff ${d.toExponential(3)}`);
 }
 // Greedy fill (case.fill null: not compared, for graphs whose kernels also round the activations):
