@@ -1,6 +1,9 @@
-"""Writes a comparison case for compare_onnx.mjs: int64 inputs + the torch reference logits."""
+"""Comparison cases for compare_onnx.mjs (int64 inputs + the torch reference logits) and the round-trip tests' command line."""
+import argparse
 import json
 import os
+import sys
+import tempfile
 
 import torch
 
@@ -25,3 +28,19 @@ def write_case(case_dir, model, ids, attn, pos):
                    "dims": list(logits.shape)}, f)
     logits.numpy().astype("<f4").tofile(os.path.join(case_dir, "expected.f32"))
     return logits
+
+
+def round_trip_main(run, label):
+    """The round-trip tests' command line: run(work_dir) -> failures, in --keep DIR or a temporary folder."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--keep", help="work in this directory and leave the files there")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+        failures = run(args.keep)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            failures = run(tmp)
+    print(f"{label}:", "OK" if failures == 0 else f"{failures} FAILURES")
+    sys.exit(1 if failures else 0)

@@ -13,13 +13,11 @@ checkpoint's weights).  Also: int4 with --accuracy-level 4 (int8 activations; wi
 on the stored weights, its fill not compared), the plain graph (--no-cache) and its tokenizer, and
 that unknown parameters and unsupported LLaDA options stop the build with their names.
 """
-import argparse
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import torch
@@ -30,7 +28,7 @@ import build_onnx  # noqa: E402
 import families  # noqa: E402
 import make_tiny_hf_checkpoint  # noqa: E402
 from llada_bidir import LLaDABidir, LLaDAConfig  # noqa: E402
-from onnx_case import make_inputs  # noqa: E402
+from onnx_case import make_inputs, round_trip_main  # noqa: E402
 from quantize import dequantize_rows, quantize_rows  # noqa: E402
 from qwen2_bidir import Qwen2Bidir, Qwen2Config  # noqa: E402
 from safetensors_io import write_safetensors  # noqa: E402
@@ -178,20 +176,5 @@ def run(tmp):
     return failures
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--keep", help="work in this directory and leave the files there")
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    if args.keep:
-        os.makedirs(args.keep, exist_ok=True)
-        failures = run(args.keep)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            failures = run(tmp)
-    print("build_onnx round trip:", "OK" if failures == 0 else f"{failures} FAILURES")
-    sys.exit(1 if failures else 0)
-
-
 if __name__ == "__main__":
-    main()
+    round_trip_main(run, "build_onnx round trip")

@@ -5,11 +5,9 @@
 onnxruntime has no Python build here, so compare_onnx.mjs runs the graphs (onnxruntime-node from the
 repo's node_modules, or NODE_PATH).  Exits non-zero on any failure.
 """
-import argparse
 import os
 import subprocess
 import sys
-import tempfile
 
 import torch
 
@@ -17,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import export_hf  # noqa: E402
 import make_tiny_hf_checkpoint  # noqa: E402
-from onnx_case import make_inputs, write_case  # noqa: E402
+from onnx_case import make_inputs, round_trip_main, write_case  # noqa: E402
 from qwen2_bidir import weights_from_onnx  # noqa: E402
 
 # Logits (compare_onnx.mjs) and weights read back from the graph (weights_from_onnx), by precision.
@@ -70,20 +68,5 @@ def weights_read_back(model, path, rel_tol, label):
     return True
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--keep", help="work in this directory and leave the files there")
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    if args.keep:
-        os.makedirs(args.keep, exist_ok=True)
-        failures = run(args.keep)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            failures = run(tmp)
-    print("export round trip:", "OK" if failures == 0 else f"{failures} FAILURES")
-    sys.exit(1 if failures else 0)
-
-
 if __name__ == "__main__":
-    main()
+    round_trip_main(run, "export round trip")
