@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import families  # noqa: E402
 import quantize  # noqa: E402
 from onnx_graph import Graph  # noqa: E402
-from safetensors_stream import lazy_tensors  # noqa: E402
+from safetensors_stream import lazy_tensors, read_checkpoint_docs  # noqa: E402
 from weight_writer import PRECISIONS, WeightWriter  # noqa: E402
 
 CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
@@ -166,10 +166,7 @@ def build(hf_dir, out_dir, precision="int4", block_size=32, name=None, max_conte
         if not os.path.isfile(os.path.join(hf_dir, f)):
             raise families.CheckpointError(f"no {f} in {hf_dir}: expected a Hugging Face checkpoint folder "
                                            "(config.json, tokenizer.json, *.safetensors)")
-    with open(os.path.join(hf_dir, "config.json")) as f:
-        cfg = json.load(f)
-    with open(os.path.join(hf_dir, "tokenizer.json"), encoding="utf-8") as f:
-        tok = json.load(f)
+    cfg, tok = read_checkpoint_docs(hf_dir)
     a = families.arch(cfg)
     tensors = lazy_tensors(hf_dir)
     families.check_names(a, tensors)

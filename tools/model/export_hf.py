@@ -19,6 +19,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, write_model_json  # noqa: E402
 from safetensors_io import load_weights  # noqa: E402
+from safetensors_stream import read_checkpoint_docs  # noqa: E402
 
 def first(x):
     return x[0] if isinstance(x, list) else x
@@ -46,10 +47,7 @@ def special_ids(tok_doc, cfg):
 
 
 def export(hf_dir, out_dir, precision="float32", name=None, max_context=None, external_data=None):
-    with open(os.path.join(hf_dir, "config.json")) as f:
-        hf_cfg = json.load(f)
-    with open(os.path.join(hf_dir, "tokenizer.json"), encoding="utf-8") as f:
-        tok_doc = json.load(f)
+    hf_cfg, tok_doc = read_checkpoint_docs(hf_dir)
     cfg = Qwen2Config.from_hf(hf_cfg)
     state = load_weights(hf_dir)
     if "lm_head.weight" not in state and not cfg.tie_word_embeddings:

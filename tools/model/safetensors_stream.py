@@ -53,6 +53,14 @@ def lazy_tensors(folder):
     return out
 
 
+def read_checkpoint_docs(folder):
+    """(config.json, tokenizer.json) of a Hugging Face checkpoint folder, parsed."""
+    with open(os.path.join(folder, "config.json")) as f:
+        cfg = json.load(f)
+    with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+        return cfg, json.load(f)
+
+
 def shard_files(folder):
     """The safetensors files of a checkpoint folder, in the index's order when it has one."""
     index = os.path.join(folder, "model.safetensors.index.json")
