@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from qwen2_bidir import RMSNorm, rotate_half
+from qwen2_bidir import RMSNorm, rope_angles, rope_inv_freq, rotate_half
 
 
 @dataclass
@@ -82,16 +82,14 @@ class LLaDABidir(nn.Module):
         self.config = c
         self.model = Model(c)
         hd = c.d_model // c.n_heads
-        inv = 1.0 / (c.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
-        self.register_buffer("inv_freq", inv, persistent=False)
+        self.register_buffer("inv_freq", rope_inv_freq(c.rope_theta, hd), persistent=False)
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, logit_positions=None):
         t = self.model.transformer
         b, s = input_ids.shape
         if position_ids is None:
             position_ids = torch.arange(s).unsqueeze(0).expand(b, s)
-        ang = position_ids.float().unsqueeze(-1) * self.inv_freq
-        ang = torch.cat((ang, ang), dim=-1).unsqueeze(1)
+        ang = rope_angles(position_ids, self.inv_freq)
         mask = torch.ones(b, s) if attention_mask is None else attention_mask.float()
         bias = (1.0 - mask)[:, None, None, :] * -1e9
         x = t.wte(input_ids)

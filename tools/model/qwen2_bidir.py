@@ -61,6 +61,16 @@ def rotate_half(x):
     return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
 
 
+def rope_inv_freq(theta, head_dim):
+    return 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+
+
+def rope_angles(position_ids, inv_freq):
+    """[b, 1, s, hd]: each pair's angle, in both halves as rotate_half pairs them."""
+    ang = position_ids.float().unsqueeze(-1) * inv_freq  # [b, s, hd/2]
+    return torch.cat((ang, ang), dim=-1).unsqueeze(1)
+
+
 class Attention(nn.Module):
     def __init__(self, c: Qwen2Config):
         super().__init__()
@@ -149,7 +159,7 @@ class Qwen2Bidir(nn.Module):
         if c.tie_word_embeddings:
             self.lm_head.weight = self.model.embed_tokens.weight
         hd = c.hidden_size // c.num_attention_heads
-        inv = 1.0 / (c.rope_theta ** (torch.arange(0, hd, 2, dtype=torch.float32) / hd))
+        inv = rope_inv_freq(c.rope_theta, hd)
         # Not a checkpoint tensor: persistent=False keeps load_state_dict strict-compatible.
         self.register_buffer("inv_freq", inv, persistent=False)
 
@@ -160,8 +170,7 @@ class Qwen2Bidir(nn.Module):
         b, s = input_ids.shape
         if position_ids is None:
             position_ids = torch.arange(s, device=input_ids.device).unsqueeze(0).expand(b, s)
-        ang = position_ids.float().unsqueeze(-1) * self.inv_freq  # [b, s, hd/2]
-        ang = torch.cat((ang, ang), dim=-1).unsqueeze(1)  # [b, 1, s, hd]
+        ang = rope_angles(position_ids, self.inv_freq)
         x = self.model.embed_tokens(input_ids)
         cos, sin = ang.cos().to(x.dtype), ang.sin().to(x.dtype)
         bias = None
