@@ -15,10 +15,37 @@ const out = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'media
 const tile = { x: 4, y: 4, w: 120, h: 120, r: 22 };
 /** Rows of tokens: [x, width, kind] with kind a step (0..1, committed) or 'mask'. */
 const rows = [
-  { y: 24, tokens: [[18, 30, 0.0], [52, 22, 0.15], [78, 32, 'mask']] },
-  { y: 44, tokens: [[30, 18, 0.35], [52, 28, 'mask'], [84, 22, 0.55]] },
-  { y: 64, tokens: [[30, 26, 'mask'], [60, 16, 0.7], [80, 30, 'mask']] },
-  { y: 84, tokens: [[30, 34, 0.85], [68, 22, 'mask']] },
+  {
+    y: 24,
+    tokens: [
+      [18, 30, 0.0],
+      [52, 22, 0.15],
+      [78, 32, 'mask'],
+    ],
+  },
+  {
+    y: 44,
+    tokens: [
+      [30, 18, 0.35],
+      [52, 28, 'mask'],
+      [84, 22, 0.55],
+    ],
+  },
+  {
+    y: 64,
+    tokens: [
+      [30, 26, 'mask'],
+      [60, 16, 0.7],
+      [80, 30, 'mask'],
+    ],
+  },
+  {
+    y: 84,
+    tokens: [
+      [30, 34, 0.85],
+      [68, 22, 'mask'],
+    ],
+  },
   { y: 104, tokens: [[18, 14, 1.0]] },
 ];
 const TOKEN_H = 12;

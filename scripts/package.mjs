@@ -58,10 +58,28 @@ fs.writeFileSync(readme, inlineImages(fs.readFileSync(path.join(ROOT, 'README.ex
 const vsce = ensureVsce();
 const out = path.join(ROOT, `${pkg.name}-${target}-${pkg.version}.vsix`);
 try {
-  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--readme-path', path.relative(ROOT, readme), '--allow-missing-repository', '--allow-star-activation', '--no-rewrite-relative-links', '--out', out], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      vsce,
+      'package',
+      '--target',
+      target,
+      '--ignoreFile',
+      ignoreFile,
+      '--readme-path',
+      path.relative(ROOT, readme),
+      '--allow-missing-repository',
+      '--allow-star-activation',
+      '--no-rewrite-relative-links',
+      '--out',
+      out,
+    ],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
 } catch {
   console.error('vsce package failed (see above)');
   process.exit(1);

@@ -41,7 +41,9 @@ export async function benchEventLoop(dir: string, repeats: number): Promise<void
     queries: masked.map((p, k) => ({ row: p - 1, allowed: null, seed: k })),
   };
   const rows = masked.map((p) => p - 1);
-  console.log(`event-loop stall (canvas ${size}, ${masked.length} masked, vocab ${config.vocabSize}, ${repeats} repeats; a step samples with temperature 0.3, top-p 0.95):`);
+  console.log(
+    `event-loop stall (canvas ${size}, ${masked.length} masked, vocab ${config.vocabSize}, ${repeats} repeats; a step samples with temperature 0.3, top-p 0.95):`,
+  );
   console.log('what runs where                                     ms  longest stall ms');
   const rowsOut: [string, number][] = [];
   const report = (name: string, r: { ms: number; stallMs: number }) => {

@@ -24,16 +24,25 @@ export async function benchHoleEnds(model: LoadedModel, dataFile: string, cases:
   for (const line of rows) {
     const { prompt, suffix } = JSON.parse(line) as { prompt: string; suffix: string };
     const holes = [{ start: prompt.length, end: prompt.length }];
-    for (const [name, withRule] of [['reference', false], ['rule', true]] as const) {
+    for (const [name, withRule] of [
+      ['reference', false],
+      ['rule', true],
+    ] as const) {
       const canvas = await canvasFor(model, prompt + suffix, holes, {});
       const hole = canvas.holes[0];
       const masked = Array.from({ length: hole.length }, (_, k) => hole.start + k);
       const t0 = performance.now();
       let forwards = 0;
       for await (const _ of denoise({
-        network: model.network, ids: canvas.ids, masked, shifted: config.family === 'dream', maskTokenId: config.maskTokenId, sampler,
+        network: model.network,
+        ids: canvas.ids,
+        masked,
+        shifted: config.family === 'dream',
+        maskTokenId: config.maskTokenId,
+        sampler,
         rules: withRule ? new HoleRules({ holes: canvas.holes, maskTokenId: config.maskTokenId, endTokenIds: ends }) : undefined,
-      })) forwards++;
+      }))
+        forwards++;
       const first = canvas.ids[hole.start];
       totals[name].push({ forwards, ms: performance.now() - t0, empty: ends.has(first) });
     }
@@ -42,7 +51,13 @@ export async function benchHoleEnds(model: LoadedModel, dataFile: string, cases:
   console.log(`cursor holes of ${DEFAULT_HOLE_TOKENS} tokens, ${rows.length} HumanEval single-line prompts, alg ${sampler.alg}:`);
   console.log('order        forwards/fill  ms/fill  empty fills');
   for (const [name, runs] of Object.entries(totals)) {
-    console.log(`${name.padEnd(12)} ${mean(runs, (r) => r.forwards).toFixed(1).padStart(13)}  ${mean(runs, (r) => r.ms).toFixed(0).padStart(7)}  ${String(runs.filter((r) => r.empty).length).padStart(11)}`);
+    console.log(
+      `${name.padEnd(12)} ${mean(runs, (r) => r.forwards)
+        .toFixed(1)
+        .padStart(13)}  ${mean(runs, (r) => r.ms)
+        .toFixed(0)
+        .padStart(7)}  ${String(runs.filter((r) => r.empty).length).padStart(11)}`,
+    );
   }
   console.log(`rule / reference: ${(mean(totals.rule, (r) => r.ms) / mean(totals.reference, (r) => r.ms)).toFixed(2)} of the time`);
 }

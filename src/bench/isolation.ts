@@ -120,11 +120,16 @@ async function measure(variant: Variant, dir: string, sizes: number[], repeats: 
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { model: { type: 'string' }, repeats: { type: 'string' }, sizes: { type: 'string' }, rounds: { type: 'string' }, variant: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { model: { type: 'string' }, repeats: { type: 'string' }, sizes: { type: 'string' }, rounds: { type: 'string' }, variant: { type: 'string' } },
+  });
   const dir = path.resolve(values.model ?? bundledModelDir());
   const repeats = Number(values.repeats ?? 20);
   const config = readModelConfig(dir);
-  const sizes = (values.sizes ?? '64,256').split(',').map(Number).filter((n) => n <= config.maxContext);
+  const sizes = (values.sizes ?? '64,256')
+    .split(',')
+    .map(Number)
+    .filter((n) => n <= config.maxContext);
   if (values.variant) {
     console.log(JSON.stringify(await measure(values.variant as Variant, dir, sizes, repeats)));
     process.exit(0);
@@ -135,7 +140,9 @@ async function main() {
   for (let r = 0; r < rounds; r++) {
     // Interleaved, so that a busy moment of the machine falls on every variant alike.
     for (const variant of Object.keys(all) as Variant[]) {
-      const run = spawnSync(process.execPath, [__filename, '--variant', variant, '--model', dir, '--repeats', String(repeats), '--sizes', sizes.join(',')], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [__filename, '--variant', variant, '--model', dir, '--repeats', String(repeats), '--sizes', sizes.join(',')], {
+        encoding: 'utf8',
+      });
       if (run.status !== 0) throw new Error(`${variant}: ${run.stderr}`);
       all[variant].push(JSON.parse(run.stdout.trim().split('\n').pop()!));
     }
@@ -143,10 +150,18 @@ async function main() {
   const med = (v: Variant, pick: (f: Figures) => number) => median(all[v].map(pick));
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const [ip, w, c, cl] = (['in-process', 'worker', 'child', 'child-logits'] as const).map((v) => (f: (x: Figures) => number) => med(v, f));
-  console.log(`startup ms: in-process ${Math.round(ip((f) => f.startMs))}, worker ${Math.round(w((f) => f.startMs))}, child ${Math.round(c((f) => f.startMs))}; child/worker ${ratio(c((f) => f.startMs), w((f) => f.startMs))}`);
+  console.log(
+    `startup ms: in-process ${Math.round(ip((f) => f.startMs))}, worker ${Math.round(w((f) => f.startMs))}, child ${Math.round(c((f) => f.startMs))}; child/worker ${ratio(
+      c((f) => f.startMs),
+      w((f) => f.startMs),
+    )}`,
+  );
   console.log(
     `memory MB: the worker adds ${w((f) => f.hostMb)} to the editor's process; the child adds ${c((f) => f.hostMb)} to it and is ${c((f) => f.childMb)} itself; ` +
-      `child total / worker ${ratio(c((f) => f.hostMb + f.childMb), w((f) => f.hostMb))}`,
+      `child total / worker ${ratio(
+        c((f) => f.hostMb + f.childMb),
+        w((f) => f.hostMb),
+      )}`,
   );
   console.log('canvas  in-process ms  worker ms  child ms  child-logits ms  worker/in-process  child/worker  child-logits/worker');
   for (const size of sizes) {

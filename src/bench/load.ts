@@ -109,7 +109,12 @@ async function main(): Promise<void> {
   const durationS = Number(values.duration);
   const steps = Number(values.steps);
   const holeTokens = Number(values['hole-tokens']);
-  for (const [name, v] of [['streams', streams], ['duration', durationS], ['steps', steps], ['hole-tokens', holeTokens]] as const) {
+  for (const [name, v] of [
+    ['streams', streams],
+    ['duration', durationS],
+    ['steps', steps],
+    ['hole-tokens', holeTokens],
+  ] as const) {
     if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} takes a positive number`);
   }
 
@@ -177,11 +182,38 @@ async function main(): Promise<void> {
       requestsPerS: round(samples.length / wallS),
       tokensPerS: round(sum((s) => s.tokens) / wallS),
       draftsPerS: round(sum((s) => s.drafts) / wallS),
-      firstDraftMs: { p50: round(percentile(samples.map((s) => s.firstDraftMs), 50)), p95: round(percentile(samples.map((s) => s.firstDraftMs), 95)) },
-      resultMs: { p50: round(percentile(samples.map((s) => s.resultMs), 50)), p95: round(percentile(samples.map((s) => s.resultMs), 95)) },
+      firstDraftMs: {
+        p50: round(
+          percentile(
+            samples.map((s) => s.firstDraftMs),
+            50,
+          ),
+        ),
+        p95: round(
+          percentile(
+            samples.map((s) => s.firstDraftMs),
+            95,
+          ),
+        ),
+      },
+      resultMs: {
+        p50: round(
+          percentile(
+            samples.map((s) => s.resultMs),
+            50,
+          ),
+        ),
+        p95: round(
+          percentile(
+            samples.map((s) => s.resultMs),
+            95,
+          ),
+        ),
+      },
       serverRssMiB: { before: mib(before.rssBytes), after: mib(after.rssBytes), peak: mib(Math.max(peakRss, after.rssBytes)) },
       forwards: after.forwards !== undefined ? after.forwards - before.forwards : undefined,
-      callsPerForward: after.forwards !== undefined ? round((after.forwardCalls - before.forwardCalls) / Math.max(1, after.forwards - before.forwards)) : undefined,
+      callsPerForward:
+        after.forwards !== undefined ? round((after.forwardCalls - before.forwardCalls) / Math.max(1, after.forwards - before.forwards)) : undefined,
     };
     if (values.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -33,7 +33,10 @@ async function main() {
   if (values['ratios-only']) return;
   const model = await loadModelFolder(dir);
   const { config, network } = model;
-  const sizes = (values.sizes ?? '64,128,256,512,1024').split(',').map(Number).filter((n) => n <= config.maxContext);
+  const sizes = (values.sizes ?? '64,128,256,512,1024')
+    .split(',')
+    .map(Number)
+    .filter((n) => n <= config.maxContext);
   const sampler = resolveSampler({ alg: 'entropy' });
   console.log(`model ${config.name} (${dir}), vocab ${config.vocabSize}, ${model.executionProvider}, ${repeats} repeats; a quarter of each canvas masked`);
   console.log('canvas  masked  forward ms  sampler ms  sampler/forward');
@@ -58,7 +61,9 @@ async function main() {
     }
     const f = forwardMs / repeats;
     const s = samplerMs / repeats;
-    console.log(`${String(size).padStart(6)}  ${String(masked.length).padStart(6)}  ${f.toFixed(2).padStart(10)}  ${s.toFixed(2).padStart(10)}  ${(s / f).toFixed(3).padStart(15)}`);
+    console.log(
+      `${String(size).padStart(6)}  ${String(masked.length).padStart(6)}  ${f.toFixed(2).padStart(10)}  ${s.toFixed(2).padStart(10)}  ${(s / f).toFixed(3).padStart(15)}`,
+    );
   }
   const data = path.resolve(__dirname, '..', '..', 'shared', 'data', 'humaneval-infilling', 'HumanEval-SingleLineInfilling.jsonl.gz');
   if (fs.existsSync(data)) await benchHoleEnds(model, data, Number(values['hole-cases'] ?? 20));
@@ -85,7 +90,7 @@ function samplerAtQwenVocab() {
     }),
     flat: Array.from({ length: 8 }, () => Float32Array.from({ length: vocab }, () => rng() * 6 - 3)),
   };
-  const perRow = <Row,>(rows: Row[], run: (row: Row) => void) => {
+  const perRow = <Row>(rows: Row[], run: (row: Row) => void) => {
     run(rows[0]); // warm-up
     const t0 = performance.now();
     for (const row of rows) run(row);
@@ -99,7 +104,10 @@ function samplerAtQwenVocab() {
   }
   // The filters alone, on rows already divided by the temperature (each run filters a fresh copy).
   const scaled = [shapes.peaked, shapes.flat].map((rows) => rows.map((row) => Float64Array.from(row, (x) => x / 0.4)));
-  for (const [name, filter] of [['top-p filter alone, buckets', keepTopP], ['top-p filter alone, sorted (the baseline)', topPBySorting]] as const) {
+  for (const [name, filter] of [
+    ['top-p filter alone, buckets', keepTopP],
+    ['top-p filter alone, sorted (the baseline)', topPBySorting],
+  ] as const) {
     const [peaked, flat] = scaled.map((rows) => perRow(rows, (row) => filter(row.slice(), 0.95)));
     console.log(`  ${name.padEnd(44)} ${peaked} / ${flat}`);
   }

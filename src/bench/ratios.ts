@@ -8,7 +8,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { bundledModelDir, canvasFor, CACHE_REFRESH, LocalEngine, loadModelFolder, parseMarkers, readModelConfig, resolveSampler, SAMPLER_FALLBACK } from '../core';
+import {
+  bundledModelDir,
+  canvasFor,
+  CACHE_REFRESH,
+  LocalEngine,
+  loadModelFolder,
+  parseMarkers,
+  readModelConfig,
+  resolveSampler,
+  SAMPLER_FALLBACK,
+} from '../core';
 import { OnnxLogitsModel } from '../core/onnxModel';
 import { proposeFromLogits, ProposeRequest } from '../core/sampling/propose';
 import { seededRng } from '../core/sampling/rng';
@@ -44,8 +54,12 @@ function prepare(): { fp32: string; int8: string } {
   }
   const fp32 = path.join(BENCH, 'bundled-fp32');
   const int8 = path.join(BENCH, 'bundled-int8');
-  for (const [dir, precision] of [[fp32, 'float32'], [int8, 'int8']]) {
-    if (!fs.existsSync(path.join(dir, 'model.json'))) py('tools/model/reexport.py', bundledModelDir(), '--heads', String(BUNDLED_HEADS), '--precision', precision, '--out', dir);
+  for (const [dir, precision] of [
+    [fp32, 'float32'],
+    [int8, 'int8'],
+  ]) {
+    if (!fs.existsSync(path.join(dir, 'model.json')))
+      py('tools/model/reexport.py', bundledModelDir(), '--heads', String(BUNDLED_HEADS), '--precision', precision, '--out', dir);
   }
   return { fp32, int8 };
 }
@@ -83,12 +97,16 @@ async function open(dir: string) {
 
 async function contextCache(repeats: number) {
   const { model, steps } = await open(path.join(BENCH, 'long'));
-  console.log(`context cache: random ${LONG.layers}-layer model (hidden ${LONG.hidden}, vocab ${LONG.vocab}), a hole of ${HOLE} at 3/4 of the canvas, ms a step (median of ${repeats})`);
+  console.log(
+    `context cache: random ${LONG.layers}-layer model (hidden ${LONG.hidden}, vocab ${LONG.vocab}), a hole of ${HOLE} at 3/4 of the canvas, ms a step (median of ${repeats})`,
+  );
   console.log('  context  full pass  refresh  over the cache  with a refresh every ' + CACHE_REFRESH);
   const at: Record<number, Awaited<ReturnType<typeof steps>>> = {};
   for (const length of [256, 2048]) {
     const s = (at[length] = await steps(length, repeats));
-    console.log(`  ${String(length).padStart(7)}  ${s.full.toFixed(1).padStart(9)}  ${s.refresh.toFixed(1).padStart(7)}  ${s.cached.toFixed(1).padStart(14)}  ${s.amortized.toFixed(1).padStart(10)}`);
+    console.log(
+      `  ${String(length).padStart(7)}  ${s.full.toFixed(1).padStart(9)}  ${s.refresh.toFixed(1).padStart(7)}  ${s.cached.toFixed(1).padStart(14)}  ${s.amortized.toFixed(1).padStart(10)}`,
+    );
   }
   ratio('step at 2048 / at 256 tokens of context, cache off', at[2048].full / at[256].full);
   ratio(`step at 2048 / at 256, cache on (refresh every ${CACHE_REFRESH})`, at[2048].amortized / at[256].amortized, '<= 1.5');
@@ -102,14 +120,29 @@ async function contextCache(repeats: number) {
 async function flops(model: OnnxLogitsModel, repeats: number) {
   const { layers, hidden, heads, kvHeads, inter, vocab } = LONG;
   const kv = (hidden / heads) * kvHeads;
-  const shapes: [number, number, number][] = [[hidden, hidden, 2], [hidden, kv, 2], [hidden, inter, 2], [inter, hidden, 1]]; // [k, n, count a layer]
+  const shapes: [number, number, number][] = [
+    [hidden, hidden, 2],
+    [hidden, kv, 2],
+    [hidden, inter, 2],
+    [inter, hidden, 1],
+  ]; // [k, n, count a layer]
   const sessions = new Map<string, ort.InferenceSession>();
   const matmul = async (m: number, k: number, n: number) => {
     const key = `${k}x${n}`;
     if (!sessions.has(key)) {
-      sessions.set(key, await ort.InferenceSession.create(path.join(BENCH, `matmul_${key}.onnx`), { intraOpNumThreads: os.availableParallelism(), graphOptimizationLevel: 'all' }));
+      sessions.set(
+        key,
+        await ort.InferenceSession.create(path.join(BENCH, `matmul_${key}.onnx`), {
+          intraOpNumThreads: os.availableParallelism(),
+          graphOptimizationLevel: 'all',
+        }),
+      );
     }
-    const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => ((i * 13) % 7) - 3), [m, k]);
+    const a = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: m * k }, (_, i) => ((i * 13) % 7) - 3),
+      [m, k],
+    );
     return timed(() => sessions.get(key)!.run({ a }), repeats);
   };
   for (const length of [256, 2048]) {
@@ -124,7 +157,8 @@ async function flops(model: OnnxLogitsModel, repeats: number) {
     const limit = linear / linearMs / 1e6;
     const c = holeCanvas(length, vocab, vocab - 2);
     const forwardMs = await timed(() => model.proposeBatch([c.ids], [c.request()], async () => []), repeats);
-    const forwardFlops = layers * (2 * length * (2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * inter) + 4 * length * length * hidden) + 2 * HOLE * hidden * vocab;
+    const forwardFlops =
+      layers * (2 * length * (2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * inter) + 4 * length * length * hidden) + 2 * HOLE * hidden * vocab;
     const reached = forwardFlops / forwardMs / 1e6;
     console.log(`  forward at ${length}: ${reached.toFixed(1)} GFLOP/s; onnxruntime's MatMul at its shapes: ${limit.toFixed(1)} GFLOP/s`);
     ratio(`forward GFLOP/s / MatMul GFLOP/s at ${length} tokens`, reached / limit, '>= 0.5');
@@ -146,7 +180,9 @@ async function deciding(repeats: number) {
     const request = c.request();
     request.queries.forEach((q, k) => (q.row = k));
     const samplerMs = await timed(async () => proposeFromLogits(Float32Array.from(logits), vocab, request), repeats);
-    console.log(`  vocab ${vocab}: forward (${HOLE} rows asked) ${forwardMs.toFixed(1)} ms, deciding in the graph ${decideMs.toFixed(2)} ms, the sampler on the logits ${samplerMs.toFixed(2)} ms`);
+    console.log(
+      `  vocab ${vocab}: forward (${HOLE} rows asked) ${forwardMs.toFixed(1)} ms, deciding in the graph ${decideMs.toFixed(2)} ms, the sampler on the logits ${samplerMs.toFixed(2)} ms`,
+    );
     ratio(`deciding / forward at vocab ${vocab}`, decideMs / forwardMs, vocab > 100000 ? '< 0.03' : '');
     ratio(`sampler at temperature 0 / forward at vocab ${vocab} (what deciding replaces)`, samplerMs / forwardMs);
     await model.dispose();
@@ -178,23 +214,39 @@ async function engineFigures(fp32: string, repeats: number) {
     .slice(0, 6)
     .map(({ i, lines }) => {
       const prefix = lines.slice(0, i).join('\n').replace('<|hole|>', 'return 0') + '\n';
-      const suffix = '\n' + lines.slice(i + 1).join('\n').replace('<|hole|>', 'return 0');
+      const suffix =
+        '\n' +
+        lines
+          .slice(i + 1)
+          .join('\n')
+          .replace('<|hole|>', 'return 0');
       return { prefix, suffix, hole: 24 };
     });
   const file = path.join(BENCH, 'reference-cases.json');
   fs.writeFileSync(file, JSON.stringify(cases));
-  const torch = JSON.parse(execFileSync(PYTHON, ['tools/model/bench_reference.py', fp32, file, '--heads', String(BUNDLED_HEADS)], { cwd: ROOT, encoding: 'utf8' }));
+  const torch = JSON.parse(
+    execFileSync(PYTHON, ['tools/model/bench_reference.py', fp32, file, '--heads', String(BUNDLED_HEADS)], { cwd: ROOT, encoding: 'utf8' }),
+  );
   for (const cacheRefresh of [1, CACHE_REFRESH]) {
     let steps = 0;
     const t0 = performance.now();
     for (const c of cases) {
-      for await (const e of engine.infill({ text: c.prefix + c.suffix, holes: [{ start: c.prefix.length, end: c.prefix.length, tokens: c.hole }] }, { threshold: null, cacheRefresh })) {
+      for await (const e of engine.infill(
+        { text: c.prefix + c.suffix, holes: [{ start: c.prefix.length, end: c.prefix.length, tokens: c.hole }] },
+        { threshold: null, cacheRefresh },
+      )) {
         if (e.type === 'result') steps += e.stats.steps;
       }
     }
     const ms = (performance.now() - t0) / steps;
-    console.log(`  engine, cache refresh ${cacheRefresh}: ${ms.toFixed(2)} ms a step over ${steps} steps; torch reference ${torch.msPerForward.toFixed(2)} ms over ${torch.forwards}`);
-    ratio(`PyTorch reference / engine, ms a step, one token a step${cacheRefresh > 1 ? `, cache refresh ${cacheRefresh}` : ', no cache'}`, torch.msPerForward / ms, '>= 2');
+    console.log(
+      `  engine, cache refresh ${cacheRefresh}: ${ms.toFixed(2)} ms a step over ${steps} steps; torch reference ${torch.msPerForward.toFixed(2)} ms over ${torch.forwards}`,
+    );
+    ratio(
+      `PyTorch reference / engine, ms a step, one token a step${cacheRefresh > 1 ? `, cache refresh ${cacheRefresh}` : ', no cache'}`,
+      torch.msPerForward / ms,
+      '>= 2',
+    );
   }
   await model.network.dispose();
 }
@@ -213,17 +265,41 @@ function heldout(fp32: string, int8: string, single: number, multi: number) {
   const threshold = SAMPLER_FALLBACK.threshold;
   const run = (folders: string[], cacheRefresh: number) => {
     const out = path.join(BENCH, `heldout-${cacheRefresh}.json`);
-    execFileSync(PYTHON, ['tools/model/eval_heldout.py', '--engine', ...folders, '--single', String(single), '--multi', String(multi), '--thresholds', String(threshold), '--cache-refresh', String(cacheRefresh), '--json', out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-    return JSON.parse(fs.readFileSync(out, 'utf8')).results as Record<string, { single: { n: number; exact: number }; multi: { n: number; exact: number }; tokens_per_step?: number }>;
+    execFileSync(
+      PYTHON,
+      [
+        'tools/model/eval_heldout.py',
+        '--engine',
+        ...folders,
+        '--single',
+        String(single),
+        '--multi',
+        String(multi),
+        '--thresholds',
+        String(threshold),
+        '--cache-refresh',
+        String(cacheRefresh),
+        '--json',
+        out,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    return JSON.parse(fs.readFileSync(out, 'utf8')).results as Record<
+      string,
+      { single: { n: number; exact: number }; multi: { n: number; exact: number }; tokens_per_step?: number }
+    >;
   };
-  const exact = (r: { single: { n: number; exact: number }; multi: { n: number; exact: number } }) => (r.single.exact * r.single.n + r.multi.exact * r.multi.n) / (r.single.n + r.multi.n);
+  const exact = (r: { single: { n: number; exact: number }; multi: { n: number; exact: number } }) =>
+    (r.single.exact * r.single.n + r.multi.exact * r.multi.n) / (r.single.n + r.multi.n);
   const off = run([fp32], 1);
   const on = run([fp32, int8], CACHE_REFRESH);
   const [f, i] = [path.basename(fp32), path.basename(int8)];
   console.log(`held-out cases: ${single} single-line, ${multi} multi-line (eval_heldout.py, case seed 0); exact match, both kinds together:`);
   for (const how of ['1 token/step', `threshold ${threshold}`]) {
     const key = (name: string) => `${name}, ${how}`;
-    console.log(`  ${how}: cache off ${exact(off[key(f)]).toFixed(3)}, cache on ${exact(on[key(f)]).toFixed(3)}, int8 with cache ${exact(on[key(i)]).toFixed(3)}`);
+    console.log(
+      `  ${how}: cache off ${exact(off[key(f)]).toFixed(3)}, cache on ${exact(on[key(f)]).toFixed(3)}, int8 with cache ${exact(on[key(i)]).toFixed(3)}`,
+    );
     ratio(`exact-match change the cache costs, ${how} (points)`, 100 * (exact(on[key(f)]) - exact(off[key(f)])), '>= -1');
     ratio(`exact-match change int8 / fp32, ${how} (points)`, 100 * (exact(on[key(i)]) - exact(on[key(f)])));
   }

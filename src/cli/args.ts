@@ -1,11 +1,24 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import { ALG_OPTION, ALGS, checkWindowOptions, EXECUTION_PROVIDERS, ExecutionProvider, InfillError, InfillOptions, NUMBER_OPTIONS, OptionError, resolveSampler } from '../core';
+import {
+  ALG_OPTION,
+  ALGS,
+  checkWindowOptions,
+  EXECUTION_PROVIDERS,
+  ExecutionProvider,
+  InfillError,
+  InfillOptions,
+  NUMBER_OPTIONS,
+  OptionError,
+  resolveSampler,
+} from '../core';
 
 /** Each sampler and window flag (the option table's) and the InfillOptions field it sets. */
 const FIELD_FLAGS = new Map(NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[o.flag, o.field] as const] : [])));
 
 /** The sampler and window flags shared by `fill` and `serve`. */
-export const SAMPLER_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries([ALG_OPTION.flag, ...FIELD_FLAGS.keys()].map((flag) => [flag, { type: 'string' }]));
+export const SAMPLER_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(
+  [ALG_OPTION.flag, ...FIELD_FLAGS.keys()].map((flag) => [flag, { type: 'string' }]),
+);
 
 /** The usage lines of the sampler and window flags, from the option table. */
 export function samplerFlagsUsage(): string {
@@ -52,7 +65,8 @@ export function samplerOptions(values: FlagValues): InfillOptions {
     return n;
   };
   const alg = values[ALG_OPTION.flag] as string | undefined;
-  if (alg !== undefined && !(ALGS as readonly string[]).includes(alg)) throw new UsageError(`--${ALG_OPTION.flag} must be one of ${ALGS.join(', ')}, not "${alg}"`);
+  if (alg !== undefined && !(ALGS as readonly string[]).includes(alg))
+    throw new UsageError(`--${ALG_OPTION.flag} must be one of ${ALGS.join(', ')}, not "${alg}"`);
   const options: Record<string, unknown> = { alg };
   for (const [flag, field] of FIELD_FLAGS) options[field] = num(flag);
   // Out of range is a usage error (exit 2) that names the flag, not the engine's field.

@@ -36,10 +36,15 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   const engine = await openEngine(
     flags.server
       ? { kind: 'server', url: flags.server as string, token: (flags.token as string | undefined) ?? process.env.DIFFUSION_INFILL_TOKEN }
-      : { kind: 'local', dir: (flags.model as string | undefined) ?? bundledModelDir(), runtime: { ...runtimeOptions(flags), log: (m) => process.stderr.write(`diffusion-infill: ${m}\n`) } },
+      : {
+          kind: 'local',
+          dir: (flags.model as string | undefined) ?? bundledModelDir(),
+          runtime: { ...runtimeOptions(flags), log: (m) => process.stderr.write(`diffusion-infill: ${m}\n`) },
+        },
     signal,
   );
-  const renderer: DraftRenderer | null = flags.json || flags.quiet ? null : process.stderr.isTTY ? liveCanvas(process.stderr, request.text, request.holes) : progressLines(process.stderr);
+  const renderer: DraftRenderer | null =
+    flags.json || flags.quiet ? null : process.stderr.isTTY ? liveCanvas(process.stderr, request.text, request.holes) : progressLines(process.stderr);
   let result: ResultEvent | undefined;
   try {
     for await (const event of engine.infill(request, options, signal)) {

@@ -39,7 +39,9 @@ export async function serveCommand(argv: string[], signal: AbortSignal): Promise
   if (port > 65535) throw new UsageError(`--port must be below 65536, not ${port}`);
   const token = (flags.token as string | undefined) ?? process.env.DIFFUSION_INFILL_TOKEN ?? undefined;
   if (!token && !isLoopback(host)) {
-    throw new InfillError(`--host ${host} is reachable beyond this machine: give --token T (or DIFFUSION_INFILL_TOKEN) so that only clients with the token may use the model`);
+    throw new InfillError(
+      `--host ${host} is reachable beyond this machine: give --token T (or DIFFUSION_INFILL_TOKEN) so that only clients with the token may use the model`,
+    );
   }
   const defaults = Object.fromEntries(Object.entries(samplerOptions(flags)).filter(([, v]) => v !== undefined));
 
@@ -63,7 +65,11 @@ export async function serveCommand(argv: string[], signal: AbortSignal): Promise
   });
   await new Promise<void>((resolve, reject) => {
     service.server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new InfillError(e.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use: pick another with --port` : `cannot listen on ${host}:${port}: ${e.message}`)),
+      reject(
+        new InfillError(
+          e.code === 'EADDRINUSE' ? `port ${port} on ${host} is in use: pick another with --port` : `cannot listen on ${host}:${port}: ${e.message}`,
+        ),
+      ),
     );
     service.server.listen(port, host, () => resolve());
   });

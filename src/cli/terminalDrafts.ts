@@ -24,7 +24,11 @@ export function liveCanvas(out: NodeJS.WritableStream & { columns?: number }, te
   const firstLine = text.slice(0, holes[0].start).split('\n').length - 1;
   return {
     draft(e) {
-      const filled = applyFills(text, holes, e.holes.map((h) => h.text));
+      const filled = applyFills(
+        text,
+        holes,
+        e.holes.map((h) => h.text),
+      );
       const lastHoleEnd = filled.length - (text.length - holes[holes.length - 1].end);
       const lastLine = filled.slice(0, lastHoleEnd).split('\n').length - 1;
       const width = (out.columns ?? 100) - 1;

@@ -28,8 +28,7 @@ export interface BatchingOptions {
 
 /** A call waiting for a round: for logits (`rows`) or for proposals (`request`). */
 type Pending = { ids: Int32Array; reject: (error: unknown) => void } & (
-  | { rows: number[]; resolve: (logits: Float32Array) => void }
-  | { request: ProposeRequest; resolve: (proposals: Proposal[]) => void }
+  { rows: number[]; resolve: (logits: Float32Array) => void } | { request: ProposeRequest; resolve: (proposals: Proposal[]) => void }
 );
 
 /**
@@ -59,7 +58,8 @@ export class ForwardBatcher implements LogitsModel {
     private readonly options: BatchingOptions = {},
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 16);
-    if (inner.proposeBatch) this.propose = (ids, request) => new Promise((resolve, reject) => this.enqueue({ ids: Int32Array.from(ids), request, resolve, reject }));
+    if (inner.proposeBatch)
+      this.propose = (ids, request) => new Promise((resolve, reject) => this.enqueue({ ids: Int32Array.from(ids), request, resolve, reject }));
   }
 
   get vocabSize(): number {
@@ -150,7 +150,10 @@ export class ForwardBatcher implements LogitsModel {
     try {
       const ids = chunk.map((p) => p.ids);
       if ('request' in chunk[0]) {
-        const outs = await this.inner.proposeBatch!(ids, chunk.map((p) => (p as { request: ProposeRequest }).request));
+        const outs = await this.inner.proposeBatch!(
+          ids,
+          chunk.map((p) => (p as { request: ProposeRequest }).request),
+        );
         chunk.forEach((p, i) => (p.resolve as (proposals: Proposal[]) => void)(outs[i]));
       } else {
         const rows = chunk.map((p) => (p as { rows: number[] }).rows);
@@ -168,5 +171,9 @@ export class ForwardBatcher implements LogitsModel {
 export function batchedLocalEngine(model: LoadedModel, options: BatchingOptions = {}): LocalEngine {
   if (!canBatch(model.network)) return new LocalEngine(model);
   const batcher = new ForwardBatcher(model.network, options);
-  return new LocalEngine({ ...model, network: batcher }, () => ({ forwards: batcher.forwards, forwardCalls: batcher.calls, largestBatch: batcher.largestBatch }));
+  return new LocalEngine({ ...model, network: batcher }, () => ({
+    forwards: batcher.forwards,
+    forwardCalls: batcher.calls,
+    largestBatch: batcher.largestBatch,
+  }));
 }

@@ -78,8 +78,16 @@ export class ContextCache {
     };
     const feeds: Record<string, ort.Tensor> = {};
     for (const l of this.layers()) {
-      feeds[layerName(this.names.pastKey, l)] = new ort.Tensor('float32', stack((e) => e.keys[l]), [b, kvHeads, p, headDim]);
-      feeds[layerName(this.names.pastValue, l)] = new ort.Tensor('float32', stack((e) => e.values[l]), [b, kvHeads, p, headDim]);
+      feeds[layerName(this.names.pastKey, l)] = new ort.Tensor(
+        'float32',
+        stack((e) => e.keys[l]),
+        [b, kvHeads, p, headDim],
+      );
+      feeds[layerName(this.names.pastValue, l)] = new ort.Tensor(
+        'float32',
+        stack((e) => e.values[l]),
+        [b, kvHeads, p, headDim],
+      );
     }
     return feeds;
   }

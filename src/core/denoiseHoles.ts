@@ -152,7 +152,11 @@ export function resultEvent(
   const elapsedMs = performance.now() - started;
   return {
     type: 'result',
-    text: applyFills(text, holes, fills.map((f) => f.text)),
+    text: applyFills(
+      text,
+      holes,
+      fills.map((f) => f.text),
+    ),
     holes: fills,
     stats: {
       ...rest,

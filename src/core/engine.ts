@@ -88,7 +88,12 @@ export class LocalEngine implements InfillEngine {
     const canvas = await canvasFor(this.model, request.text, holes, options);
     const masked = canvas.holes.reduce((a, h) => a + h.length, 0);
     const deadline = deadlineFor(started, options);
-    yield* localGeneration({ model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal, deadline }, { text: request.text, holes }, masked, started);
+    yield* localGeneration(
+      { model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal, deadline },
+      { text: request.text, holes },
+      masked,
+      started,
+    );
   }
 }
 

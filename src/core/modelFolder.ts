@@ -19,7 +19,13 @@ const loaded = new Map<string, Promise<LoadedModel>>();
 
 /** Loads a model folder once per folder and runtime setting; later calls share the session. */
 export function loadModelFolder(dir: string, options: RuntimeOptions = {}): Promise<LoadedModel> {
-  const key = JSON.stringify([path.resolve(dir), options.executionProvider ?? 'cpu', options.threads ?? 0, options.samplerThreads ?? null, options.isolation ?? 'thread']);
+  const key = JSON.stringify([
+    path.resolve(dir),
+    options.executionProvider ?? 'cpu',
+    options.threads ?? 0,
+    options.samplerThreads ?? null,
+    options.isolation ?? 'thread',
+  ]);
   let model = loaded.get(key);
   if (!model) {
     // A folder that failed to load, or whose thread has stopped, is opened afresh next time.
@@ -46,7 +52,11 @@ async function openModelFolder(dir: string, options: RuntimeOptions, onStop: () 
   if (tokenizer.size > config.vocabSize) {
     throw new InfillError(`${dir}: the tokenizer has ${tokenizer.size} tokens but the logits have vocabSize ${config.vocabSize}: tokenizer and model disagree`);
   }
-  for (const [name, id] of [['mask', config.maskTokenId], ['end', config.eosTokenId], ['pad', config.padTokenId]] as const) {
+  for (const [name, id] of [
+    ['mask', config.maskTokenId],
+    ['end', config.eosTokenId],
+    ['pad', config.padTokenId],
+  ] as const) {
     if (tokenizer.tokenText(id) === null) throw new InfillError(`${dir}: the tokenizer does not know the ${name} token id ${id}`);
   }
   const network = await WorkerLogitsModel.load(dir, config, options);

@@ -111,14 +111,17 @@ export class OnnxLogitsModel implements LogitsModel {
       if (output.type !== 'float32') throw new InfillError(`${file}: the graph's output "${output.name}" is ${output.type}, the engine needs float32`);
       const columns = output.shape.at(-1);
       if (typeof columns === 'number' && columns !== this.config.vocabSize) {
-        throw new InfillError(`${file}: the model's logits have ${columns} columns but model.json says vocabSize ${this.config.vocabSize}: model.json and model.onnx do not belong together`);
+        throw new InfillError(
+          `${file}: the model's logits have ${columns} columns but model.json says vocabSize ${this.config.vocabSize}: model.json and model.onnx do not belong together`,
+        );
       }
     }
     // The token and position inputs take int64; a cache's past keys and values take float32.
     const fed = new Set(Object.values(this.config.onnx.inputs).filter((n): n is string => n !== null));
     for (const input of this.session.inputMetadata) {
       if (!fed.has(input.name)) continue;
-      if (input.isTensor && input.type !== 'int64') throw new InfillError(`${file}: the graph's input "${input.name}" is ${input.type}, the engine feeds int64`);
+      if (input.isTensor && input.type !== 'int64')
+        throw new InfillError(`${file}: the graph's input "${input.name}" is ${input.type}, the engine feeds int64`);
     }
   }
 
@@ -167,7 +170,12 @@ export class OnnxLogitsModel implements LogitsModel {
       if (byDecision.some((d) => d)) fetches.push(decide!.token, decide!.prob, decide!.secondProb, decide!.entropy);
       const keep = entries === null && this.cache !== null && reqs.some((r) => r.cache);
       if (keep) fetches.push(...this.cache!.presentNames());
-      const run = await this.forward(members.map((i) => batch[i]), rows, entries, fetches);
+      const run = await this.forward(
+        members.map((i) => batch[i]),
+        rows,
+        entries,
+        fetches,
+      );
       await Promise.all(
         reqs.map(async (r, j) => {
           if (keep && r.cache) this.cache!.set(r.cache.id, this.cache!.fromPresents(run.outputs, j, members.length, r.cache.span, n));
@@ -178,7 +186,10 @@ export class OnnxLogitsModel implements LogitsModel {
       );
     };
     await group(full, null);
-    await group(cached.map(([i]) => i), cached.length ? cached.map(([, e]) => e) : null);
+    await group(
+      cached.map(([i]) => i),
+      cached.length ? cached.map(([, e]) => e) : null,
+    );
     return out;
   }
 

@@ -42,7 +42,10 @@ OnnxLogitsModel.load(dir, config, { ...options, log: (message) => send({ kind: '
           send({ kind: 'answer', id: message.id, answer: await model.proposeBatch(batch, requests, (l, r) => pool.propose(l, model.vocabSize, r)) });
         } else {
           const out = await model.logitsBatch(message.batch, message.rows);
-          send({ kind: 'answer', id: message.id, answer: out }, out.map((o) => o.buffer as ArrayBuffer));
+          send(
+            { kind: 'answer', id: message.id, answer: out },
+            out.map((o) => o.buffer as ArrayBuffer),
+          );
         }
       } catch (e) {
         send({ kind: 'failed', id: message.id, message: (e as Error).message, infill: e instanceof InfillError });

@@ -13,7 +13,19 @@ export const MIN_TIME_LIMIT_SECONDS = 0.1;
 
 /** A numeric field of InfillOptions. */
 export type NumberOption =
-  'steps' | 'temperature' | 'topP' | 'topK' | 'algTemp' | 'threshold' | 'blockLength' | 'cacheRefresh' | 'seed' | 'contextTokens' | 'defaultHoleTokens' | 'holeSlack' | 'timeLimitSeconds';
+  | 'steps'
+  | 'temperature'
+  | 'topP'
+  | 'topK'
+  | 'algTemp'
+  | 'threshold'
+  | 'blockLength'
+  | 'cacheRefresh'
+  | 'seed'
+  | 'contextTokens'
+  | 'defaultHoleTokens'
+  | 'holeSlack'
+  | 'timeLimitSeconds';
 
 /**
  * One option of a generation (InfillOptions), as it enters at each door: the bounds the engine

@@ -72,7 +72,10 @@ export function checkWindowOptions(o: Pick<InfillOptions, 'contextTokens' | 'def
 function checkOption(o: NumberOptionSpec, value: unknown): void {
   if (value === null && o.nullable) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < o.min || value > o.max || (o.integer && !Number.isInteger(value))) {
-    throw new OptionError(o.field, `must be ${o.integer ? 'a whole number' : 'a number'} from ${o.min} to ${o.max}${o.nullable ? ' (or null)' : ''}, not ${JSON.stringify(value)}`);
+    throw new OptionError(
+      o.field,
+      `must be ${o.integer ? 'a whole number' : 'a number'} from ${o.min} to ${o.max}${o.nullable ? ' (or null)' : ''}, not ${JSON.stringify(value)}`,
+    );
   }
 }
 

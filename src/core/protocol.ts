@@ -44,7 +44,12 @@ export interface InfillCall {
 export function infillBody(request: InfillRequest, holes: Hole[], options: InfillOptions): Record<string, unknown> {
   const body: Record<string, unknown> = {
     text: request.text,
-    holes: holes.map((h) => ({ start: h.start, end: h.end, ...(h.tokens !== undefined ? { tokens: h.tokens } : {}), ...(h.singleLine ? { singleLine: true } : {}) })),
+    holes: holes.map((h) => ({
+      start: h.start,
+      end: h.end,
+      ...(h.tokens !== undefined ? { tokens: h.tokens } : {}),
+      ...(h.singleLine ? { singleLine: true } : {}),
+    })),
   };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) body[k] = v;
   return body;
@@ -206,7 +211,8 @@ export function checkEvent(value: unknown, holes: number, where: string): Infill
     checkHoles(e.holes, false);
     const s = e.stats as Record<string, unknown> | undefined;
     if (typeof s !== 'object' || s === null) bad('a result needs "stats"');
-    for (const k of ['steps', 'canvasTokens', 'maskedTokens', 'elapsedMs', 'msPerStep', 'tokensPerStep', 'seed']) if (!isNum(s![k])) bad(`stats.${k} must be a number`);
+    for (const k of ['steps', 'canvasTokens', 'maskedTokens', 'elapsedMs', 'msPerStep', 'tokensPerStep', 'seed'])
+      if (!isNum(s![k])) bad(`stats.${k} must be a number`);
     for (const k of ['model', 'device']) if (typeof s![k] !== 'string') bad(`stats.${k} must be a string`);
     return value as InfillEvent;
   }

@@ -98,7 +98,13 @@ export function leastConfident(tokens: ScoredToken[], count: number): number[] {
 }
 
 /** Scores the span and picks the `count` least confident tokens to mask again. */
-export async function planRepair(model: LoadedModel, request: RepairRequest, count: number, options: InfillOptions = {}, signal?: AbortSignal): Promise<RepairPlan> {
+export async function planRepair(
+  model: LoadedModel,
+  request: RepairRequest,
+  count: number,
+  options: InfillOptions = {},
+  signal?: AbortSignal,
+): Promise<RepairPlan> {
   const tokens = await scoreSpan(model, request, options, signal);
   if (tokens.length === 0) throw new InfillError('nothing to repair: the span is empty');
   return planFromScores(request, tokens, leastConfident(tokens, count));

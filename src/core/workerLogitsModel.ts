@@ -57,7 +57,9 @@ export class WorkerLogitsModel implements BatchLogitsModel {
     };
     const where = channel.kind === 'process' ? 'process' : 'thread';
     channel.onError((e) => stop(new InfillError(`the model's ${where} failed: ${e.message}`)));
-    channel.onExit((how) => stop(new InfillError(this.disposing ? 'the model was unloaded' : `the model's ${where} stopped unexpectedly (${how}): load the model again`)));
+    channel.onExit((how) =>
+      stop(new InfillError(this.disposing ? 'the model was unloaded' : `the model's ${where} stopped unexpectedly (${how}): load the model again`)),
+    );
     channel.unref();
   }
 

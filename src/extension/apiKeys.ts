@@ -23,7 +23,7 @@ export function registerApiKeys(context: vscode.ExtensionContext, model: () => M
       const slot = apiKeySlot(url);
       const key = await vscode.window.showInputBox({
         title: `Diffusion Infill: API key for ${showUrl(url)}`,
-        prompt: 'Stored in VS Code\'s secret storage for this server only. Leave empty to remove it.',
+        prompt: "Stored in VS Code's secret storage for this server only. Leave empty to remove it.",
         password: true,
         ignoreFocusOut: true,
       });

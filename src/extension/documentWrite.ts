@@ -22,12 +22,7 @@ export type WriteOutcome = 'written' | 'changed' | 'closed';
  * else, while a tab still holds the document (the user switched tabs), through a workspace edit,
  * which VS Code also refuses for a document that moved on; never into a document whose tabs are closed.
  */
-export async function writeSpans(
-  editor: vscode.TextEditor,
-  version: number,
-  spans: { start: number; end: number }[],
-  texts: string[],
-): Promise<WriteOutcome> {
+export async function writeSpans(editor: vscode.TextEditor, version: number, spans: { start: number; end: number }[], texts: string[]): Promise<WriteOutcome> {
   const document = editor.document;
   if (!shownInATab(document)) return 'closed';
   if (document.version !== version) return 'changed';

@@ -20,12 +20,16 @@ async function engineSource(model: ModelSettings, log: (message: string) => void
       return folderSource(bundledFolder(), model, log);
     case 'folder':
       if (!model.folder) {
-        throw new InfillError('diffusionInfill.model.source is "folder" but diffusionInfill.model.folder is empty: set it to a model folder (docs/model-folder.md)');
+        throw new InfillError(
+          'diffusionInfill.model.source is "folder" but diffusionInfill.model.folder is empty: set it to a model folder (docs/model-folder.md)',
+        );
       }
       return folderSource(model.folder, model, log);
     case 'server':
       if (!model.remoteUrl) {
-        throw new InfillError('diffusionInfill.model.source is "server" but diffusionInfill.model.remoteUrl is empty: set it to the URL of a `diffusion-infill serve`');
+        throw new InfillError(
+          'diffusionInfill.model.source is "server" but diffusionInfill.model.remoteUrl is empty: set it to the URL of a `diffusion-infill serve`',
+        );
       }
       log(`connecting to ${showUrl(model.remoteUrl)}`);
       return { kind: 'server', url: model.remoteUrl, token: await apiKey(model.remoteUrl) };

@@ -40,8 +40,16 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     return readSettings((key) => config.get(key));
   };
   // The engine is reopened when a key changes: the old one holds the old key.
-  const apiKeys = registerApiKeys(context, () => settings().model, () => models.reset());
-  const models = new ModelService(() => settings().model, (model, say) => openEngine(model, say, apiKeys), (m) => log.info(m));
+  const apiKeys = registerApiKeys(
+    context,
+    () => settings().model,
+    () => models.reset(),
+  );
+  const models = new ModelService(
+    () => settings().model,
+    (model, say) => openEngine(model, say, apiKeys),
+    (m) => log.info(m),
+  );
   const generations = new Generations();
   const errors = new ErrorReporter(log);
   const snooze = new Snooze();

@@ -10,10 +10,7 @@ export interface GenerationEvent {
   event: InfillEvent;
 }
 
-export type GenerationOutcome =
-  | { status: 'done'; result: ResultEvent }
-  | { status: 'cancelled' }
-  | { status: 'failed'; error: Error };
+export type GenerationOutcome = { status: 'done'; result: ResultEvent } | { status: 'cancelled' } | { status: 'failed'; error: Error };
 
 export interface GenerationEnd {
   id: number;

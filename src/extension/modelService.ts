@@ -2,11 +2,7 @@ import { InfillEngine, ModelInfo } from '../core';
 import { Emitter } from './emitter';
 import { engineKey, ModelSettings } from './settings';
 
-export type ModelState =
-  | { kind: 'idle' }
-  | { kind: 'loading'; source: string }
-  | { kind: 'ready'; info: ModelInfo }
-  | { kind: 'error'; message: string };
+export type ModelState = { kind: 'idle' } | { kind: 'loading'; source: string } | { kind: 'ready'; info: ModelInfo } | { kind: 'error'; message: string };
 
 interface Loaded {
   key: string;

@@ -7,10 +7,7 @@ import type { ModelState } from './modelService';
  * How the last generation ended when it gave the user nothing: a tick with the last timings would
  * say it did.  `heldBack`: an inline fill whose confidence was under the floor, not offered.
  */
-export type UnfinishedEnd =
-  | { status: 'cancelled' }
-  | { status: 'failed'; message: string }
-  | { status: 'heldBack'; confidence: number; floor: number };
+export type UnfinishedEnd = { status: 'cancelled' } | { status: 'failed'; message: string } | { status: 'heldBack'; confidence: number; floor: number };
 
 export interface StatusInput {
   state: ModelState;

@@ -63,7 +63,13 @@ const FLAGS: CliRow[] = [
   { input: '--threads 100000', args: ['--threads', '100000'], code: 2, says: /--threads takes a whole number from 0 \(one a core\) to 256/ },
   { input: '--threads -1', args: ['--threads', '-1'], code: 2, says: /--threads takes a whole number/ },
   { input: '--device tpu', args: ['--device', 'tpu'], code: 2, says: /--device must be one of cpu/ },
-  { input: '--server with a password', args: ['--server', 'http://user:SECRET@127.0.0.1:9/'], code: 1, says: /leave the user name and password out of the URL/, hides: /SECRET/ },
+  {
+    input: '--server with a password',
+    args: ['--server', 'http://user:SECRET@127.0.0.1:9/'],
+    code: 1,
+    says: /leave the user name and password out of the URL/,
+    hides: /SECRET/,
+  },
   { input: '--server without a scheme', args: ['--server', 'localhost:8080'], code: 1, says: /http:\/\/localhost:8080/ },
   { input: '--token blank', args: ['--server', 'http://127.0.0.1:9/', '--token', ' '], code: 1, says: /token/i },
   { input: 'a missing FILE', args: [], file: 'missing.py', code: 1, says: /missing\.py/ },
@@ -82,7 +88,13 @@ const MODEL_FOLDERS: CliRow[] = [
   { input: 'model.onnx empty', args: [], model: write('model.onnx', ''), code: 1, says: /model\.onnx could not be loaded by onnxruntime/ },
   { input: 'tokenizer.json garbage', args: [], model: write('tokenizer.json', 'nope'), code: 1, says: /tokenizer\.json is not a tokenizers file/ },
   { input: 'vocabSize 1e9', args: [], model: json((c) => (c.vocabSize = 1e9)), code: 1, says: /vocabSize/ },
-  { input: 'vocabSize 300 (logits 260)', args: [], model: json((c) => (c.vocabSize = 300)), code: 1, says: /logits have 260 columns but model\.json says vocabSize 300/ },
+  {
+    input: 'vocabSize 300 (logits 260)',
+    args: [],
+    model: json((c) => (c.vocabSize = 300)),
+    code: 1,
+    says: /logits have 260 columns but model\.json says vocabSize 300/,
+  },
   { input: 'maxContext 1e9', args: [], model: json((c) => (c.maxContext = 1e9)), code: 1, says: /maxContext/ },
   { input: 'mask id = end id', args: [], model: json((c) => (c.maskTokenId = c.eosTokenId)), code: 1, says: /"maskTokenId" 257 must differ from eosTokenId/ },
   { input: 'mask id unknown to the tokenizer', args: [], model: json((c) => (c.maskTokenId = 259)), code: 1, says: /does not know the mask token id 259/ },
@@ -111,7 +123,10 @@ describe('catalogue of bad inputs', () => {
   });
   after(() => temp.remove());
 
-  for (const [table, rows] of [['CLI flags and files', FLAGS], ['model folders', MODEL_FOLDERS]] as const) {
+  for (const [table, rows] of [
+    ['CLI flags and files', FLAGS],
+    ['model folders', MODEL_FOLDERS],
+  ] as const) {
     describe(table, () => {
       for (const row of rows) {
         it(`${row.input}: exit ${row.code}, says ${row.says.source}`, () => {
@@ -163,10 +178,25 @@ describe('catalogue of bad inputs', () => {
       { input: 'steps "eight"', body: { text: '<|hole|>', steps: 'eight' }, status: 400, says: /field "steps" must be a number/ },
       { input: 'temperature -1', body: { text: '<|hole|>', temperature: -1 }, status: 400, says: /temperature must be/ },
       { input: 'alg "best"', body: { text: '<|hole|>', alg: 'best' }, status: 400, says: /field "alg" must be one of/ },
-      { input: 'contextTokens 1e9', body: { text: '<|hole|>', contextTokens: 1e9 }, status: 400, says: /field "contextTokens" must be a whole number from 1 to 131072/ },
+      {
+        input: 'contextTokens 1e9',
+        body: { text: '<|hole|>', contextTokens: 1e9 },
+        status: 400,
+        says: /field "contextTokens" must be a whole number from 1 to 131072/,
+      },
       { input: 'holeTokens 0', body: { text: '<|hole|>', holeTokens: 0 }, status: 400, says: /field "holeTokens" must be a whole number from 1 to 4096/ },
-      { input: 'timeLimitSeconds 0', body: { text: '<|hole|>', timeLimitSeconds: 0 }, status: 400, says: /field "timeLimitSeconds" must be a number from 0.1 to 86400/ },
-      { input: 'timeLimitSeconds past the server\'s', body: { text: '<|hole|>', timeLimitSeconds: 61 }, status: 400, says: /at most this server's limit of 60 s/ },
+      {
+        input: 'timeLimitSeconds 0',
+        body: { text: '<|hole|>', timeLimitSeconds: 0 },
+        status: 400,
+        says: /field "timeLimitSeconds" must be a number from 0.1 to 86400/,
+      },
+      {
+        input: "timeLimitSeconds past the server's",
+        body: { text: '<|hole|>', timeLimitSeconds: 61 },
+        status: 400,
+        says: /at most this server's limit of 60 s/,
+      },
       { input: 'no text', body: {}, status: 400, says: /missing field "text"/ },
       { input: 'no holes', body: { text: 'x = 1' }, status: 400, says: /nothing to fill/ },
       { input: 'a hole outside the text', body: { text: 'abc', holes: [{ start: 2, end: 9 }] }, status: 400, says: /outside the text/ },

@@ -68,8 +68,21 @@ export async function startCodeServer(bin, dirs, env = {}, logFile) {
   const log = fs.openSync(logFile, 'w');
   const child = spawn(
     bin,
-    ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--extensions-dir', dirs.ext, '--user-data-dir', dirs.data,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', dirs.work],
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--extensions-dir',
+      dirs.ext,
+      '--user-data-dir',
+      dirs.data,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      dirs.work,
+    ],
     { env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true },
   );
   const server = { child, port, url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.work)}` };
@@ -109,8 +122,16 @@ export async function launchChromium(pw) {
   return pw.chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 

@@ -6,7 +6,20 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACTS, installCodeServer, launchChromium, openWorkbench, playwright, quickOpen, ROOT, runCommand, scratch, startCodeServer, stopCodeServer, summary } from './codeServer.mjs';
+import {
+  ARTIFACTS,
+  installCodeServer,
+  launchChromium,
+  openWorkbench,
+  playwright,
+  quickOpen,
+  ROOT,
+  runCommand,
+  scratch,
+  startCodeServer,
+  stopCodeServer,
+  summary,
+} from './codeServer.mjs';
 
 const started = Date.now();
 const bundled = process.env.E2E_MODEL === 'bundled';
@@ -18,13 +31,21 @@ const bin = installCodeServer();
 const pw = playwright(bin);
 
 const INLINE_FILE = '// Add two numbers.\nfunction add(a, b) {\n  return a + b;\n}\n\n// Multiply two numbers.\nfunction mul(a, b) {\n  return';
-const FILL_FILE = '// Clamp a number into [lo, hi].\nfunction clamp(x, lo, hi) {\n  if (x < lo) return <|hole|>;\n  if (x > hi) return <|hole|>;\n  return <|hole|>;\n}\n';
+const FILL_FILE =
+  '// Clamp a number into [lo, hi].\nfunction clamp(x, lo, hi) {\n  if (x < lo) return <|hole|>;\n  if (x > hi) return <|hole|>;\n  return <|hole|>;\n}\n';
 
 /** The fixture model is random and fast: more steps and tokens make the drafts last long enough to watch. */
 // The test is of the mechanics: every final fill is offered, however unsure the model was of it.
 const modelSettings = bundled
   ? { 'diffusionInfill.inline.minConfidence': 0 }
-  : { 'diffusionInfill.model.source': 'folder', 'diffusionInfill.model.folder': path.join(ROOT, 'test/fixtures/tiny-model'), 'diffusionInfill.sampler.steps': 96, 'diffusionInfill.inline.holeTokens': 96, 'diffusionInfill.fill.holeTokens': 48, 'diffusionInfill.inline.minConfidence': 0 };
+  : {
+      'diffusionInfill.model.source': 'folder',
+      'diffusionInfill.model.folder': path.join(ROOT, 'test/fixtures/tiny-model'),
+      'diffusionInfill.sampler.steps': 96,
+      'diffusionInfill.inline.holeTokens': 96,
+      'diffusionInfill.fill.holeTokens': 48,
+      'diffusionInfill.inline.minConfidence': 0,
+    };
 
 const results = [];
 const check = (name, ok, detail = '') => {
@@ -34,7 +55,9 @@ const check = (name, ok, detail = '') => {
 
 // The .vsix is installed once, as a user would, into an extensions folder the sessions share.
 const installed = scratch('installed', {});
-execFileSync(bin, ['--extensions-dir', installed.ext, '--user-data-dir', installed.data, '--install-extension', vsix], { stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(bin, ['--extensions-dir', installed.ext, '--user-data-dir', installed.data, '--install-extension', vsix], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 checkPackage(installed.ext);
 
 const flicker = {};
@@ -42,25 +65,36 @@ let browser;
 try {
   browser = await launchChromium(pw);
   for (const style of ['decoration']) {
-    await session(`inline-${style}`, { ...modelSettings, 'diffusionInfill.inline.drafts': style, 'diffusionInfill.inline.debounceMs': 150 }, async (page, dirs) => {
-      await openFile(page, 'demo.js');
-      await page.keyboard.press('Control+End');
-      await startSampling(page);
-      await page.keyboard.type(' ');
-      const { samples, shot } = await watchInline(page, style);
-      const m = measure(samples);
-      flicker[style] = m;
-      fs.writeFileSync(path.join(out, `samples-${style}.json`), JSON.stringify(samples));
+    await session(
+      `inline-${style}`,
+      { ...modelSettings, 'diffusionInfill.inline.drafts': style, 'diffusionInfill.inline.debounceMs': 150 },
+      async (page, dirs) => {
+        await openFile(page, 'demo.js');
+        await page.keyboard.press('Control+End');
+        await startSampling(page);
+        await page.keyboard.type(' ');
+        const { samples, shot } = await watchInline(page, style);
+        const m = measure(samples);
+        flicker[style] = m;
+        fs.writeFileSync(path.join(out, `samples-${style}.json`), JSON.stringify(samples));
         check('drafts are drawn after the cursor and change between steps (decoration drafts)', m.distinctDrafts >= 2, `${m.distinctDrafts} different drafts`);
         check('the final text is offered as ghost text', m.finalGhost.length > 0, JSON.stringify(m.finalGhost.slice(0, 40)));
-        check('no flicker: no painted frame lacks the draft between the first and the last step', m.draftHiddenFrames === 0, `${m.draftHiddenFrames} of ${m.frames} frames blank`);
+        check(
+          'no flicker: no painted frame lacks the draft between the first and the last step',
+          m.draftHiddenFrames === 0,
+          `${m.draftHiddenFrames} of ${m.frames} frames blank`,
+        );
         if (shot) fs.copyFileSync(shot, path.join(out, 'inline-draft.png'));
         await page.screenshot({ path: path.join(out, 'inline-final.png') });
         const ghostBefore = await page.evaluate(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').length);
         await page.keyboard.press('Tab');
         // What Tab wrote is read from the saved file: the editor's DOM draws a one-line ghost text
         // inside its line and a longer one in view zones, so the page cannot tell it from text.
-        await page.waitForFunction(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').length === 0, undefined, { timeout: 10_000 }).catch(() => undefined);
+        await page
+          .waitForFunction(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').length === 0, undefined, {
+            timeout: 10_000,
+          })
+          .catch(() => undefined);
         const ghostLeft = await page.evaluate(() => document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').length);
         await page.keyboard.press('Control+S');
         const file = path.join(dirs.work, 'demo.js');
@@ -72,8 +106,13 @@ try {
         const squash = (s) => s.replace(/\s+/g, '');
         const firstPiece = m.finalGhost.split('\n').find((l) => l.trim() !== '') ?? '';
         const accepted = saved.startsWith(typed) ? saved.slice(typed.length) : '';
-        check('Tab accepts the ghost text into the document', ghostLeft === 0 && accepted.trim() !== '' && squash(accepted).includes(squash(firstPiece)), `${ghostBefore} ghost elements before Tab, ${ghostLeft} after; the file ends ${JSON.stringify(saved.slice(INLINE_FILE.length - 10, INLINE_FILE.length + 60))}`);
-    });
+        check(
+          'Tab accepts the ghost text into the document',
+          ghostLeft === 0 && accepted.trim() !== '' && squash(accepted).includes(squash(firstPiece)),
+          `${ghostBefore} ghost elements before Tab, ${ghostLeft} after; the file ends ${JSON.stringify(saved.slice(INLINE_FILE.length - 10, INLINE_FILE.length + 60))}`,
+        );
+      },
+    );
   }
 
   await session('fill-selection', { ...modelSettings, 'diffusionInfill.inline.enabled': false }, async (page) => {
@@ -98,20 +137,34 @@ try {
     const samples = await stopSampling(page);
     const text = await editorText(page);
     const drafted = new Set(samples.map((s) => s.drafts.join('|')).filter((d) => d.includes('░'))).size;
-    check('Fill Selection shows each hole\'s draft in place while the model works', drafted >= 2 && samples.some((s) => s.drafts.length === 3), `${drafted} different draft states`);
+    check(
+      "Fill Selection shows each hole's draft in place while the model works",
+      drafted >= 2 && samples.some((s) => s.drafts.length === 3),
+      `${drafted} different draft states`,
+    );
     check('Fill Selection from the palette replaces the three markers', !text.includes('<|hole') && text.includes('function clamp'), '');
     await page.screenshot({ path: path.join(out, 'fill-done.png') });
     await page.keyboard.press('Control+Z');
-    await page.waitForFunction(() => document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('<|hole|>'), undefined, { timeout: 10_000 }).catch(() => undefined);
+    await page
+      .waitForFunction(() => document.querySelector('.monaco-editor .view-lines')?.textContent?.includes('<|hole|>'), undefined, { timeout: 10_000 })
+      .catch(() => undefined);
     check('one undo brings the three markers back', ((await editorText(page)).match(/<\|hole\|>/g) ?? []).length === 3, '');
 
     // The status bar item opens the menu, in the manner of Copilot's.
     await page.click('[id*="diffusionInfill.status"]');
-    const menu = await page.waitForSelector('.quick-input-widget .quick-input-list .monaco-list-row[aria-label*="Disable inline completions"]', { timeout: 10_000 }).catch(() => null);
-    const labels = await page.evaluate(() => [...document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')].map((r) => r.getAttribute('aria-label') ?? ''));
+    const menu = await page
+      .waitForSelector('.quick-input-widget .quick-input-list .monaco-list-row[aria-label*="Disable inline completions"]', { timeout: 10_000 })
+      .catch(() => null);
+    const labels = await page.evaluate(() =>
+      [...document.querySelectorAll('.quick-input-widget .quick-input-list .monaco-list-row')].map((r) => r.getAttribute('aria-label') ?? ''),
+    );
     await page.screenshot({ path: path.join(out, 'status-menu.png') });
     const wanted = ['Disable inline completions', 'for javascript', 'Snooze', 'Drafts panel', 'log', 'settings', 'model source'];
-    check('a click on the status bar item opens its menu (on/off, language, snooze, panel, log, settings, model)', menu !== null && wanted.every((w) => labels.some((l) => l.toLowerCase().includes(w.toLowerCase()))), JSON.stringify(labels));
+    check(
+      'a click on the status bar item opens its menu (on/off, language, snooze, panel, log, settings, model)',
+      menu !== null && wanted.every((w) => labels.some((l) => l.toLowerCase().includes(w.toLowerCase()))),
+      JSON.stringify(labels),
+    );
     await page.keyboard.press('Escape');
 
     // The Extensions view shows the package's own README, with its images, not the developers' README.
@@ -125,17 +178,26 @@ try {
     let readme;
     for (let t = 0; t < 60 && !readme; t++) {
       for (const frame of page.frames()) {
-        const found = await frame.evaluate(() => {
-          const images = [...document.querySelectorAll('img')].filter((i) => /screenshots|^data:image/.test(i.getAttribute('src') ?? ''));
-          if (!document.body || !/Holes/.test(document.body.innerText ?? '') || images.length === 0) return null;
-          return { text: document.body.innerText, images: images.map((i) => ({ src: (i.getAttribute('src') ?? '').slice(0, 40), alt: i.alt, complete: i.complete, width: i.naturalWidth })) };
-        }).catch(() => null);
+        const found = await frame
+          .evaluate(() => {
+            const images = [...document.querySelectorAll('img')].filter((i) => /screenshots|^data:image/.test(i.getAttribute('src') ?? ''));
+            if (!document.body || !/Holes/.test(document.body.innerText ?? '') || images.length === 0) return null;
+            return {
+              text: document.body.innerText,
+              images: images.map((i) => ({ src: (i.getAttribute('src') ?? '').slice(0, 40), alt: i.alt, complete: i.complete, width: i.naturalWidth })),
+            };
+          })
+          .catch(() => null);
         if (found && found.images.every((i) => i.complete)) readme = found;
       }
       if (!readme) await page.waitForTimeout(500);
     }
     await page.screenshot({ path: path.join(out, 'extension-page.png') });
-    check('the Extensions view shows the user README, every image loaded', !!readme && !/npm run|src\//.test(readme.text) && readme.images.length >= 4 && readme.images.every((i) => i.width > 0), JSON.stringify(readme?.images ?? 'no README frame'));
+    check(
+      'the Extensions view shows the user README, every image loaded',
+      !!readme && !/npm run|src\//.test(readme.text) && readme.images.length >= 4 && readme.images.every((i) => i.width > 0),
+      JSON.stringify(readme?.images ?? 'no README frame'),
+    );
     const icon = await page.evaluate(() => document.querySelector('.extension-editor .icon')?.naturalWidth ?? 0);
     check('the extension has its icon', icon > 0, `icon width ${icon}`);
   });
@@ -168,7 +230,9 @@ async function session(name, settings, body) {
     server = await startCodeServer(bin, dirs, {}, path.join(out, `${name}-code-server.log`));
     page = await openWorkbench(browser, server);
     // The status bar item exists once the extension activated; without it nothing below can work.
-    const status = await page.waitForSelector('[id="diffusion-infill.diffusion-infill.diffusionInfill.status"], [id*="diffusionInfill.status"]', { timeout: 60_000 }).catch(() => null);
+    const status = await page
+      .waitForSelector('[id="diffusion-infill.diffusion-infill.diffusionInfill.status"], [id*="diffusionInfill.status"]', { timeout: 60_000 })
+      .catch(() => null);
     if (!status) throw new Error('the extension did not activate (no status bar item): see the logs in ' + out);
     await body(page, dirs);
   } catch (e) {
@@ -202,10 +266,12 @@ async function statusError(page) {
 }
 
 async function editorText(page) {
-  return page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-lines .view-line')]
-    .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-    .map((l) => l.textContent.replace(/\u00a0/g, ' '))
-    .join('\n'));
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.monaco-editor .view-lines .view-line')]
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((l) => l.textContent.replace(/\u00a0/g, ' '))
+      .join('\n'),
+  );
 }
 
 /** Text drawn by after-decorations (CSS ::after content), i.e. our drafts. */
@@ -229,13 +295,21 @@ async function startSampling(page) {
       }
       return out;
     };
-    const ghost = () => [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview, .monaco-editor .ghost-text')]
-      .map((e) => e.textContent.replace(/\u00a0/g, ' ')).join('\n');
+    const ghost = () =>
+      [...document.querySelectorAll('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview, .monaco-editor .ghost-text')]
+        .map((e) => e.textContent.replace(/\u00a0/g, ' '))
+        .join('\n');
     window.__diffusionDrafts = drafts;
     window.__samples = [];
     const sample = (via) => window.__samples.push({ t: performance.now(), via, ghost: ghost(), drafts: drafts() });
     window.__observer = new MutationObserver(() => sample('mutation'));
-    window.__observer.observe(document.querySelector('.monaco-workbench'), { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['class'] });
+    window.__observer.observe(document.querySelector('.monaco-workbench'), {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+      attributeFilter: ['class'],
+    });
     window.__sampling = true;
     // What each frame paints: a ResizeObserver runs after every requestAnimationFrame callback
     // (VS Code renders the editor in one) and after layout, just before paint. A probe element
@@ -338,25 +412,46 @@ function measure(samples) {
 
 /** What the .vsix put on disk: the user's README with images that ship, an icon, the licence and the changelog. */
 function checkPackage(extensionsDir) {
-  const folder = fs.readdirSync(extensionsDir).map((f) => path.join(extensionsDir, f)).find((f) => fs.existsSync(path.join(f, 'package.json')));
+  const folder = fs
+    .readdirSync(extensionsDir)
+    .map((f) => path.join(extensionsDir, f))
+    .find((f) => fs.existsSync(path.join(f, 'package.json')));
   const files = folder ? fs.readdirSync(folder) : [];
   const readmeName = files.find((f) => /^readme\.md$/i.test(f));
   const readme = readmeName ? fs.readFileSync(path.join(folder, readmeName), 'utf8') : '';
   const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((m) => m[1]);
   // An image is inline (VS Code's Extensions view loads no relative path) or a file that ships.
-  const missing = images.filter((i) => !(i.startsWith('data:image/png;base64,') ? Buffer.from(i.slice(22), 'base64').subarray(1, 4).toString() === 'PNG' : fs.existsSync(path.join(folder, i))));
-  check('the package\'s README is the user\'s page (no npm commands, no src/)', readme.startsWith('# Diffusion Infill') && !/npm run|npm install|src\//.test(readme), readmeName ?? 'no README');
-  check('every image the README shows ships in the package', images.length >= 4 && missing.length === 0, `${images.length} images, missing: ${missing.map((m) => m.slice(0, 60)).join(', ')}`);
+  const missing = images.filter(
+    (i) =>
+      !(i.startsWith('data:image/png;base64,') ? Buffer.from(i.slice(22), 'base64').subarray(1, 4).toString() === 'PNG' : fs.existsSync(path.join(folder, i))),
+  );
+  check(
+    "the package's README is the user's page (no npm commands, no src/)",
+    readme.startsWith('# Diffusion Infill') && !/npm run|npm install|src\//.test(readme),
+    readmeName ?? 'no README',
+  );
+  check(
+    'every image the README shows ships in the package',
+    images.length >= 4 && missing.length === 0,
+    `${images.length} images, missing: ${missing.map((m) => m.slice(0, 60)).join(', ')}`,
+  );
   const pkg = folder ? JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8')) : {};
   const icon = pkg.icon ? fs.readFileSync(path.join(folder, pkg.icon)) : Buffer.alloc(0);
   check('the package has a 128x128 PNG icon', icon.length > 24 && icon.readUInt32BE(16) === 128 && icon.readUInt32BE(20) === 128, pkg.icon ?? 'no icon');
   check('the package has a LICENSE and a CHANGELOG', files.some((f) => /^license/i.test(f)) && files.some((f) => /^changelog\.md$/i.test(f)), files.join(' '));
   const walkthroughMedia = (pkg.contributes?.walkthroughs ?? []).flatMap((w) => w.steps.flatMap((s) => [s.media.image, s.media.markdown].filter(Boolean)));
-  check('the walkthrough\'s media ship in the package', walkthroughMedia.length >= 4 && walkthroughMedia.every((m) => fs.existsSync(path.join(folder, m))), walkthroughMedia.join(', '));
+  check(
+    "the walkthrough's media ship in the package",
+    walkthroughMedia.length >= 4 && walkthroughMedia.every((m) => fs.existsSync(path.join(folder, m))),
+    walkthroughMedia.join(', '),
+  );
 }
 
 function newestVsix() {
-  const files = fs.readdirSync(ROOT).filter((f) => f.endsWith('.vsix')).map((f) => path.join(ROOT, f));
+  const files = fs
+    .readdirSync(ROOT)
+    .filter((f) => f.endsWith('.vsix'))
+    .map((f) => path.join(ROOT, f));
   if (!files.length) throw new Error('no .vsix in the repository root: run "npm run package" first (npm run test:e2e does)');
   return files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
 }

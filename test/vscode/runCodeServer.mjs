@@ -4,7 +4,19 @@
 // Prints "N passed, N failed" on its own line; exits 1 on any failure.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACTS, EXTENSION_FOLDER, installCodeServer, launchChromium, openWorkbench, playwright, ROOT, scratch, startCodeServer, stopCodeServer, summary } from './codeServer.mjs';
+import {
+  ARTIFACTS,
+  EXTENSION_FOLDER,
+  installCodeServer,
+  launchChromium,
+  openWorkbench,
+  playwright,
+  ROOT,
+  scratch,
+  startCodeServer,
+  stopCodeServer,
+  summary,
+} from './codeServer.mjs';
 
 // Room for the short soak at the end of the suite on a busy machine; a long one (npm run
 // test:soak) sets its own limit in DIFFUSION_INFILL_SUITE_TIMEOUT_S.
@@ -28,7 +40,12 @@ let server;
 let browser;
 let code = 1;
 try {
-  server = await startCodeServer(bin, dirs, { DIFFUSION_INFILL_TEST_ENTRY: entry, DIFFUSION_INFILL_TEST_RESULTS: results }, path.join(artifacts, 'code-server.log'));
+  server = await startCodeServer(
+    bin,
+    dirs,
+    { DIFFUSION_INFILL_TEST_ENTRY: entry, DIFFUSION_INFILL_TEST_RESULTS: results },
+    path.join(artifacts, 'code-server.log'),
+  );
   browser = await launchChromium(playwright(bin));
   const page = await openWorkbench(browser, server);
   const deadline = Date.now() + SUITE_TIMEOUT_MS;
@@ -45,7 +62,13 @@ try {
     fs.copyFileSync(results, path.join(artifacts, 'results.json'));
     for (const t of report.tests) {
       console.log(`${t.state === 'passed' ? '  ok  ' : '  FAIL'} ${t.title}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
-      if (t.error) console.log(t.error.split('\n').map((l) => '        ' + l).join('\n'));
+      if (t.error)
+        console.log(
+          t.error
+            .split('\n')
+            .map((l) => '        ' + l)
+            .join('\n'),
+        );
     }
     console.log(summary(report.passed, report.failed));
     code = report.failed === 0 && report.passed > 0 ? 0 : 1;

@@ -89,7 +89,8 @@ function withoutEchoedPrefix(text: string, prefix: string): [rest: string, repea
   const lines = text.split('\n');
   for (let n = Math.min(before.length, lines.length - 1, 50); n >= 1; n--) {
     const repeated = before.slice(before.length - n);
-    if (squeeze(repeated.join('')).length >= 3 && repeated.every((l, i) => squeeze(l) === squeeze(lines[i]))) return [withoutCurrentLine(lines.slice(n).join('\n'), line)[0], true];
+    if (squeeze(repeated.join('')).length >= 3 && repeated.every((l, i) => squeeze(l) === squeeze(lines[i])))
+      return [withoutCurrentLine(lines.slice(n).join('\n'), line)[0], true];
   }
   return withoutCurrentLine(text, line);
 }
@@ -140,7 +141,10 @@ function withoutEchoedSuffix(text: string, suffix: string, wholeLines: boolean):
     const repeated = after.slice(0, m);
     const solid = squeeze(repeated.join('')).length;
     if (solid === 0 || !repeated.every((l, i) => squeeze(l) === squeeze(lines[lines.length - m + i])) || !repeatTaken(solid)) continue;
-    const kept = lines.slice(0, lines.length - m).join('\n').trimEnd();
+    const kept = lines
+      .slice(0, lines.length - m)
+      .join('\n')
+      .trimEnd();
     const rest = restOfLine.trim();
     return rest && kept.endsWith(rest) ? kept.slice(0, kept.length - rest.length).trimEnd() : kept;
   }

@@ -145,15 +145,20 @@ export async function* fillHoleByHole(dialect: Dialect, request: InfillRequest, 
     }
     fills.push(shown(raw));
   }
-  yield resultEvent(request.text, holes, fills.map((text) => ({ text })), {
-    model: dialect.model,
-    device: dialect.endpoint.host,
-    steps: step,
-    canvasTokens: usage ? promptTokens + completionTokens : 0,
-    maskedTokens: usage ? completionTokens : 0,
-    seed: options.seed ?? 0,
-    started,
-  });
+  yield resultEvent(
+    request.text,
+    holes,
+    fills.map((text) => ({ text })),
+    {
+      model: dialect.model,
+      device: dialect.endpoint.host,
+      steps: step,
+      canvasTokens: usage ? promptTokens + completionTokens : 0,
+      maskedTokens: usage ? completionTokens : 0,
+      seed: options.seed ?? 0,
+      started,
+    },
+  );
 }
 
 /** SGLang and vLLM report a failure after the stream began as a chunk `{"error": {...}}`. */

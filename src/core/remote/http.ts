@@ -76,7 +76,16 @@ async function statusError(url: URL, response: Response, secrets: (string | unde
     try {
       const json = JSON.parse(text) as { error?: string | { message?: string }; message?: string; detail?: unknown };
       const e = json.error;
-      detail = typeof e === 'string' ? e : typeof e?.message === 'string' ? e.message : typeof json.message === 'string' ? json.message : typeof json.detail === 'string' ? json.detail : text;
+      detail =
+        typeof e === 'string'
+          ? e
+          : typeof e?.message === 'string'
+            ? e.message
+            : typeof json.message === 'string'
+              ? json.message
+              : typeof json.detail === 'string'
+                ? json.detail
+                : text;
     } catch {
       detail = text;
     }

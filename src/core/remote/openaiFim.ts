@@ -74,4 +74,3 @@ function completionText(json: AnswerJson, where: string): string | undefined {
   if (typeof text !== 'string') throw new InfillError(`${where}: a chunk has no choices[0].text string (is this an OpenAI-compatible completions endpoint?)`);
   return text;
 }
-

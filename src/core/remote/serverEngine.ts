@@ -44,7 +44,9 @@ export class ServerEngine implements InfillEngine {
     const response = await getJson(url, this.headers(), [this.options.token], signal).catch((e: Error) => {
       // Another service at that address: say what was expected rather than its "Not found".
       if (e instanceof RemoteStatusError && e.status === 404) {
-        throw new InfillError(`${showUrl(url)} does not exist there: is ${showUrl(this.base)} a diffusion-infill server? (An OpenAI-compatible server is the "openai-fim" source.)`);
+        throw new InfillError(
+          `${showUrl(url)} does not exist there: is ${showUrl(this.base)} a diffusion-infill server? (An OpenAI-compatible server is the "openai-fim" source.)`,
+        );
       }
       throw e;
     });

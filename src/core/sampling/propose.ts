@@ -252,7 +252,7 @@ function keepTopK(logits: Float64Array, k: number): void {
     const x = logits[v];
     if (x <= heap[0]) continue;
     heap[0] = x;
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;

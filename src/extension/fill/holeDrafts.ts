@@ -26,7 +26,10 @@ export class HoleDraftDecorations implements vscode.Disposable {
   ) {
     const doc = editor.document;
     this.ranges = spans.map((s) => new vscode.Range(doc.positionAt(s.start), doc.positionAt(s.end)));
-    this.editor.setDecorations(this.replaced, this.ranges.filter((r) => !r.isEmpty));
+    this.editor.setDecorations(
+      this.replaced,
+      this.ranges.filter((r) => !r.isEmpty),
+    );
   }
 
   show(draft: DraftEvent): void {

@@ -91,7 +91,8 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     if (!generation) return undefined; // a Fill Selection or refactor is running: it has the model.
     const watch = this.watchMovedOn(document, place, generation, token);
     const drafts = generation.onDidEvent((event) => {
-      if (event.type === 'draft' && settings.inline.drafts === 'decoration') this.decorationDrafts.show(document, position, asTyped.untyped + (event.holes[0]?.text ?? ''));
+      if (event.type === 'draft' && settings.inline.drafts === 'decoration')
+        this.decorationDrafts.show(document, position, asTyped.untyped + (event.holes[0]?.text ?? ''));
     });
 
     const finished = generation.outcome.then((outcome) => {
@@ -105,7 +106,9 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       const sure = confidentEnough(hole, settings.inline.minConfidence);
       const fill = sure ? postprocessFill(hole.text, asTyped.cursorContext) : undefined;
       const s = outcome.result.stats;
-      const why = sure ? 'nothing to offer' : `held back: confidence ${hole?.confidence?.toFixed(2)} is under diffusionInfill.inline.minConfidence (${settings.inline.minConfidence})`;
+      const why = sure
+        ? 'nothing to offer'
+        : `held back: confidence ${hole?.confidence?.toFixed(2)} is under diffusionInfill.inline.minConfidence (${settings.inline.minConfidence})`;
       const line = `inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? why : JSON.stringify(fill.slice(0, 60))}`;
       // Held back is said at info level: the user saw a draft vanish and may look in the log for why.
       if (sure) this.deps.log.debug(line);
@@ -165,7 +168,14 @@ interface AsTyped {
 function chosenAsTyped(document: vscode.TextDocument, position: vscode.Position, chosen: vscode.SelectedCompletionInfo | undefined): AsTyped {
   const text = document.getText();
   if (!chosen || chosen.range.start.line !== position.line) {
-    return { text, cursor: document.offsetAt(position), range: new vscode.Range(position, position), lead: '', untyped: '', cursorContext: cursorContext(document, position) };
+    return {
+      text,
+      cursor: document.offsetAt(position),
+      range: new vscode.Range(position, position),
+      lead: '',
+      untyped: '',
+      cursorContext: cursorContext(document, position),
+    };
   }
   const start = document.offsetAt(chosen.range.start);
   const end = document.offsetAt(chosen.range.end);

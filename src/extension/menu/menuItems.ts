@@ -13,34 +13,59 @@ export interface MenuState {
   model: string;
 }
 
-export type MenuEntry =
-  | { kind: 'separator'; label: string }
-  | { kind: 'command'; label: string; description?: string; command: string; args?: unknown[] };
+export type MenuEntry = { kind: 'separator'; label: string } | { kind: 'command'; label: string; description?: string; command: string; args?: unknown[] };
 
 export function menuEntries(s: MenuState): MenuEntry[] {
   const entries: MenuEntry[] = [{ kind: 'separator', label: 'Inline completions' }];
   entries.push(
     s.inlineEnabled
-      ? { kind: 'command', label: '$(circle-slash) Disable inline completions', description: 'everywhere', command: 'diffusionInfill.toggleInline', args: [false] }
+      ? {
+          kind: 'command',
+          label: '$(circle-slash) Disable inline completions',
+          description: 'everywhere',
+          command: 'diffusionInfill.toggleInline',
+          args: [false],
+        }
       : { kind: 'command', label: '$(check) Enable inline completions', description: 'everywhere', command: 'diffusionInfill.toggleInline', args: [true] },
   );
   if (s.language) {
     entries.push(
       s.language.enabled
-        ? { kind: 'command', label: `$(circle-slash) Disable inline completions for ${s.language.id}`, command: 'diffusionInfill.toggleLanguage', args: [s.language.id, false] }
-        : { kind: 'command', label: `$(check) Enable inline completions for ${s.language.id}`, command: 'diffusionInfill.toggleLanguage', args: [s.language.id, true] },
+        ? {
+            kind: 'command',
+            label: `$(circle-slash) Disable inline completions for ${s.language.id}`,
+            command: 'diffusionInfill.toggleLanguage',
+            args: [s.language.id, false],
+          }
+        : {
+            kind: 'command',
+            label: `$(check) Enable inline completions for ${s.language.id}`,
+            command: 'diffusionInfill.toggleLanguage',
+            args: [s.language.id, true],
+          },
     );
   }
   entries.push(
     s.snoozedUntil
-      ? { kind: 'command', label: '$(bell) Resume inline completions', description: `snoozed until ${s.snoozedUntil}`, command: 'diffusionInfill.snooze', args: [0] }
+      ? {
+          kind: 'command',
+          label: '$(bell) Resume inline completions',
+          description: `snoozed until ${s.snoozedUntil}`,
+          command: 'diffusionInfill.snooze',
+          args: [0],
+        }
       : { kind: 'command', label: '$(bell-slash) Snooze inline completions…', description: 'for a few minutes', command: 'diffusionInfill.snooze' },
     { kind: 'command', label: '$(sparkle) Trigger an inline completion here', description: 'Alt+\\', command: 'editor.action.inlineSuggest.trigger' },
     { kind: 'separator', label: 'Diffusion Infill' },
     { kind: 'command', label: '$(layers) Show the Drafts panel', command: 'diffusionInfill.showDrafts' },
     { kind: 'command', label: '$(output) Show the log', command: 'diffusionInfill.showLog' },
     { kind: 'command', label: '$(settings-gear) Open the settings', command: 'diffusionInfill.openSettings' },
-    { kind: 'command', label: '$(book) Open the walkthrough', command: 'workbench.action.openWalkthrough', args: ['diffusion-infill.diffusion-infill#diffusionInfill.start', false] },
+    {
+      kind: 'command',
+      label: '$(book) Open the walkthrough',
+      command: 'workbench.action.openWalkthrough',
+      args: ['diffusion-infill.diffusion-infill#diffusionInfill.start', false],
+    },
     { kind: 'separator', label: 'Model' },
     { kind: 'command', label: '$(server-process) Pick the model source…', description: s.model, command: 'diffusionInfill.pickModelSource' },
     { kind: 'command', label: '$(refresh) Reload the model', command: 'diffusionInfill.reloadModel' },

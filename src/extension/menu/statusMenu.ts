@@ -25,9 +25,14 @@ export function registerStatusMenu(snooze: Snooze, settings: () => ExtensionSett
   return vscode.commands.registerCommand(STATUS_MENU_COMMAND, async () => {
     type Item = vscode.QuickPickItem & { command?: string; args?: unknown[] };
     const items: Item[] = menuEntries(menuState(settings(), snooze, models)).map((e) =>
-      e.kind === 'separator' ? { label: e.label, kind: vscode.QuickPickItemKind.Separator } : { label: e.label, description: e.description, command: e.command, args: e.args },
+      e.kind === 'separator'
+        ? { label: e.label, kind: vscode.QuickPickItemKind.Separator }
+        : { label: e.label, description: e.description, command: e.command, args: e.args },
     );
-    const choice = await vscode.window.showQuickPick(items, { title: 'Diffusion Infill', placeHolder: 'Turn completions on or off, look at the drafts, pick the model' });
+    const choice = await vscode.window.showQuickPick(items, {
+      title: 'Diffusion Infill',
+      placeHolder: 'Turn completions on or off, look at the drafts, pick the model',
+    });
     if (choice?.command) await vscode.commands.executeCommand(choice.command, ...(choice.args ?? []));
   });
 }

@@ -15,8 +15,8 @@ export const SOURCE_LABELS: Record<ModelSource, { label: string; detail: string 
   bundled: { label: 'Bundled model', detail: 'The small model shipped with the extension: runs on this machine, no setup.' },
   folder: { label: 'Model folder', detail: 'A model folder on this machine (model.json, model.onnx, tokenizer.json).' },
   server: { label: 'Diffusion Infill server', detail: 'A `diffusion-infill serve` on another machine (a URL).' },
-  'openai-fim': { label: 'OpenAI-compatible FIM endpoint', detail: 'Such as Inception\'s Mercury (a URL, a model and an API key).' },
-  'openai-chat': { label: 'OpenAI-compatible chat endpoint', detail: 'A team\'s SGLang or vLLM server (a URL, a model, maybe an API key).' },
+  'openai-fim': { label: 'OpenAI-compatible FIM endpoint', detail: "Such as Inception's Mercury (a URL, a model and an API key)." },
+  'openai-chat': { label: 'OpenAI-compatible chat endpoint', detail: "A team's SGLang or vLLM server (a URL, a model, maybe an API key)." },
 };
 
 /**
@@ -63,7 +63,8 @@ export function registerSwitches(snooze: Snooze, settings: () => ExtensionSettin
       const model = settings().model;
       // A source that needs more than its name: go where the rest is set.
       if (source === 'folder' && !model.folder) await vscode.commands.executeCommand('workbench.action.openSettings', 'diffusionInfill.model.folder');
-      if (source !== 'bundled' && source !== 'folder' && !model.remoteUrl) await vscode.commands.executeCommand('workbench.action.openSettings', 'diffusionInfill.model.remoteUrl');
+      if (source !== 'bundled' && source !== 'folder' && !model.remoteUrl)
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'diffusionInfill.model.remoteUrl');
     }),
     vscode.commands.registerCommand(OPEN_SETTINGS_COMMAND, () => vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${EXTENSION_ID}`)),
   );

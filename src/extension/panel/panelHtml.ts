@@ -15,7 +15,9 @@ export interface PanelResources {
 }
 
 export function panelHtml(r: PanelResources): string {
-  const csp = [`default-src 'none'`, `script-src 'nonce-${r.nonce}'`, `style-src ${r.cspSource}`, `img-src ${r.cspSource}`, `font-src ${r.cspSource}`].join('; ');
+  const csp = [`default-src 'none'`, `script-src 'nonce-${r.nonce}'`, `style-src ${r.cspSource}`, `img-src ${r.cspSource}`, `font-src ${r.cspSource}`].join(
+    '; ',
+  );
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -112,7 +112,10 @@ function lastLines(text: string, n: number): string {
 }
 
 function firstLines(text: string, n: number): string {
-  return text.split(/(?<=\n)/).slice(0, n).join('');
+  return text
+    .split(/(?<=\n)/)
+    .slice(0, n)
+    .join('');
 }
 
 function shortened(text: string, max: number): string {

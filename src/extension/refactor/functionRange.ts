@@ -35,7 +35,8 @@ export function innermostFunction(symbols: SymbolSpan[], offset: number): Span |
 
 // A line that starts a function in the common languages: a keyword form (def, function, fn, func,
 // fun, sub), or a header that ends in an opening brace after a parameter list (methods, arrows).
-const KEYWORD_HEADER = /^\s*(?:(?:export|default|public|private|protected|internal|static|async|pub(?:\([^)]*\))?|unsafe|extern|override|final|abstract|inline|suspend|const)\s+)*(?:def|function\*?|fn|func|fun|sub)\b/;
+const KEYWORD_HEADER =
+  /^\s*(?:(?:export|default|public|private|protected|internal|static|async|pub(?:\([^)]*\))?|unsafe|extern|override|final|abstract|inline|suspend|const)\s+)*(?:def|function\*?|fn|func|fun|sub)\b/;
 const BRACE_HEADER = /\)\s*(?:(?:->|:)\s*[^{;=]*)?(?:=>\s*)?\{\s*(?:\/\/.*)?$|=>\s*\{\s*$/;
 const NOT_A_FUNCTION = /^\s*\}?\s*(?:if|else|for|while|switch|catch|do|try|with|return)\b/;
 

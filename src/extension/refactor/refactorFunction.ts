@@ -64,7 +64,9 @@ export async function refactorFunction(deps: RefactorDependencies, mode: Refacto
 
   const generation = deps.generations.start('refactor', job.request, job.events);
   if (!generation) return fail(deps, new Error('could not start a generation'));
-  deps.log.info(`${mode} #${generation.id}: function at ${found.whole.start}-${found.whole.end} (${found.from}), ${job.request.holes.length} hole(s), version ${version}`);
+  deps.log.info(
+    `${mode} #${generation.id}: function at ${found.whole.start}-${found.whole.end} (${found.from}), ${job.request.holes.length} hole(s), version ${version}`,
+  );
   const edits = cancelOnEdit(document, generation);
   const outcome = await generation.outcome.finally(() => edits.dispose());
   if (document.version !== version) return stale(deps, mode);
@@ -117,7 +119,9 @@ async function rewriteJob(engine: InfillEngine, text: string, body: Span, option
 async function repairJob(engine: InfillEngine, text: string, body: Span, count: number, options: ExtensionSettings['sampler']): Promise<RefactorJob> {
   const repair = engine.repair;
   if (!repair) {
-    throw new InfillError('Repair Function needs a local model (it scores every token of the body): set diffusionInfill.model.source to "bundled" or "folder", or use Rewrite Function');
+    throw new InfillError(
+      'Repair Function needs a local model (it scores every token of the body): set diffusionInfill.model.source to "bundled" or "folder", or use Rewrite Function',
+    );
   }
   if (body.end <= body.start || text.slice(body.start, body.end).trim() === '') throw new InfillError('the function body is empty: nothing to repair');
   const plan = await repair.plan({ text, span: body }, count, options);
@@ -130,7 +134,11 @@ function repairTokens(): number {
 }
 
 function stale(deps: RefactorDependencies, mode: RefactorMode): RefactorOutcome {
-  return reportStale(deps, 'refactor', `the document changed while the model was working, so nothing was proposed: run ${mode === 'repair' ? 'Repair' : 'Rewrite'} Function again`);
+  return reportStale(
+    deps,
+    'refactor',
+    `the document changed while the model was working, so nothing was proposed: run ${mode === 'repair' ? 'Repair' : 'Rewrite'} Function again`,
+  );
 }
 
 function fail(deps: RefactorDependencies, error: unknown): RefactorOutcome {

@@ -24,7 +24,10 @@ describe('the fill command, end to end on the tiny model', () => {
   it('fills three holes, printing a JSON draft per step and the result', () => {
     const r = cli('fill', file, '--model', TINY_MODEL, '--steps', '8', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const drafts = lines.filter((l) => l.type === 'draft');
     const result = lines[lines.length - 1];
     assert.equal(result.type, 'result');
@@ -81,8 +84,11 @@ describe('the fill command, end to end on the tiny model', () => {
   });
 
   it('a flag out of its range is a usage error (exit 2) that names the flag; --hole-tokens 0 writes nothing', () => {
-    for (const [flag, value, message] of [['--top-p', '2', /--top-p must be a number from 0 to 1/], ['--hole-tokens', '0', /--hole-tokens must be a whole number from 1 to 4096/],
-                                          ['--context-tokens', '1e9', /--context-tokens must be a whole number from 1 to 131072/]] as const) {
+    for (const [flag, value, message] of [
+      ['--top-p', '2', /--top-p must be a number from 0 to 1/],
+      ['--hole-tokens', '0', /--hole-tokens must be a whole number from 1 to 4096/],
+      ['--context-tokens', '1e9', /--context-tokens must be a whole number from 1 to 131072/],
+    ] as const) {
       const r = cli('fill', file, '--model', TINY_MODEL, flag, value, '--write');
       assert.equal(r.code, 2, `${flag} ${value}: ${r.stderr}`);
       assert.match(r.stderr, message);
@@ -90,7 +96,7 @@ describe('the fill command, end to end on the tiny model', () => {
     assert.equal(fs.readFileSync(file, 'utf8'), THREE_HOLES);
   });
 
-  it('--device cuda without CUDA says in one line that it runs on the CPU instead, without the runtime\'s raw error', () => {
+  it("--device cuda without CUDA says in one line that it runs on the CPU instead, without the runtime's raw error", () => {
     const r = cli('fill', file, '--model', TINY_MODEL, '--steps', '4', '--device', 'cuda', '--quiet');
     assert.equal(r.code, 0, r.stderr);
     if (/using cpu/.test(r.stderr)) {

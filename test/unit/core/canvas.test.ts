@@ -29,9 +29,15 @@ describe('canvas', () => {
 
   it('puts the hole lengths in masks between the exact context tokens', async () => {
     const text = 'a = 1\r\nb = "ü"\t# x\nc = 3\n';
-    const holes = [{ start: 7, end: 7 }, { start: 19, end: 20, tokens: 5 }];
+    const holes = [
+      { start: 7, end: 7 },
+      { start: 19, end: 20, tokens: 5 },
+    ];
     const canvas = await buildCanvas(text, holes, tokenizer, options);
-    assert.deepEqual(canvas.holes.map((h) => h.length), [16, 5]);
+    assert.deepEqual(
+      canvas.holes.map((h) => h.length),
+      [16, 5],
+    );
     assert.deepEqual(canvas.context, [text.slice(0, 7), text.slice(7, 19), text.slice(20)]);
     const ids = Array.from(canvas.ids);
     const [h0, h1] = canvas.holes;
@@ -43,14 +49,27 @@ describe('canvas', () => {
 
   it('token healing moves the context token before each hole into it', async () => {
     const text = 'x = foo.ba\ny = 2\n';
-    const holes = [{ start: 0, end: 0 }, { start: 10, end: 10 }, { start: 11, end: 11 }];
+    const holes = [
+      { start: 0, end: 0 },
+      { start: 10, end: 10 },
+      { start: 11, end: 11 },
+    ];
     const healed = await buildCanvas(text, holes, tokenizer, { ...options, heal: true });
     // The tiny tokenizer has one token a byte: "a" before the second hole, the line break before the third.
-    assert.deepEqual(healed.holes.map((h) => h.heal), ['', 'a', '\n']);
-    assert.deepEqual(healed.holes.map((h) => h.length), [16, 17, 17]);
+    assert.deepEqual(
+      healed.holes.map((h) => h.heal),
+      ['', 'a', '\n'],
+    );
+    assert.deepEqual(
+      healed.holes.map((h) => h.length),
+      [16, 17, 17],
+    );
     assert.deepEqual(healed.context, ['', 'x = foo.b', '', 'y = 2\n']);
     const plain = await buildCanvas(text, holes, tokenizer, options);
-    assert.deepEqual(plain.holes.map((h) => h.heal), ['', '', '']);
+    assert.deepEqual(
+      plain.holes.map((h) => h.heal),
+      ['', '', ''],
+    );
     assert.equal(healed.ids.length, plain.ids.length, 'a token moves from the context into the hole');
   });
 
@@ -93,7 +112,15 @@ describe('canvas', () => {
     const text = file(1000);
     const a = text.indexOf('value_00010');
     const b = text.indexOf('value_00900');
-    const canvas = await buildCanvas(text, [{ start: a, end: a }, { start: b, end: b }], tokenizer, options);
+    const canvas = await buildCanvas(
+      text,
+      [
+        { start: a, end: a },
+        { start: b, end: b },
+      ],
+      tokenizer,
+      options,
+    );
     assert.ok(canvas.ids.length <= options.maxTokens);
     const middle = canvas.context[1];
     assert.ok(middle.startsWith('value_00010 =') && middle.includes('value_00899'), 'both holes keep their nearby lines');

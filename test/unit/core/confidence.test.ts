@@ -85,7 +85,10 @@ describe('confidence: which positions commit first', () => {
 
   it('with a threshold nobody reaches, still commits the surest position each step', async () => {
     const order = await commitOrder('maskgit_plus', ROWS, { threshold: 1 });
-    assert.deepEqual(order, expected('maskgit_plus').map((i) => [i]));
+    assert.deepEqual(
+      order,
+      expected('maskgit_plus').map((i) => [i]),
+    );
   });
 
   it('the token committed is the argmax at temperature 0', async () => {

@@ -18,7 +18,10 @@ function request(alg: Alg, positions: number[], cache?: ProposeRequest['cache'],
 }
 
 const close = (a: Proposal[], b: Proposal[]) => {
-  assert.deepEqual(a.map((p) => p.token), b.map((p) => p.token));
+  assert.deepEqual(
+    a.map((p) => p.token),
+    b.map((p) => p.token),
+  );
   a.forEach((p, i) => {
     assert.ok(Math.abs(p.prob - b[i].prob) < 1e-5, `prob ${p.prob} vs ${b[i].prob}`);
     assert.ok(Math.abs(p.score - b[i].score) < 1e-4, `score ${p.score} vs ${b[i].score}`);
@@ -31,11 +34,14 @@ describe('context cache and deciding in the graph (tiny model)', () => {
   before(async () => (model = await OnnxLogitsModel.load(TINY, readModelConfig(TINY))));
   after(() => model.dispose());
 
-  it("decides at temperature 0 as the sampler does on the same logits, for every algorithm", async () => {
+  it('decides at temperature 0 as the sampler does on the same logits, for every algorithm', async () => {
     const ids = canvas();
     const positions = [20, 21, 25, 29];
     for (const alg of ALGS) {
-      const logits = await model.logits(ids, positions.map((p) => p - 1));
+      const logits = await model.logits(
+        ids,
+        positions.map((p) => p - 1),
+      );
       const sampled = proposeFromLogits(logits, 260, request(alg, positions));
       let called = 0;
       const [decided] = await model.proposeBatch([ids], [request(alg, positions)], async (l, r) => (called++, sampleHere(l, r)));
@@ -70,7 +76,11 @@ describe('context cache and deciding in the graph (tiny model)', () => {
     assert.deepEqual({ full: model.passes.full - before.full, cached: model.passes.cached - before.cached }, { full: 2, cached: 1 });
     const [fresh] = await model.proposeBatch([a], [request('entropy', [21, 22, 29])], sampleHere);
     close(cached, fresh);
-    assert.notDeepEqual(full.map((p) => p.prob), fresh.map((p) => p.prob), 'the other canvas is its own');
+    assert.notDeepEqual(
+      full.map((p) => p.prob),
+      fresh.map((p) => p.prob),
+      'the other canvas is its own',
+    );
   });
 
   it('a token committed in the span is seen by the next cached step', async () => {

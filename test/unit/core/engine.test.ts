@@ -3,7 +3,6 @@ import { InfillAborted, InfillError, InfillEvent, LocalEngine, loadModelFolder, 
 import { TINY_MODEL } from '../support/fixtures';
 import { collect } from '../support/events';
 
-
 /** The model with its logits changed in place: bias(row, sequence index) for each row asked for. */
 function biased(model: LoadedModel, bias: (row: Float32Array, index: number) => void): LoadedModel {
   const vocab = model.network.vocabSize;
@@ -32,9 +31,17 @@ describe('the local engine on the tiny model', () => {
     const { drafts, result } = await collect(new LocalEngine(model).infill(request, { steps: 5, tokenHealing: false }));
     assert.ok(drafts.length >= 2 && drafts.length <= 5);
     const masked = drafts.map((d) => d.holes.reduce((a, h) => a + h.masked, 0));
-    assert.deepEqual(masked, [...masked].sort((a, b) => b - a), 'masked positions only ever decrease');
+    assert.deepEqual(
+      masked,
+      [...masked].sort((a, b) => b - a),
+      'masked positions only ever decrease',
+    );
     assert.ok(drafts[0].holes.some((h) => h.text.includes(MASK_PLACEHOLDER)));
-    assert.equal(drafts.reduce((a, d) => a + d.committed.length, 0), 10, 'each of the 10 masked positions is committed once');
+    assert.equal(
+      drafts.reduce((a, d) => a + d.committed.length, 0),
+      10,
+      'each of the 10 masked positions is committed once',
+    );
     for (const c of drafts.flatMap((d) => d.committed)) {
       assert.ok(c.confidence > 0 && c.confidence <= 1);
       assert.ok(c.hole === 0 ? c.offset < 6 : c.offset < 4);
@@ -137,7 +144,11 @@ describe('the local engine on the tiny model', () => {
   it('runs no more forwards than the hole has positions, however many steps are asked', async () => {
     for (const alg of ['origin', 'entropy', 'low_confidence'] as const) {
       let forwards = 0;
-      const network = { vocabSize: model.network.vocabSize, dispose: async () => undefined, logits: (ids: Int32Array, rows: number[]) => (forwards++, model.network.logits(ids, rows)) };
+      const network = {
+        vocabSize: model.network.vocabSize,
+        dispose: async () => undefined,
+        logits: (ids: Int32Array, rows: number[]) => (forwards++, model.network.logits(ids, rows)),
+      };
       const { result } = await collect(new LocalEngine({ ...model, network }).infill(parseMarkers('x = <|hole:3|>\n'), { steps: 100000, alg, seed: 2 }));
       assert.ok(forwards <= result.stats.maskedTokens, `${alg}: ${forwards} forwards for ${result.stats.maskedTokens} positions`);
     }
@@ -146,11 +157,15 @@ describe('the local engine on the tiny model', () => {
   it('stops at its time limit between forwards, with an error that names the limit', async () => {
     let forwards = 0;
     // Each forward outlasts the whole limit: the first one runs, no second one starts.
-    const slow = { vocabSize: 260, dispose: async () => undefined, logits: async (ids: Int32Array, rows: number[]) => {
-      forwards++;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      return model.network.logits(ids, rows);
-    } };
+    const slow = {
+      vocabSize: 260,
+      dispose: async () => undefined,
+      logits: async (ids: Int32Array, rows: number[]) => {
+        forwards++;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        return model.network.logits(ids, rows);
+      },
+    };
     const engine = new LocalEngine({ ...model, network: slow });
     await assert.rejects(
       collect(engine.infill(parseMarkers('x = <|hole:8|>\n'), { steps: 8, timeLimitSeconds: 0.1 })),
@@ -161,7 +176,10 @@ describe('the local engine on the tiny model', () => {
 
   it('refuses a time limit out of its bounds, naming them', async () => {
     for (const timeLimitSeconds of [0, -1, 1e6, NaN]) {
-      await assert.rejects(collect(new LocalEngine(model).infill(parseMarkers('x = <|hole:2|>\n'), { timeLimitSeconds })), /timeLimitSeconds must be a number from 0.1 to 86400/);
+      await assert.rejects(
+        collect(new LocalEngine(model).infill(parseMarkers('x = <|hole:2|>\n'), { timeLimitSeconds })),
+        /timeLimitSeconds must be a number from 0.1 to 86400/,
+      );
     }
   });
 

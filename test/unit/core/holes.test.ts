@@ -13,7 +13,10 @@ describe('holes', () => {
 
   it('a marker with code after it on its line is a single-line hole; one that ends its line is not', () => {
     const r = parseMarkers('def f(x):\n    return <|hole|>\n\nprint(<|hole|>)\n<|hole|>  \r\n');
-    assert.deepEqual(r.holes.map((h) => h.singleLine === true), [false, true, false]);
+    assert.deepEqual(
+      r.holes.map((h) => h.singleLine === true),
+      [false, true, false],
+    );
     assert.equal(codeFollowsOnLine('a = \nb', 4), false);
     assert.equal(codeFollowsOnLine('a = ;\nb', 4), true);
     assert.equal(codeFollowsOnLine('a = ', 4), false);
@@ -22,12 +25,18 @@ describe('holes', () => {
   it('only looks inside the given range', () => {
     const r = parseMarkers('<|hole|>x<|hole|>', 8);
     assert.equal(r.text, '<|hole|>x');
-    assert.deepEqual(r.holes.map((h) => h.start), [9]);
+    assert.deepEqual(
+      r.holes.map((h) => h.start),
+      [9],
+    );
   });
 
   for (const bad of ['<|hole', '<|hole:|>', '<|hole:abc|>', '<|hole|', '<|hole:3']) {
     it(`rejects the malformed marker ${JSON.stringify(bad)} with its line and column`, () => {
-      assert.throws(() => parseMarkers(`ok\n  ${bad} rest`), (e: Error) => e instanceof InfillError && /^2:3: malformed hole marker/.test(e.message));
+      assert.throws(
+        () => parseMarkers(`ok\n  ${bad} rest`),
+        (e: Error) => e instanceof InfillError && /^2:3: malformed hole marker/.test(e.message),
+      );
     });
   }
 
@@ -38,12 +47,28 @@ describe('holes', () => {
 
   it('refuses no holes, overlapping holes and holes outside the text', () => {
     assert.throws(() => validateHoles({ text: 'abc', holes: [] }), /nothing to fill/);
-    assert.throws(() => validateHoles({ text: 'abcdef', holes: [{ start: 0, end: 3 }, { start: 2, end: 4 }] }), /overlap/);
+    assert.throws(
+      () =>
+        validateHoles({
+          text: 'abcdef',
+          holes: [
+            { start: 0, end: 3 },
+            { start: 2, end: 4 },
+          ],
+        }),
+      /overlap/,
+    );
     assert.throws(() => validateHoles({ text: 'abc', holes: [{ start: 2, end: 9 }] }), /outside the text/);
   });
 
   it('sorts holes and puts each fill in its place', () => {
-    const holes = validateHoles({ text: 'a_b_c', holes: [{ start: 3, end: 4 }, { start: 1, end: 2 }] });
+    const holes = validateHoles({
+      text: 'a_b_c',
+      holes: [
+        { start: 3, end: 4 },
+        { start: 1, end: 2 },
+      ],
+    });
     assert.equal(applyFills('a_b_c', holes, ['1', '22']), 'a1b22c');
   });
 });

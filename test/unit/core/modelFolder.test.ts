@@ -86,7 +86,7 @@ describe('model folder checks', () => {
     await refused(/logits have 260 columns but model\.json says vocabSize 300/);
   });
 
-  it('refuses a model.onnx made for another vocabulary with both numbers, not the runtime\'s Gather error', async () => {
+  it("refuses a model.onnx made for another vocabulary with both numbers, not the runtime's Gather error", async () => {
     // The bundled model's config and tokenizer (vocabSize 6144) beside the tiny graph (260 columns).
     // The graph's own inputs and outputs (the bundled graph has more layers of cache), so only the vocabulary differs.
     const { onnx } = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));

@@ -23,7 +23,6 @@ const VOCAB = 260;
 const config = readModelConfig(TINY_MODEL);
 const tokenizer = loadTokenizer(path.join(TINY_MODEL, 'tokenizer.json'));
 
-
 /**
  * A Dream-shaped (shifted) network that believes in `intended`: the row at i scores the intended
  * token at i + 1 with logit 8, every other token 0. A document that differs from `intended` has
@@ -99,9 +98,16 @@ describe('repair: remask the least confident tokens and denoise only those', () 
     const first = Array.from(denoising[0]);
     const original = await tokenizer.encode(typo);
     const maskedAt = first.flatMap((t, i) => (t === MASK ? [i] : []));
-    assert.deepEqual(maskedAt, plan.remasked.map((i) => i + span.start));
+    assert.deepEqual(
+      maskedAt,
+      plan.remasked.map((i) => i + span.start),
+    );
     first.forEach((t, i) => t !== MASK && assert.equal(t, original[i]));
-    assert.equal(drafts.reduce((a, d) => a + d.committed.length, 0), 3, 'each remasked token is committed once');
+    assert.equal(
+      drafts.reduce((a, d) => a + d.committed.length, 0),
+      3,
+      'each remasked token is committed once',
+    );
     assert.equal(result.stats.maskedTokens, 3);
     assert.ok(drafts[0].holes.some((h) => h.text.includes(MASK_PLACEHOLDER)));
   });
@@ -165,12 +171,25 @@ describe('repair on the tiny model (random weights)', () => {
     assert.equal(tokens[tokens.length - 1].end, span.end);
     const plan = await planRepair(model, { text, span }, 6);
     assert.ok(plan.remasked.length >= 6);
-    assert.equal(plan.holes.reduce((a, h) => a + (h.tokens ?? 0), 0), plan.remasked.length);
+    assert.equal(
+      plan.holes.reduce((a, h) => a + (h.tokens ?? 0), 0),
+      plan.remasked.length,
+    );
     for (const h of plan.holes) assert.ok(h.start >= span.start && h.end <= span.end);
     const { drafts, result } = await collect(repairSpan(model, plan, { steps: 4 }));
-    assert.equal(drafts.reduce((a, d) => a + d.committed.length, 0), plan.remasked.length);
+    assert.equal(
+      drafts.reduce((a, d) => a + d.committed.length, 0),
+      plan.remasked.length,
+    );
     for (const c of drafts.flatMap((d) => d.committed)) assert.ok(c.offset < (plan.holes[c.hole].tokens ?? 0));
-    assert.equal(result.text, applyFills(text, plan.holes, result.holes.map((h) => h.text)));
+    assert.equal(
+      result.text,
+      applyFills(
+        text,
+        plan.holes,
+        result.holes.map((h) => h.text),
+      ),
+    );
     assert.ok(result.text.startsWith(text.slice(0, plan.holes[0].start)));
     assert.ok(result.text.endsWith(text.slice(plan.holes[plan.holes.length - 1].end)));
   });

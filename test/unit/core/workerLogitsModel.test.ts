@@ -34,14 +34,21 @@ describe('the network on its own thread', () => {
     const model = await loadModelFolder(TINY);
     assert.ok(model.network.propose, 'the worker samples next to the logits');
     // The same network seen as logits only: the engine then samples on the calling thread.
-    const logitsOnly: LogitsModel = { vocabSize: model.network.vocabSize, logits: (ids, rows) => model.network.logits(ids, rows), dispose: async () => undefined };
+    const logitsOnly: LogitsModel = {
+      vocabSize: model.network.vocabSize,
+      logits: (ids, rows) => model.network.logits(ids, rows),
+      dispose: async () => undefined,
+    };
     const request = parseMarkers('def f(x):\n    return x.ba<|hole:6|> + 1\n<|hole|>\n');
     // cacheRefresh 1: every step a full pass, as the logits-only network runs (the cache is tested in contextCache.test.ts).
     const options = { temperature: 0.8, topP: 0.9, seed: 11, tokenHealing: true, cacheRefresh: 1 };
     const onWorker = await collect(new LocalEngine(model).infill(request, options));
     const onCaller = await collect(new LocalEngine({ ...model, network: logitsOnly }).infill(request, options));
     assert.deepEqual(onWorker.result.holes, onCaller.result.holes);
-    assert.deepEqual(onWorker.drafts.map((d) => [d.holes, d.committed]), onCaller.drafts.map((d) => [d.holes, d.committed]));
+    assert.deepEqual(
+      onWorker.drafts.map((d) => [d.holes, d.committed]),
+      onCaller.drafts.map((d) => [d.holes, d.committed]),
+    );
     assert.ok(onWorker.drafts.length > 1);
   });
 

@@ -29,7 +29,18 @@ describe('extension engine source', () => {
   });
 
   it('opens the test model from a folder as an InfillEngine', async () => {
-    const engine = await openEngine({ source: 'folder', folder: path.resolve(__dirname, '../../../../test/fixtures/tiny-model'), remoteUrl: '', remoteModel: '', remoteDiffusing: false, device: 'cpu', threads: 0 }, () => undefined);
+    const engine = await openEngine(
+      {
+        source: 'folder',
+        folder: path.resolve(__dirname, '../../../../test/fixtures/tiny-model'),
+        remoteUrl: '',
+        remoteModel: '',
+        remoteDiffusing: false,
+        device: 'cpu',
+        threads: 0,
+      },
+      () => undefined,
+    );
     assert.equal(engine.info.name, 'tiny-random');
   });
 
@@ -47,7 +58,11 @@ describe('extension engine source', () => {
   it('opens an OpenAI-compatible endpoint with the key stored for its server, and logs no key', async () => {
     const asked: string[] = [];
     const logged: string[] = [];
-    const engine = await openEngine(remote({}), (m) => logged.push(m), async (url) => (asked.push(url), 'sk-secret-key'));
+    const engine = await openEngine(
+      remote({}),
+      (m) => logged.push(m),
+      async (url) => (asked.push(url), 'sk-secret-key'),
+    );
     assert.equal(engine.info.name, 'mercury-coder');
     assert.equal(engine.info.family, 'diffusing-fim');
     assert.deepEqual(asked, ['https://api.example.com/v1/fim/completions']);
@@ -55,7 +70,10 @@ describe('extension engine source', () => {
   });
 
   it('asks for the endpoint and the model name when the source is "openai-fim" and they are not set', async () => {
-    await assert.rejects(openEngine(remote({ remoteModel: '' }), () => undefined), /diffusionInfill\.model\.remoteModel/);
+    await assert.rejects(
+      openEngine(remote({ remoteModel: '' }), () => undefined),
+      /diffusionInfill\.model\.remoteModel/,
+    );
   });
 
   it('keeps one key per server origin, so a key never goes to another host', () => {

@@ -51,7 +51,15 @@ describe('generations', () => {
     await runSteps(engine, 3);
     const outcome = await g.outcome;
     assert.equal(outcome.status, 'done');
-    assert.deepEqual(heard.map((e) => [e.kind, e.event.type]), [['fill', 'draft'], ['fill', 'draft'], ['fill', 'draft'], ['fill', 'result']]);
+    assert.deepEqual(
+      heard.map((e) => [e.kind, e.event.type]),
+      [
+        ['fill', 'draft'],
+        ['fill', 'draft'],
+        ['fill', 'draft'],
+        ['fill', 'result'],
+      ],
+    );
     assert.equal(g.latestDraft?.step, 3);
     assert.equal(generations.running, undefined);
   });
@@ -81,7 +89,10 @@ describe('generations', () => {
     assert.equal(generations.cancel(), true);
     await runSteps(engine, 1);
     assert.deepEqual(await g.outcome, { status: 'cancelled' });
-    assert.deepEqual(ends.map((e) => e.outcome.status), ['cancelled']);
+    assert.deepEqual(
+      ends.map((e) => e.outcome.status),
+      ['cancelled'],
+    );
     assert.equal(generations.cancel(), false, 'nothing left to cancel');
   });
 

@@ -19,7 +19,11 @@ describe('model service', () => {
   it('opens the engine once on first use and shares it', async () => {
     const opened: string[] = [];
     const states: ModelState['kind'][] = [];
-    const service = new ModelService(() => model, async (m) => (opened.push(m.folder), engine(m.folder)), () => undefined);
+    const service = new ModelService(
+      () => model,
+      async (m) => (opened.push(m.folder), engine(m.folder)),
+      () => undefined,
+    );
     service.onDidChangeState((s) => states.push(s.kind));
     assert.equal(service.state.kind, 'idle', 'nothing is loaded at activation');
     const [a, b] = await Promise.all([service.engine(), service.engine()]);
@@ -29,7 +33,11 @@ describe('model service', () => {
   });
 
   it('opens a new engine when the model settings change', async () => {
-    const service = new ModelService(() => model, async (m) => engine(m.folder), () => undefined);
+    const service = new ModelService(
+      () => model,
+      async (m) => engine(m.folder),
+      () => undefined,
+    );
     assert.equal((await service.engine()).info.name, '/m/a');
     model = { ...model, folder: '/m/b' };
     assert.equal((await service.engine()).info.name, '/m/b');
@@ -57,7 +65,11 @@ describe('model service', () => {
     let opened = 0;
     const stoppable = (name: string): InfillEngine => ({ ...engine(name), onStop: (listener) => stops.push(listener) });
     const logged: string[] = [];
-    const service = new ModelService(() => model, async (m) => (opened++, stoppable(m.folder)), (line) => logged.push(line));
+    const service = new ModelService(
+      () => model,
+      async (m) => (opened++, stoppable(m.folder)),
+      (line) => logged.push(line),
+    );
     const first = await service.engine();
     stops[0](new InfillError('the thread stopped unexpectedly'));
     assert.equal(service.state.kind, 'idle');

@@ -30,7 +30,13 @@ describe('extension settings', () => {
     assert.equal(s.model.source, 'folder');
     assert.equal(s.model.folder, '/models/x');
     assert.deepEqual(
-      { steps: s.sampler.steps, alg: s.sampler.alg, threshold: s.sampler.threshold, contextTokens: s.sampler.contextTokens, timeLimitSeconds: s.sampler.timeLimitSeconds },
+      {
+        steps: s.sampler.steps,
+        alg: s.sampler.alg,
+        threshold: s.sampler.threshold,
+        contextTokens: s.sampler.contextTokens,
+        timeLimitSeconds: s.sampler.timeLimitSeconds,
+      },
       { steps: 12, alg: 'low_confidence', threshold: 0.9, contextTokens: 256, timeLimitSeconds: 20 },
     );
     assert.equal(s.inline.debounceMs, 100);

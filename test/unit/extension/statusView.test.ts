@@ -3,7 +3,17 @@ import { GenerationStats, ResultEvent } from '../../../src/core';
 import { statusView, unfinished } from '../../../src/extension/statusView';
 
 const READY = { kind: 'ready', info: { name: 'tiny', family: 'dream', device: 'cpu', maxContext: 256 } } as const;
-const STATS: GenerationStats = { model: 'tiny', device: 'cpu', steps: 8, canvasTokens: 40, maskedTokens: 12, elapsedMs: 883, msPerStep: 110, tokensPerStep: 1.5, seed: 0 };
+const STATS: GenerationStats = {
+  model: 'tiny',
+  device: 'cpu',
+  steps: 8,
+  canvasTokens: 40,
+  maskedTokens: 12,
+  elapsedMs: 883,
+  msPerStep: 110,
+  tokensPerStep: 1.5,
+  seed: 0,
+};
 
 describe('the status bar view', () => {
   it('with completions turned off or snoozed: a slashed circle and the reason, before the last timings', () => {
@@ -20,8 +30,12 @@ describe('the status bar view', () => {
     assert.equal(view.background, undefined);
   });
 
-  it('after a failed generation: a warning with the reason, not a tick and the last run\'s time', () => {
-    const view = statusView({ state: READY, lastStats: STATS, lastEnd: { status: 'failed', message: 'cannot reach http://127.0.0.1:9/v1/infill: ECONNREFUSED' } });
+  it("after a failed generation: a warning with the reason, not a tick and the last run's time", () => {
+    const view = statusView({
+      state: READY,
+      lastStats: STATS,
+      lastEnd: { status: 'failed', message: 'cannot reach http://127.0.0.1:9/v1/infill: ECONNREFUSED' },
+    });
     assert.equal(view.text, '$(warning) Diffusion');
     assert.match(view.tooltip, /the last generation failed: cannot reach .*ECONNREFUSED/);
     assert.equal(view.background, 'warning');
@@ -46,8 +60,13 @@ describe('the status bar view', () => {
   });
 
   it('names each state in words (what a screen reader reads), never a codicon', () => {
-    for (const input of [{ state: { kind: 'idle' } }, { state: { kind: 'loading', source: 'bundled' } }, { state: { kind: 'error', message: 'no model' } },
-                         { state: READY }, { state: READY, step: { k: 2, n: 8 } }] as const) {
+    for (const input of [
+      { state: { kind: 'idle' } },
+      { state: { kind: 'loading', source: 'bundled' } },
+      { state: { kind: 'error', message: 'no model' } },
+      { state: READY },
+      { state: READY, step: { k: 2, n: 8 } },
+    ] as const) {
       const { tooltip } = statusView(input);
       assert.match(tooltip, /^Diffusion Infill: \w/);
       assert.doesNotMatch(tooltip, /\$\(|circle-outline/);

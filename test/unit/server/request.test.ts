@@ -41,10 +41,22 @@ describe('server: POST /v1/infill bodies', () => {
   });
 
   it('reads back exactly what the client sends (one protocol for both sides)', () => {
-    const request = { text: 'x = \nif y:\n    ', holes: [{ start: 4, end: 4, singleLine: true }, { start: 15, end: 15, tokens: 6 }] };
+    const request = {
+      text: 'x = \nif y:\n    ',
+      holes: [
+        { start: 4, end: 4, singleLine: true },
+        { start: 15, end: 15, tokens: 6 },
+      ],
+    };
     const options = { steps: 4, alg: 'low_confidence' as const, threshold: null, defaultHoleTokens: 12, tokenHealing: false };
     const call = parseInfillBody(JSON.parse(JSON.stringify(infillBody(request, request.holes, options))));
-    assert.deepEqual(call.request, { text: request.text, holes: [{ start: 4, end: 4, tokens: undefined, singleLine: true }, { start: 15, end: 15, tokens: 6 }] });
+    assert.deepEqual(call.request, {
+      text: request.text,
+      holes: [
+        { start: 4, end: 4, tokens: undefined, singleLine: true },
+        { start: 15, end: 15, tokens: 6 },
+      ],
+    });
     assert.deepEqual(call.options, options);
   });
 

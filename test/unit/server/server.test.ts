@@ -107,7 +107,10 @@ describe('serve: the real server process on loopback', function () {
     assert.equal(big.status, 413);
     const engine = new ServerEngine(served.url, { token: TOKEN });
     await assert.rejects(collect(engine.infill(parseMarkers('a<|hole|>'), { steps: 0 })), /rejected the request \(400\): steps must be a whole number/);
-    await assert.rejects(collect(engine.infill(parseMarkers('a<|hole:600|>'))), /rejected the request \(400\): the holes need 600 tokens but the canvas holds 512/);
+    await assert.rejects(
+      collect(engine.infill(parseMarkers('a<|hole:600|>'))),
+      /rejected the request \(400\): the holes need 600 tokens but the canvas holds 512/,
+    );
     const wrongPath = await fetch(`${served.url}/v2/fill`);
     assert.equal(wrongPath.status, 404);
   });
@@ -146,7 +149,11 @@ describe('serve: the real server process on loopback', function () {
     const after = await health(served.url);
     const calls = after.forwardCalls - before.forwardCalls;
     const forwards = after.forwards - before.forwards;
-    assert.equal(calls, runs.reduce((n, events) => n + events.length - 1, 0), 'one forward call per draft');
+    assert.equal(
+      calls,
+      runs.reduce((n, events) => n + events.length - 1, 0),
+      'one forward call per draft',
+    );
     assert.ok(after.largestBatch >= 2, 'some forward carried more than one generation');
     assert.ok(forwards < calls, `${forwards} forwards for ${calls} steps: none shared`);
   });
@@ -156,7 +163,8 @@ describe('serve: the real server process on loopback', function () {
     try {
       const file = path.join(dir, 'example.py');
       fs.writeFileSync(file, SOURCE);
-      const run = (...args: string[]) => spawnSync(process.execPath, [DIST_CLI, 'fill', file, '--steps', '4', '--json', ...args], { encoding: 'utf8', timeout: 60000 });
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, [DIST_CLI, 'fill', file, '--steps', '4', '--json', ...args], { encoding: 'utf8', timeout: 60000 });
       const local = run('--model', TINY);
       const remote = run('--server', served.url, '--token', TOKEN);
       assert.equal(local.status, 0, local.stderr);

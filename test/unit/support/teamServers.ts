@@ -81,7 +81,8 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     if (!chat) {
       // vLLM: renderers/online_renderer.py refuses any suffix; SGLang: serving_completions.py
       // applies the completion template, and without one the suffix is silently dropped.
-      if (options.engine === 'vllm' && body.suffix !== undefined && body.suffix !== null) return json(400, errorBody(options.engine, 'suffix is not currently supported', 400));
+      if (options.engine === 'vllm' && body.suffix !== undefined && body.suffix !== null)
+        return json(400, errorBody(options.engine, 'suffix is not currently supported', 400));
       const prompt = String(body.prompt ?? '');
       const suffix = typeof body.suffix === 'string' ? body.suffix : '';
       entry.modelPrompt = options.completionTemplate && suffix !== '' ? FIM_TEMPLATES[options.completionTemplate](prompt, suffix) : prompt;
@@ -94,14 +95,27 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
     if (body.stream !== true) {
       const text = answer.content.join('');
       const choice = chat
-        ? { index: 0, message: { role: 'assistant', content: text, ...reasoningField(options.engine, answer.reasoning?.join('') ?? null) }, finish_reason: 'stop', ...extra }
+        ? {
+            index: 0,
+            message: { role: 'assistant', content: text, ...reasoningField(options.engine, answer.reasoning?.join('') ?? null) },
+            finish_reason: 'stop',
+            ...extra,
+          }
         : { index: 0, text, logprobs: null, finish_reason: 'stop', ...extra };
       return json(200, { id, object: chat ? 'chat.completion' : 'text_completion', created: 1, model: body.model, choices: [choice], usage });
     }
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
     const chunk = (delta: Record<string, unknown> | string, finish: string | null) =>
-      send({ id, object, created: 1, model: body.model, choices: [chat ? { index: 0, delta, logprobs: null, finish_reason: finish } : { index: 0, text: delta, logprobs: null, finish_reason: finish, ...extra }] });
+      send({
+        id,
+        object,
+        created: 1,
+        model: body.model,
+        choices: [
+          chat ? { index: 0, delta, logprobs: null, finish_reason: finish } : { index: 0, text: delta, logprobs: null, finish_reason: finish, ...extra },
+        ],
+      });
     if (chat) chunk({ role: 'assistant', content: '' }, null);
     for (const piece of answer.reasoning ?? []) chunk(reasoningField(options.engine, piece), null);
     for (const [i, piece] of answer.content.entries()) {

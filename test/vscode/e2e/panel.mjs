@@ -8,7 +8,21 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ARTIFACTS, EXTENSION_FOLDER, installCodeServer, launchChromium, openWorkbench, playwright, quickOpen, ROOT, runCommand, scratch, startCodeServer, stopCodeServer, summary } from '../codeServer.mjs';
+import {
+  ARTIFACTS,
+  EXTENSION_FOLDER,
+  installCodeServer,
+  launchChromium,
+  openWorkbench,
+  playwright,
+  quickOpen,
+  ROOT,
+  runCommand,
+  scratch,
+  startCodeServer,
+  stopCodeServer,
+  summary,
+} from '../codeServer.mjs';
 
 const bundled = process.env.E2E_MODEL === 'bundled';
 const MODEL = path.join(ROOT, bundled ? 'models/bundled' : 'test/fixtures/tiny-model');
@@ -97,16 +111,22 @@ try {
     const running = samples.filter((s) => s.status === 'running' && s.ticks > 0);
     assert.ok(running.length >= 2, `the timeline was seen mid-generation at least twice (saw ${running.length})`);
     const counts = running.map((s) => s.ticks);
-    assert.ok(counts.every((c, i) => i === 0 || c >= counts[i - 1]), 'the timeline only grows');
+    assert.ok(
+      counts.every((c, i) => i === 0 || c >= counts[i - 1]),
+      'the timeline only grows',
+    );
     assert.ok(counts[counts.length - 1] > counts[0], `the timeline grew while running (${counts[0]} → ${counts[counts.length - 1]})`);
-    assert.ok(running.some((s) => s.masks > 0 && s.tokens > 0), 'a draft mid-way shows committed tokens and masked ones');
+    assert.ok(
+      running.some((s) => s.masks > 0 && s.tokens > 0),
+      'a draft mid-way shows committed tokens and masked ones',
+    );
     assert.equal(last.masks, 0, 'the last draft has nothing masked');
     const canvas = await panel.locator('#canvas').textContent();
     assert.equal(await panel.locator('#canvas .token.special').count(), 0, 'no end or pad token is drawn once the fill is done');
     assert.ok(!canvas.includes('<|') && !canvas.includes('░'), `the done canvas holds no special token and no mask: ${JSON.stringify(canvas.slice(0, 300))}`);
     assert.equal(last.ticks, Number(await panel.locator('dd[data-figure="Steps"]').textContent()), 'a tick per step');
     assert.equal(await panel.locator('dd[data-figure="Model"]').textContent(), MODEL_NAME);
-    assert.match(await panel.locator('dd[data-figure="Confidence"]').textContent(), /^[01]\.\d\d$/, 'the fill\'s confidence');
+    assert.match(await panel.locator('dd[data-figure="Confidence"]').textContent(), /^[01]\.\d\d$/, "the fill's confidence");
     assert.ok(midShot, 'a screenshot was taken mid-generation');
     await page.screenshot({ path: path.join(artifacts, 'panel-after-fill.png') });
   });
@@ -134,7 +154,7 @@ try {
     assert.equal(await panel.locator('#canvas').textContent(), finalText, 'at the end the final canvas is back');
   });
 
-  await test('Repair Function opens a diff, the panel follows it, and the panel\'s Accept applies it', async () => {
+  await test("Repair Function opens a diff, the panel follows it, and the panel's Accept applies it", async () => {
     // Read now, with the page's styles long loaded: Accept waits, disabled, for a proposal.
     assert.equal(await panel.locator('#accept').isDisabled(), true);
     idleAccept = await buttonLook(panel, '#accept');
@@ -167,7 +187,15 @@ try {
     // One undo takes back the accepted repair (a model's repair may have left no function to repair).
     await page.click('.monaco-editor .view-lines');
     await page.keyboard.press('Control+Z');
-    await page.waitForFunction(() => document.querySelector('.monaco-editor .view-lines')?.textContent?.replace(/\u00a0/g, ' ').includes('squares = a * a + b * b'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('.monaco-editor .view-lines')
+          ?.textContent?.replace(/\u00a0/g, ' ')
+          .includes('squares = a * a + b * b'),
+      undefined,
+      { timeout: 10_000 },
+    );
     await page.keyboard.press('Control+G');
     await page.keyboard.type('5');
     await page.keyboard.press('Enter');
@@ -184,15 +212,22 @@ try {
     await page.screenshot({ path: path.join(artifacts, 'panel-rejected.png') });
   });
 
-  await test('the walkthrough opens from Help: Welcome, with its steps and its first step\'s page', async () => {
+  await test("the walkthrough opens from Help: Welcome, with its steps and its first step's page", async () => {
     await runCommand(page, 'Welcome: Open Walkthrough');
     await page.keyboard.type('Get started with Diffusion Infill');
     await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Get started with Diffusion Infill"]', { timeout: 15_000 });
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.body.innerText.includes('What a hole is'), undefined, { timeout: 30_000 });
     const text = await page.evaluate(() => document.querySelector('.gettingStartedContainer')?.textContent ?? document.body.innerText);
-    assert.ok(!text.includes('\\**') && !text.includes('`'), 'the steps\' text shows no markup (a broken escape, a code span\'s backticks)');
-    for (const step of ['What a hole is', 'Inline completions as you type', 'Fill Selection', 'Rewrite Function and Repair Function', 'Drafts panel', 'Use a real model']) {
+    assert.ok(!text.includes('\\**') && !text.includes('`'), "the steps' text shows no markup (a broken escape, a code span's backticks)");
+    for (const step of [
+      'What a hole is',
+      'Inline completions as you type',
+      'Fill Selection',
+      'Rewrite Function and Repair Function',
+      'Drafts panel',
+      'Use a real model',
+    ]) {
       assert.ok(text.includes(step), `the walkthrough has the step "${step}"`);
     }
     // A step with nothing to do is ticked off when shown, and the next one opens: open the first again.
@@ -206,17 +241,19 @@ try {
       if (!rendered) await page.waitForTimeout(500);
     }
     await page.screenshot({ path: path.join(artifacts, 'walkthrough.png') });
-    assert.ok(rendered, 'the first step\'s page (media/walkthrough/holes.md) is drawn');
+    assert.ok(rendered, "the first step's page (media/walkthrough/holes.md) is drawn");
   });
 
   await test('the Settings editor renders Markdown, starts with the model source, and labels the default algorithm', async () => {
     await runCommand(page, 'Diffusion Infill: Open Settings');
     await page.waitForSelector('.settings-editor .setting-item-contents', { timeout: 30_000 });
     await page.waitForTimeout(1000);
-    const rows = await page.evaluate(() => [...document.querySelectorAll('.settings-editor .settings-tree-container .setting-item-contents')].map((r) => ({
-      title: r.querySelector('.setting-item-title')?.textContent ?? '',
-      description: r.querySelector('.setting-item-description')?.textContent ?? '',
-    })));
+    const rows = await page.evaluate(() =>
+      [...document.querySelectorAll('.settings-editor .settings-tree-container .setting-item-contents')].map((r) => ({
+        title: r.querySelector('.setting-item-title')?.textContent ?? '',
+        description: r.querySelector('.setting-item-description')?.textContent ?? '',
+      })),
+    );
     await page.screenshot({ path: path.join(artifacts, 'settings.png') });
     assert.ok(rows.length >= 4, `settings rows shown: ${rows.length}`);
     assert.match(rows[0].title, /Source/, `the first setting is the model source (${rows[0].title})`);
@@ -226,12 +263,21 @@ try {
     await page.click('.settings-editor .suggest-input-container');
     await page.keyboard.press('Control+A');
     await page.keyboard.type('diffusionInfill.sampler.algorithm');
-    await page.waitForFunction(() => [...document.querySelectorAll('.settings-editor .setting-item-title')].some((t) => /Algorithm/.test(t.textContent ?? '')), undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.settings-editor .setting-item-title')].some((t) => /Algorithm/.test(t.textContent ?? '')),
+      undefined,
+      { timeout: 15_000 },
+    );
     await page.waitForTimeout(500);
     const algorithm = await page.evaluate(() => {
-      const row = [...document.querySelectorAll('.settings-editor .setting-item-contents')].find((r) => /Algorithm/.test(r.querySelector('.setting-item-title')?.textContent ?? ''));
+      const row = [...document.querySelectorAll('.settings-editor .setting-item-contents')].find((r) =>
+        /Algorithm/.test(r.querySelector('.setting-item-title')?.textContent ?? ''),
+      );
       const select = row?.querySelector('select');
-      return { shown: select ? select.options[select.selectedIndex]?.text : row?.querySelector('.monaco-select-box')?.textContent, options: select ? [...select.options].map((o) => o.text) : [] };
+      return {
+        shown: select ? select.options[select.selectedIndex]?.text : row?.querySelector('.monaco-select-box')?.textContent,
+        options: select ? [...select.options].map((o) => o.text) : [],
+      };
     });
     await page.screenshot({ path: path.join(artifacts, 'settings-algorithm.png') });
     assert.equal(algorithm.shown, "Model's default", `the algorithm setting shows ${JSON.stringify(algorithm)}`);
@@ -247,7 +293,13 @@ try {
 }
 for (const r of results) {
   console.log(`${r.error ? '  FAIL' : '  ok  '} ${r.title}`);
-  if (r.error) console.log(r.error.split('\n').map((l) => '        ' + l).join('\n'));
+  if (r.error)
+    console.log(
+      r.error
+        .split('\n')
+        .map((l) => '        ' + l)
+        .join('\n'),
+    );
 }
 const failed = results.filter((r) => r.error).length;
 console.log(summary(results.length - failed, failed));

@@ -50,7 +50,10 @@ describe('Diffusion Infill in a real VS Code', () => {
     assert.equal(outcome.fills.length, 3);
     const generationIds = new Set(recorder.events.map((e) => e.id));
     assert.equal(generationIds.size, 1, 'all holes come from one generation');
-    assert.ok(recorder.events.some((e) => e.event.type === 'draft' && e.event.holes.length === 3), 'each draft has the three holes');
+    assert.ok(
+      recorder.events.some((e) => e.event.type === 'draft' && e.event.holes.length === 3),
+      'each draft has the three holes',
+    );
     const { text, holes } = parseMarkers(THREE_HOLES);
     assert.equal(editor.document.getText(), applyFills(text, holes, outcome.fills));
 
@@ -66,7 +69,14 @@ describe('Diffusion Infill in a real VS Code', () => {
     const outcome = await vscode.commands.executeCommand<FillOutcome>('diffusionInfill.fillSelection');
     assert.ok(outcome.status === 'applied', `status ${outcome.status}`);
     assert.equal(outcome.fills.length, 3);
-    assert.equal(editor.document.getText(), applyFills(content, cursors.map((at) => ({ start: at, end: at })), outcome.fills));
+    assert.equal(
+      editor.document.getText(),
+      applyFills(
+        content,
+        cursors.map((at) => ({ start: at, end: at })),
+        outcome.fills,
+      ),
+    );
   });
 
   it('an edit made during a generation makes Fill Selection write nothing', async () => {

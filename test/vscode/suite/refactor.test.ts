@@ -18,7 +18,17 @@ const PYTHON = [
 ].join('\n');
 const PYTHON_BODY = '    squares = a * a + b * b\n    return math.sqrt(squares)';
 
-const JS = ['const limit = 10;', '', 'function clamp(value, low, high) {', '  if (value < low) return low;', '  return Math.min(value, high);', '}', '', 'clamp(1, 2, 3);', ''].join('\n');
+const JS = [
+  'const limit = 10;',
+  '',
+  'function clamp(value, low, high) {',
+  '  if (value < low) return low;',
+  '  return Math.min(value, high);',
+  '}',
+  '',
+  'clamp(1, 2, 3);',
+  '',
+].join('\n');
 const JS_SIGNATURE = 'function clamp(value, low, high) {';
 const JS_BODY = '\n  if (value < low) return low;\n  return Math.min(value, high);\n';
 
@@ -58,14 +68,18 @@ describe('Refactor Function in a real VS Code', () => {
     }
   });
 
-  it('Repair remasks the body\'s least confident tokens (as many as the setting says) and changes only those', async () => {
+  it("Repair remasks the body's least confident tokens (as many as the setting says) and changes only those", async () => {
     await setSetting('refactor.repairTokens', 5);
     const editor = await openEditor(PYTHON, 'python');
     const outcome = await refactorAt('repair', editor, PYTHON.indexOf('sqrt'));
     assert.ok(outcome.status === 'proposed', `status ${outcome.status}: ${JSON.stringify(outcome)}`);
     assert.equal(PYTHON.slice(outcome.body.start, outcome.body.end), PYTHON_BODY, 'the body is the indented block under the def');
     // The fixture's tokenizer is byte-level: an ASCII body has one token per character.
-    assert.equal(outcome.holes.reduce((a, h) => a + h.end - h.start, 0), 5, 'five tokens were remasked');
+    assert.equal(
+      outcome.holes.reduce((a, h) => a + h.end - h.start, 0),
+      5,
+      'five tokens were remasked',
+    );
     for (const h of outcome.holes) assert.ok(h.start >= outcome.body.start && h.end <= outcome.body.end, 'every remasked token is in the body');
     assert.equal(proposalDiffs().length, 1, 'the proposal opened as a diff');
     const proposed = await vscode.workspace.openTextDocument((proposalDiffs()[0].input as vscode.TabInputTextDiff).modified);

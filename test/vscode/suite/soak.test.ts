@@ -226,7 +226,9 @@ describe('soak: random generations with the user at work', () => {
         if (result?.status === 'proposed') {
           const decision = rng.pick(['accept', 'accept', 'reject', 'typeThenAccept'] as const);
           if (decision === 'typeThenAccept') await userEdit(target, 0, 0, `/*a${i}*/`);
-          const answer = await vscode.commands.executeCommand<ProposalOutcome>(decision === 'reject' ? 'diffusionInfill.rejectProposal' : 'diffusionInfill.acceptProposal');
+          const answer = await vscode.commands.executeCommand<ProposalOutcome>(
+            decision === 'reject' ? 'diffusionInfill.rejectProposal' : 'diffusionInfill.acceptProposal',
+          );
           outcome += `/${decision}:${answer.status}`;
           if (answer.status === 'applied') {
             allowed = 1;
@@ -310,7 +312,12 @@ function fillSpans(text: string, rng: Rng): Span[] {
   if (choice === 1) return [{ start: a, end: Math.min(text.length, a + rng.int(30)) }];
   if (choice === 2) {
     const b = rng.int(text.length + 1);
-    return a === b ? [{ start: a, end: a }] : [{ start: Math.min(a, b), end: Math.min(a, b) }, { start: Math.max(a, b), end: Math.max(a, b) }];
+    return a === b
+      ? [{ start: a, end: a }]
+      : [
+          { start: Math.min(a, b), end: Math.min(a, b) },
+          { start: Math.max(a, b), end: Math.max(a, b) },
+        ];
   }
   return [{ start: a, end: a }];
 }
@@ -324,4 +331,3 @@ function rewriteCursor(text: string, rng: Rng): number {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

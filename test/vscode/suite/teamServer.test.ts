@@ -35,7 +35,7 @@ describe('a team server (vLLM chat) as the model source, in a real VS Code', () 
     }
   });
 
-  it('Fill Selection asks the chat endpoint and writes only the hole\'s code, drafts streamed on the way', async () => {
+  it("Fill Selection asks the chat endpoint and writes only the hole's code, drafts streamed on the way", async () => {
     await setSetting('model.remoteUrl', `${open.url}/v1`);
     const content = 'function add(a, b) {\n  <|hole|>\n  return total;\n}\n';
     const editor = await openEditor(content);

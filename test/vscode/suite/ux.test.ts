@@ -16,7 +16,11 @@ function proposalDiffs(): vscode.Tab[] {
 }
 
 /** Asks the provider at the end of a new file; returns its items and whether a generation ran. */
-async function askInline(api: DiffusionInfillApi, content: string, context = INVOKED): Promise<{ items: vscode.InlineCompletionItem[] | undefined; generated: boolean; editor: vscode.TextEditor }> {
+async function askInline(
+  api: DiffusionInfillApi,
+  content: string,
+  context = INVOKED,
+): Promise<{ items: vscode.InlineCompletionItem[] | undefined; generated: boolean; editor: vscode.TextEditor }> {
   const editor = await openEditor(content);
   const position = editor.document.positionAt(content.length);
   editor.selection = new vscode.Selection(position, position);
@@ -114,7 +118,9 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
     await vscode.commands.executeCommand('workbench.action.openDefaultKeybindingsFile');
     const defaults = vscode.window.activeTextEditor?.document.getText() ?? '';
     assert.ok(defaults.length > 1000, 'the default keybindings were read');
-    const clash = [...defaults.matchAll(/"key":\s*"alt\+\\\\",\s*"command":\s*"([^"]+)"/g)].map((m) => m[1]).filter((c) => c !== 'editor.action.inlineSuggest.trigger');
+    const clash = [...defaults.matchAll(/"key":\s*"alt\+\\\\",\s*"command":\s*"([^"]+)"/g)]
+      .map((m) => m[1])
+      .filter((c) => c !== 'editor.action.inlineSuggest.trigger');
     assert.deepEqual(clash, [], 'no other command is bound to Alt+\\');
   });
 
@@ -125,12 +131,20 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
     const wordStart = end.translate(0, -1);
     const chosen: vscode.SelectedCompletionInfo = { range: new vscode.Range(wordStart, end), text: 'pi' };
     const recorder = recordEvents(api, 'inline');
-    const items = await api.inline.provideInlineCompletionItems(editor.document, end, { triggerKind: vscode.InlineCompletionTriggerKind.Automatic, selectedCompletionInfo: chosen }, new vscode.CancellationTokenSource().token);
+    const items = await api.inline.provideInlineCompletionItems(
+      editor.document,
+      end,
+      { triggerKind: vscode.InlineCompletionTriggerKind.Automatic, selectedCompletionInfo: chosen },
+      new vscode.CancellationTokenSource().token,
+    );
     recorder.stop();
     assert.ok(recorder.events.length > 0, 'a generation ran alongside the suggest widget');
     assert.equal(items?.length, 1, 'a completion is offered');
     const item = items![0];
-    assert.ok(typeof item.insertText === 'string' && item.insertText.startsWith('pi'), `the completion starts with the chosen item: ${JSON.stringify(item.insertText)}`);
+    assert.ok(
+      typeof item.insertText === 'string' && item.insertText.startsWith('pi'),
+      `the completion starts with the chosen item: ${JSON.stringify(item.insertText)}`,
+    );
     assert.ok(item.range?.isEqual(chosen.range), 'and replaces what the chosen item replaces');
     assert.equal(editor.document.getText(), content, 'nothing is written before the user accepts');
   });
@@ -183,7 +197,10 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
       }
     }
     const order = (n: string) => properties[`diffusionInfill.${n}`].order as number;
-    assert.ok(order('model.source') < order('model.remoteUrl') && order('model.remoteUrl') < order('model.remoteModel'), 'the remote URL comes before its options');
+    assert.ok(
+      order('model.source') < order('model.remoteUrl') && order('model.remoteUrl') < order('model.remoteModel'),
+      'the remote URL comes before its options',
+    );
     assert.ok(order('inline.enabled') < order('inline.minConfidence'), 'the switch before its options');
     assert.equal(new Set(names.map((n) => properties[n].order)).size, names.length, 'no two settings share a place');
   });

@@ -47,9 +47,17 @@ describe('remote: the hole in a chat answer', () => {
     assert.equal(holeFromAnswer('```python\ndef add(a, b):\n    return a + b\n```', line), 'a + b', 'several lines');
     assert.equal(holeFromAnswer('```python\n    return a + b\n```', add), 'return a + b', 'the indentation the line already has');
     const method = context('class A:\n    def f(self):\n        ', '\n');
-    assert.equal(holeFromAnswer('```python\nclass A:\n  def f(self):\n    x = 1\n    return x\n```', method), 'x = 1\n        return x', 'repeated lines in other whitespace, the rest re-indented');
+    assert.equal(
+      holeFromAnswer('```python\nclass A:\n  def f(self):\n    x = 1\n    return x\n```', method),
+      'x = 1\n        return x',
+      'repeated lines in other whitespace, the rest re-indented',
+    );
     assert.equal(holeFromAnswer('```python\nx = 1\nreturn x\n```', method), 'x = 1\n        return x', 'code at column 0 moved to the hole');
-    assert.equal(holeFromAnswer('```python\n            x = 1\n            return x\n```', method), 'x = 1\n        return x', 'code indented too far moved back');
+    assert.equal(
+      holeFromAnswer('```python\n            x = 1\n            return x\n```', method),
+      'x = 1\n        return x',
+      'code indented too far moved back',
+    );
     const closed = context('if (a) {\n  b();\n}\n', '\n');
     assert.equal(holeFromAnswer('}\nc();', closed), '}\nc();', 'a short line that matches is not taken for a repeat');
     const assign = context('x = ', ';\n');
@@ -64,11 +72,11 @@ describe('remote: the hole in a chat answer', () => {
     const spaced = context('def add(a, b):\n    return ', '\n\nprint(add(1, 2))\n');
     assert.equal(holeFromAnswer('a + b\n\nprint(add(1,2))', spaced), 'a + b', 'repeated lines in other whitespace');
     const block = context('function f() {\n  ', '\n}\n');
-    assert.equal(holeFromAnswer('if (x) {\n    y();\n  }', block), 'if (x) {\n    y();\n  }', 'a closing brace that is the fill\'s own stays');
+    assert.equal(holeFromAnswer('if (x) {\n    y();\n  }', block), 'if (x) {\n    y();\n  }', "a closing brace that is the fill's own stays");
     const file = context('const x = ', ';\nconsole.log(x);\n');
     assert.equal(holeFromAnswer('```js\nconst x = 42;\nconsole.log(x);\n```', file), '42', 'the whole file repeated');
     assert.equal(holeFromAnswer('```js\nconst x = 42;\n```', file), '42', 'the whole line repeated: its ";" too');
-    assert.equal(holeFromAnswer('42;', file), '42;', 'a short repeat alone is kept: it may be the fill\'s own');
+    assert.equal(holeFromAnswer('42;', file), '42;', "a short repeat alone is kept: it may be the fill's own");
   });
 
   it('drops a repeated marker', () => {
@@ -79,7 +87,10 @@ describe('remote: the hole in a chat answer', () => {
 describe('remote: the chat request for a hole', () => {
   it('shows the file with the marker in a fence it cannot close, and asks for the hole only', () => {
     const messages = chatMessages(context('doc = """\n```\n', '\n```\n"""\n'));
-    assert.deepEqual(messages.map((m) => m.role), ['system', 'user']);
+    assert.deepEqual(
+      messages.map((m) => m.role),
+      ['system', 'user'],
+    );
     assert.match(messages[0].content, /Reply with only the code that replaces \{\{FILL_HERE\}\}, in one fenced code block/);
     assert.match(messages[1].content, /about 64 tokens at most\)/);
     assert.ok(messages[1].content.includes('````\ndoc = """\n```\n{{FILL_HERE}}\n```\n"""\n\n````'), messages[1].content);

@@ -57,7 +57,13 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
 
   it('diffusing: posts prompt, suffix, stream and diffusing to /v1/fim/completions; each whole-text chunk is a draft, the last the result', async () => {
     const states = ['░░░░ + ░', 'a ░░ + b', 'a + b', 'return a + b'];
-    script = (_s, res) => sse(res, states.map((t, i) => chunk(t, i === states.length - 1 ? 'stop' : null, i === states.length - 1 ? { usage: { prompt_tokens: 12, completion_tokens: 5 } } : {})));
+    script = (_s, res) =>
+      sse(
+        res,
+        states.map((t, i) =>
+          chunk(t, i === states.length - 1 ? 'stop' : null, i === states.length - 1 ? { usage: { prompt_tokens: 12, completion_tokens: 5 } } : {}),
+        ),
+      );
     const events = await collect(mercury().infill(parseMarkers('def add(a, b):\n    <|hole|>\n'), { temperature: 0, seed: 7, steps: 3 }));
     assert.equal(seen.length, 1);
     assert.equal(seen[0].path, '/v1/fim/completions');
@@ -73,8 +79,20 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
       seed: 7,
     });
     const drafts = events.filter((e): e is DraftEvent => e.type === 'draft');
-    assert.deepEqual(drafts.map((d) => d.holes[0].text), states, 'each chunk replaces the draft: no accumulation');
-    assert.deepEqual(drafts.map((d) => [d.step, d.steps]), [[1, 3], [2, 3], [3, 3], [4, 4]]);
+    assert.deepEqual(
+      drafts.map((d) => d.holes[0].text),
+      states,
+      'each chunk replaces the draft: no accumulation',
+    );
+    assert.deepEqual(
+      drafts.map((d) => [d.step, d.steps]),
+      [
+        [1, 3],
+        [2, 3],
+        [3, 3],
+        [4, 4],
+      ],
+    );
     const result = events[events.length - 1] as ResultEvent;
     assert.equal(result.type, 'result');
     assert.equal(result.text, 'def add(a, b):\n    return a + b\n');
@@ -92,7 +110,10 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
     assert.equal(seen[0].body.diffusing, undefined);
     assert.equal(seen[0].body.max_tokens, 20, 'a length hint is the token budget');
     assert.equal(seen[0].body.top_p, 0.9);
-    assert.deepEqual(events.filter((e) => e.type === 'draft').map((d) => (d as DraftEvent).holes[0].text), ['ret', 'return ', 'return a + b']);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'draft').map((d) => (d as DraftEvent).holes[0].text),
+      ['ret', 'return ', 'return a + b'],
+    );
     assert.equal((events[events.length - 1] as ResultEvent).text, 'x = return a + b;');
   });
 
@@ -103,17 +124,23 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
       sse(res, [chunk(`F${n}.`), chunk(`FILL${n}`, 'stop')]);
     };
     const events = await collect(mercury().infill(parseMarkers('A<|hole|>B<|hole|>C')));
-    assert.deepEqual(seen.map((s) => [s.body.prompt, s.body.suffix]), [
-      ['A', 'BC'],
-      ['AFILL1B', 'C'],
-    ]);
+    assert.deepEqual(
+      seen.map((s) => [s.body.prompt, s.body.suffix]),
+      [
+        ['A', 'BC'],
+        ['AFILL1B', 'C'],
+      ],
+    );
     const drafts = events.filter((e): e is DraftEvent => e.type === 'draft');
-    assert.deepEqual(drafts.map((d) => d.holes.map((h) => h.text)), [
-      ['F1.', ''],
-      ['FILL1', ''],
-      ['FILL1', 'F2.'],
-      ['FILL1', 'FILL2'],
-    ]);
+    assert.deepEqual(
+      drafts.map((d) => d.holes.map((h) => h.text)),
+      [
+        ['F1.', ''],
+        ['FILL1', ''],
+        ['FILL1', 'F2.'],
+        ['FILL1', 'FILL2'],
+      ],
+    );
     assert.equal((events[events.length - 1] as ResultEvent).text, 'AFILL1BFILL2C');
   });
 
@@ -123,7 +150,10 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
       res.end(JSON.stringify(chunk('a + b', 'stop')));
     };
     const events = await collect(mercury().infill(parseMarkers('x = <|hole|>')));
-    assert.deepEqual(events.map((e) => e.type), ['draft', 'result']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['draft', 'result'],
+    );
     assert.equal((events[1] as ResultEvent).text, 'x = a + b');
   });
 
@@ -188,7 +218,13 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
   });
 
   it('openEngine builds each kind; keys and URL secrets stay out of messages', async () => {
-    const fim = await openEngine({ kind: 'openai-fim', url: 'https://api.example.com/v1/fim/completions', model: 'mercury-coder', apiKey: KEY, diffusing: true });
+    const fim = await openEngine({
+      kind: 'openai-fim',
+      url: 'https://api.example.com/v1/fim/completions',
+      model: 'mercury-coder',
+      apiKey: KEY,
+      diffusing: true,
+    });
     assert.ok(fim instanceof OpenAIFimEngine);
     assert.equal(fim.endpoint.pathname, '/v1/fim/completions');
     assert.deepEqual(fim.info, { name: 'mercury-coder', family: 'diffusing-fim', device: 'api.example.com', maxContext: 0 });

@@ -4,7 +4,13 @@ import { InfillAborted, InfillError, InfillEvent, parseMarkers } from '../../../
 import { openEngine, ServerEngine } from '../../../../src/core/remote';
 import { readBody, scriptedServer } from '../../support/server';
 
-const draft = (step: number) => ({ type: 'draft', step, steps: 3, holes: [{ text: `d${step}░`, masked: 1 }], committed: [{ pos: 3, hole: 0, offset: 0, token: 100, text: 'd', confidence: 0.5 }] });
+const draft = (step: number) => ({
+  type: 'draft',
+  step,
+  steps: 3,
+  holes: [{ text: `d${step}░`, masked: 1 }],
+  committed: [{ pos: 3, hole: 0, offset: 0, token: 100, text: 'd', confidence: 0.5 }],
+});
 const result = {
   type: 'result',
   text: 'a = done',
@@ -34,12 +40,14 @@ describe('remote: the ServerEngine against scripted servers', () => {
   });
   after(() => server.close());
 
-  const ndjson = (lines: string[], end = true) => (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
-    for (const l of lines) res.write(l + '\n');
-    if (end) res.end();
-    else res.destroy();
-  };
+  const ndjson =
+    (lines: string[], end = true) =>
+    (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      for (const l of lines) res.write(l + '\n');
+      if (end) res.end();
+      else res.destroy();
+    };
 
   it('sends the text, holes, settings and token; yields the drafts and the result', async () => {
     let seen: { body: Record<string, unknown>; auth?: string; path?: string } | undefined;
@@ -97,10 +105,12 @@ describe('remote: the ServerEngine against scripted servers', () => {
   });
 
   it('HTTP errors carry the status and the server message, never the token', async () => {
-    const answer = (status: number, body: string, headers: Record<string, string> = {}) => (_req: http.IncomingMessage, res: http.ServerResponse) => {
-      res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-      res.end(body);
-    };
+    const answer =
+      (status: number, body: string, headers: Record<string, string> = {}) =>
+      (_req: http.IncomingMessage, res: http.ServerResponse) => {
+        res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+        res.end(body);
+      };
     const engine = new ServerEngine(server.url, { token: 'tok-12345678' });
     const cases: [ReturnType<typeof answer>, RegExp][] = [
       [answer(500, '{"error":"boom"}'), /\/v1\/infill failed \(500\): boom$/],

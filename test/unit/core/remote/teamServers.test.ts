@@ -36,7 +36,8 @@ describe('team servers: vLLM serving DiffusionGemma (OpenAI-compatible chat)', (
   });
   beforeEach(() => server.seen.splice(0));
   after(() => server.close());
-  const chat = (apiKey: string | null = KEY) => new OpenAIChatEngine({ url: `${server.url}/v1`, model: 'google/diffusiongemma-26B-A4B-it', apiKey: apiKey ?? undefined });
+  const chat = (apiKey: string | null = KEY) =>
+    new OpenAIChatEngine({ url: `${server.url}/v1`, model: 'google/diffusiongemma-26B-A4B-it', apiKey: apiKey ?? undefined });
 
   it('asks /v1/chat/completions for the hole and streams the code block growing into drafts', async () => {
     answer = () => ({ content: ['```python\n', 'return a', ' + b\n', '```'] });
@@ -64,15 +65,21 @@ describe('team servers: vLLM serving DiffusionGemma (OpenAI-compatible chat)', (
     answer = () => ({ reasoning: ['Sum ', 'them.'], content: ['<|channel>thought\nplain sum<channel|>', '```python\nreturn a + b\n```'] });
     const events = await collect(chat().infill(parseMarkers(ADD)));
     assert.equal(result(events).text, 'def add(a, b):\n    return a + b\n\nprint(add(1, 2))\n');
-    assert.ok(drafts(events).every(([text]) => !/Sum|plain/.test(text)), JSON.stringify(drafts(events)));
+    assert.ok(
+      drafts(events).every(([text]) => !/Sum|plain/.test(text)),
+      JSON.stringify(drafts(events)),
+    );
   });
 
   it('a missing or wrong key is a 401 that says to check the key, and never shows it', async () => {
-    await rejectsWith(collect(chat(null).infill(parseMarkers(ADD))), /\/v1\/chat\/completions refused the credentials \(401\): Unauthorized; check the token or API key/);
+    await rejectsWith(
+      collect(chat(null).infill(parseMarkers(ADD))),
+      /\/v1\/chat\/completions refused the credentials \(401\): Unauthorized; check the token or API key/,
+    );
     await rejectsWith(collect(chat(`${KEY}-old`).infill(parseMarkers(ADD))), /refused the credentials \(401\)/);
   });
 
-  it('a model the server does not serve is vLLM\'s 404, with its message', async () => {
+  it("a model the server does not serve is vLLM's 404, with its message", async () => {
     const engine = new OpenAIChatEngine({ url: `${server.url}/v1`, model: 'diffusiongemma', apiKey: KEY });
     await rejectsWith(collect(engine.infill(parseMarkers(ADD))), /\(404\): The model `diffusiongemma` does not exist\./);
   });
@@ -92,15 +99,30 @@ describe('team servers: vLLM serving DiffusionGemma (OpenAI-compatible chat)', (
 
   it('the extension opens it from its settings, with the key stored for the server', async () => {
     answer = () => ({ content: ['```python\nreturn a + b\n```'] });
-    const settings: ModelSettings = { source: 'openai-chat', folder: '', remoteUrl: server.url, remoteModel: 'google/diffusiongemma-26B-A4B-it', remoteDiffusing: false, device: 'cpu', threads: 0 };
+    const settings: ModelSettings = {
+      source: 'openai-chat',
+      folder: '',
+      remoteUrl: server.url,
+      remoteModel: 'google/diffusiongemma-26B-A4B-it',
+      remoteDiffusing: false,
+      device: 'cpu',
+      threads: 0,
+    };
     const logged: string[] = [];
-    const engine = await openExtensionEngine(settings, (m) => logged.push(m), async () => KEY);
+    const engine = await openExtensionEngine(
+      settings,
+      (m) => logged.push(m),
+      async () => KEY,
+    );
     assert.equal(engine.info.family, 'openai-chat');
     const events = await collect(engine.infill(parseMarkers(ADD)));
     assert.equal(server.seen[0].path, '/v1/chat/completions', 'a bare host gets /v1/chat/completions');
     assert.equal(result(events).holes[0].text, 'return a + b');
     assert.ok(logged.every((m) => !m.includes(KEY)));
-    await assert.rejects(openExtensionEngine({ ...settings, remoteModel: '' }, () => undefined), /"openai-chat": set diffusionInfill\.model\.remoteUrl .* and diffusionInfill\.model\.remoteModel/);
+    await assert.rejects(
+      openExtensionEngine({ ...settings, remoteModel: '' }, () => undefined),
+      /"openai-chat": set diffusionInfill\.model\.remoteUrl .* and diffusionInfill\.model\.remoteModel/,
+    );
   });
 });
 
@@ -119,7 +141,10 @@ describe('team servers: SGLang serving LLaDA 2.x (--dllm-algorithm)', () => {
     answer = () => ({ content: n++ === 0 ? ['```js\n', 'const x = 42;\n', '```'] : ['```js\n', 'const y = x * 2;\n', '```'] });
     const text = 'const x = <|hole|>;\nconst y = <|hole|>;\n';
     const events = await collect(chat().infill(parseMarkers(text)));
-    assert.deepEqual(server.seen.map((s) => s.path), ['/v1/chat/completions', '/v1/chat/completions']);
+    assert.deepEqual(
+      server.seen.map((s) => s.path),
+      ['/v1/chat/completions', '/v1/chat/completions'],
+    );
     assert.ok(user(server.seen[0].body).includes('const x = {{FILL_HERE}};\nconst y = ;\n'));
     assert.ok(user(server.seen[1].body).includes('const x = 42;\nconst y = {{FILL_HERE}};\n'), 'the second question has the first fill');
     assert.equal(result(events).text, 'const x = 42;\nconst y = x * 2;\n', 'the repeated code around each hole is taken off');
@@ -149,13 +174,19 @@ describe('team servers: SGLang serving LLaDA 2.x (--dllm-algorithm)', () => {
     await eventually(async () => server.closed() > before, 'the server saw the connection close');
   });
 
-  it('SGLang\'s flat error body and its mid-stream error chunk are clear errors', async () => {
+  it("SGLang's flat error body and its mid-stream error chunk are clear errors", async () => {
     answer = () => ({ content: ['```js\n', '1', '\n```'], failAfter: 1 });
     await rejectsWith(collect(chat().infill(parseMarkers('x = <|hole|>\n'))), /reported an error mid-stream: CUDA out of memory/);
   });
 
   it('with --completion-template, /v1/completions fills in the middle through the FIM source; a usage chunk with no choices ends the stream', async () => {
-    const coder = await startTeamServer({ engine: 'sglang', model: 'Qwen/Qwen2.5-Coder-7B', completionTemplate: 'qwen_coder', defaultIncludeUsage: true, answer: () => ({ content: ['return', ' a + b'] }) });
+    const coder = await startTeamServer({
+      engine: 'sglang',
+      model: 'Qwen/Qwen2.5-Coder-7B',
+      completionTemplate: 'qwen_coder',
+      defaultIncludeUsage: true,
+      answer: () => ({ content: ['return', ' a + b'] }),
+    });
     try {
       const fim = await openEngine({ kind: 'openai-fim', url: `${coder.url}/v1`, model: 'Qwen/Qwen2.5-Coder-7B' });
       const events = await collect(fim.infill(parseMarkers(ADD)));
@@ -175,7 +206,14 @@ describe('team servers: answers without a stream, and URL forms', () => {
   it('a whole chat.completion answer (a proxy that does not stream) gives one draft and the result', async () => {
     const proxy = await scriptedServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: '```\nreturn a + b\n```', reasoning_content: null }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 5 } }));
+      res.end(
+        JSON.stringify({
+          id: 'c',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: '```\nreturn a + b\n```', reasoning_content: null }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 9, completion_tokens: 5 },
+        }),
+      );
     });
     try {
       const events = await collect(new OpenAIChatEngine({ url: proxy.url, model: 'm' }).infill(parseMarkers(ADD)));
@@ -192,7 +230,10 @@ describe('team servers: answers without a stream, and URL forms', () => {
       res.end(JSON.stringify({ choices: [{ index: 0, text: 'a + b', finish_reason: 'stop' }] }));
     });
     try {
-      await rejectsWith(collect(new OpenAIChatEngine({ url: completions.url, model: 'm' }).infill(parseMarkers(ADD))), /choices\[0\] has neither "delta" nor "message" .*use the source "openai-fim"/);
+      await rejectsWith(
+        collect(new OpenAIChatEngine({ url: completions.url, model: 'm' }).infill(parseMarkers(ADD))),
+        /choices\[0\] has neither "delta" nor "message" .*use the source "openai-fim"/,
+      );
     } finally {
       await completions.close();
     }

@@ -32,8 +32,15 @@ async function run(settings: SamplerSettings, ends: boolean) {
   const order: number[][] = [];
   const snapshots: Int32Array[] = [];
   for await (const step of denoise({
-    network, ids, masked, shifted: true, maskTokenId: MASK, sampler: sampler(settings),
-    rules: ends ? new HoleRules({ holes: [{ start: context, length: hole, singleLine: false, heal: '' }], maskTokenId: MASK, endTokenIds: new Set([PAD]) }) : undefined,
+    network,
+    ids,
+    masked,
+    shifted: true,
+    maskTokenId: MASK,
+    sampler: sampler(settings),
+    rules: ends
+      ? new HoleRules({ holes: [{ start: context, length: hole, singleLine: false, heal: '' }], maskTokenId: MASK, endTokenIds: new Set([PAD]) })
+      : undefined,
   }) as AsyncGenerator<Step>) {
     order.push(step.commits.map((c) => c.pos - context));
     snapshots.push(ids.slice());
@@ -91,7 +98,8 @@ describe('single-line holes in the denoising loop', () => {
     const hole = { start: context, length: 8, singleLine: true, heal: '' };
     const rules = new HoleRules({ holes: [hole], maskTokenId: MASK, endTokenIds: new Set([PAD]), padTokenId: PAD, lineBreakTokenIds: Int32Array.of(NEWLINE) });
     let forwards = 0;
-    for await (const _ of denoise({ network, ids, masked, shifted: true, maskTokenId: MASK, sampler: sampler({ alg: 'entropy', steps: 8 }), rules })) forwards++;
+    for await (const _ of denoise({ network, ids, masked, shifted: true, maskTokenId: MASK, sampler: sampler({ alg: 'entropy', steps: 8 }), rules }))
+      forwards++;
     assert.deepEqual(Array.from(ids.subarray(context, context + 8)), [1, 2, 3, NEWLINE, PAD, PAD, PAD, PAD]);
     assert.equal(forwards, 4);
   });
@@ -114,10 +122,16 @@ describe('token healing in the denoising loop', () => {
       for (let p = context; p < context + 4 && ids[p] !== MASK; p++) written += TEXTS[ids[p]];
       assert.ok(written.startsWith('ab') || 'ab'.startsWith(written), `the hole starts ${JSON.stringify(written)}`);
     }
-    return Array.from(ids.subarray(context, context + 4)).map((t) => TEXTS[t]).join('');
+    return Array.from(ids.subarray(context, context + 4))
+      .map((t) => TEXTS[t])
+      .join('');
   }
 
-  for (const settings of [{ alg: 'entropy', steps: 4 }, { alg: 'maskgit_plus', threshold: 0.5 }, { alg: 'low_confidence', steps: 4 }] as SamplerSettings[]) {
+  for (const settings of [
+    { alg: 'entropy', steps: 4 },
+    { alg: 'maskgit_plus', threshold: 0.5 },
+    { alg: 'low_confidence', steps: 4 },
+  ] as SamplerSettings[]) {
     it(`spells the heal text first, then writes freely (${JSON.stringify(settings)})`, async () => {
       assert.equal(await heal(settings, 5), 'aZZZ'.replace('aZ', 'ab'), 'a then b, then what the model prefers');
       assert.equal(await heal(settings, 4), 'abcabcabcabc', 'a token that starts with the heal text is taken at once');

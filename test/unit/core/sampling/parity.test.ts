@@ -19,7 +19,11 @@ function softmax(row: number[]): number[] {
 }
 
 function topk(values: number[], k: number): number[] {
-  return values.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, k).map((x) => x[1]);
+  return values
+    .map((v, i) => [v, i])
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, k)
+    .map((x) => x[1]);
 }
 
 function dreamSample(net: Network, x: number[], mask: number, steps: number, alg: string, eps = 1e-3): number[][] {
@@ -35,7 +39,11 @@ function dreamSample(net: Network, x: number[], mask: number, steps: number, alg
     const probs = maskIndex.map((p) => softmax(logits[p]));
     const x0 = probs.map((p) => p.indexOf(Math.max(...p)));
     let confidence = probs.map((p) => Math.max(...p));
-    if (alg === 'topk_margin') confidence = probs.map((p) => { const q = [...p].sort((a, b) => b - a); return q[0] - q[1]; });
+    if (alg === 'topk_margin')
+      confidence = probs.map((p) => {
+        const q = [...p].sort((a, b) => b - a);
+        return q[0] - q[1];
+      });
     if (alg === 'entropy') confidence = probs.map((p) => p.reduce((a, v) => a + v * Math.log(v + 1e-10), 0));
     const numMask = maskIndex.length;
     const numberTransfer = i < steps - 1 ? Math.trunc(numMask * (1 - s / t)) : numMask;
@@ -104,7 +112,12 @@ describe('parity with the reference implementations at temperature 0', () => {
     }
   }
 
-  for (const [steps, blockLength] of [[8, 16], [8, 8], [16, 4], [4, 4]]) {
+  for (const [steps, blockLength] of [
+    [8, 16],
+    [8, 8],
+    [16, 4],
+    [4, 4],
+  ]) {
     it(`LLaDA low_confidence, ${steps} steps, blocks of ${blockLength}: same commits, step by step`, async () => {
       const net = pseudoNetwork(16, steps + blockLength);
       const prompt = [3, 1, 4, 1, 5, 9];

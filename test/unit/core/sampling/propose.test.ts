@@ -39,7 +39,13 @@ describe('Dream sampling filters (temperature, top-p, top-k)', () => {
     spread: Array.from({ length: 3000 }, () => rng() * 8),
   };
   for (const [shape, row] of Object.entries(rows)) {
-    for (const [temperature, topP, topK] of [[0, 0.95, 0], [0.7, 0.95, 0], [0.4, 0.5, 0], [1, 1, 5], [0.7, 0.9, 50]]) {
+    for (const [temperature, topP, topK] of [
+      [0, 0.95, 0],
+      [0.7, 0.95, 0],
+      [0.4, 0.5, 0],
+      [1, 1, 5],
+      [0.7, 0.9, 50],
+    ]) {
       it(`${shape} row, temperature ${temperature}, top-p ${topP}, top-k ${topK}: the same distribution as a full sort`, () => {
         const expected = naiveFiltered(row, temperature, topP, topK);
         const entropy = expected.reduce((a, p) => a + p * Math.log(p + 1e-10), 0);

@@ -23,7 +23,14 @@ describe('when Fill Selection asks first (a diff) instead of writing', () => {
 
   it('the proposal spans the holes and keeps every byte between them', () => {
     const text = 'a = ;\nkeep\nb = ;\n';
-    const { replace, replacement } = filledSpan(text, [{ start: 15, end: 15 }, { start: 4, end: 4 }], ['2', '1']);
+    const { replace, replacement } = filledSpan(
+      text,
+      [
+        { start: 15, end: 15 },
+        { start: 4, end: 4 },
+      ],
+      ['2', '1'],
+    );
     assert.deepEqual(replace, { start: 4, end: 15 });
     assert.equal(text.slice(0, replace.start) + replacement + text.slice(replace.end), 'a = 1;\nkeep\nb = 2;\n');
   });

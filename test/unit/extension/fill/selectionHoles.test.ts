@@ -10,9 +10,16 @@ describe('holes of Fill Selection', () => {
     assert.equal(request.text, 'a = ;\nb = ;\nc = ;\n');
     assert.deepEqual(
       request.holes.map((h) => [h.start, h.end, h.tokens]),
-      [[4, 4, undefined], [10, 10, 4], [16, 16, undefined]],
+      [
+        [4, 4, undefined],
+        [10, 10, 4],
+        [16, 16, undefined],
+      ],
     );
-    assert.deepEqual(replaces.map((r) => text.slice(r.start, r.end)), ['<|hole|>', '<|hole:4|>', '<|hole|>']);
+    assert.deepEqual(
+      replaces.map((r) => text.slice(r.start, r.end)),
+      ['<|hole|>', '<|hole:4|>', '<|hole|>'],
+    );
   });
 
   it('leaves markers outside the selections as text', () => {
@@ -24,18 +31,37 @@ describe('holes of Fill Selection', () => {
 
   it('makes a selection without markers a hole that replaces it, and a cursor a hole that inserts', () => {
     const plain = 'let x = 1;\nlet y = 2;\n';
-    const { request, replaces } = holesFromSelections(plain, [{ start: 19, end: 19 }, { start: 8, end: 9 }]);
+    const { request, replaces } = holesFromSelections(plain, [
+      { start: 19, end: 19 },
+      { start: 8, end: 9 },
+    ]);
     // Code follows both on their lines (";" and "2;"): single-line holes.
-    assert.deepEqual(request.holes, [{ start: 8, end: 9, singleLine: true }, { start: 19, end: 19, singleLine: true }], 'sorted by position');
+    assert.deepEqual(
+      request.holes,
+      [
+        { start: 8, end: 9, singleLine: true },
+        { start: 19, end: 19, singleLine: true },
+      ],
+      'sorted by position',
+    );
     assert.equal(request.text, plain);
     assert.equal(applyFills(request.text, request.holes, ['A', 'B']), 'let x = A;\nlet y = B2;\n');
-    assert.deepEqual(replaces, [{ start: 8, end: 9 }, { start: 19, end: 19 }]);
+    assert.deepEqual(replaces, [
+      { start: 8, end: 9 },
+      { start: 19, end: 19 },
+    ]);
   });
 
   it('a selection of whole lines, or one that ends its line, may be replaced by several lines', () => {
     const plain = 'let x = 1;\nlet y = 2;\n';
-    const { request } = holesFromSelections(plain, [{ start: 0, end: 10 }, { start: 19, end: 21 }]);
-    assert.deepEqual(request.holes.map((h) => h.singleLine === true), [false, false]);
+    const { request } = holesFromSelections(plain, [
+      { start: 0, end: 10 },
+      { start: 19, end: 21 },
+    ]);
+    assert.deepEqual(
+      request.holes.map((h) => h.singleLine === true),
+      [false, false],
+    );
   });
 
   it('maps holes from several selections with markers to the right document spans', () => {
@@ -53,6 +79,9 @@ describe('holes of Fill Selection', () => {
   });
 
   it('reports a malformed marker with its line and column', () => {
-    assert.throws(() => holesFromSelections('x\n<|hole:0|>', [{ start: 0, end: 12 }]), (e: Error) => e instanceof InfillError && /2:1/.test(e.message));
+    assert.throws(
+      () => holesFromSelections('x\n<|hole:0|>', [{ start: 0, end: 12 }]),
+      (e: Error) => e instanceof InfillError && /2:1/.test(e.message),
+    );
   });
 });

@@ -24,7 +24,18 @@ describe('drafts panel: messages and page', () => {
     const text = `${before}A${between}B\nafter 1\nafter 2\nafter 3\nafter 4\nafter 5\n`;
     const a = before.length;
     const b = a + 1 + between.length;
-    const message = startMessage(7, 'fill', { text, holes: [{ start: b, end: b + 1 }, { start: a, end: a + 1 }] }, { name: 'tiny', device: 'cpu' });
+    const message = startMessage(
+      7,
+      'fill',
+      {
+        text,
+        holes: [
+          { start: b, end: b + 1 },
+          { start: a, end: a + 1 },
+        ],
+      },
+      { name: 'tiny', device: 'cpu' },
+    );
     assert.ok(message.type === 'start');
     assert.equal(message.holes, 2);
     assert.equal(message.context.before, 'line 6\nline 7\nline 8\nline 9\n');
@@ -61,15 +72,21 @@ describe('drafts panel: messages and page', () => {
     );
   });
 
-  it('a proposal\'s decision is replayed with its generation, and forgotten with it', () => {
+  it("a proposal's decision is replayed with its generation, and forgotten with it", () => {
     const session = new PanelSession();
     assert.equal(session.record({ type: 'decided', decision: 'rejected' }), false, 'no generation on show: nothing to tell');
     session.record(startMessage(3, 'refactor', { text: 'ab', holes: [{ start: 1, end: 1 }] }));
     session.record(resultMessage(3, result));
     assert.ok(session.record({ type: 'decided', decision: 'rejected' }));
-    assert.deepEqual(session.replay().map((m) => m.type), ['start', 'result', 'decided', 'pending']);
+    assert.deepEqual(
+      session.replay().map((m) => m.type),
+      ['start', 'result', 'decided', 'pending'],
+    );
     session.record(startMessage(4, 'fill', { text: 'ab', holes: [{ start: 1, end: 1 }] }));
-    assert.deepEqual(session.replay().map((m) => m.type), ['start', 'pending']);
+    assert.deepEqual(
+      session.replay().map((m) => m.type),
+      ['start', 'pending'],
+    );
   });
 
   it('accepts only the three messages the webview sends', () => {
@@ -81,7 +98,12 @@ describe('drafts panel: messages and page', () => {
   it('the page allows only its own origin and nonce: no inline or remote script, no inline style', () => {
     const nonce = makeNonce((n) => new Uint8Array(n).map((_, i) => i * 7));
     assert.match(nonce, /^[A-Za-z0-9]{32}$/);
-    const html = panelHtml({ nonce, cspSource: 'vscode-webview://abc', scriptUri: 'vscode-webview://abc/media/panel.js', styleUri: 'vscode-webview://abc/media/panel.css' });
+    const html = panelHtml({
+      nonce,
+      cspSource: 'vscode-webview://abc',
+      scriptUri: 'vscode-webview://abc/media/panel.js',
+      styleUri: 'vscode-webview://abc/media/panel.css',
+    });
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, new RegExp(`script-src 'nonce-${nonce}'(;|$)`));

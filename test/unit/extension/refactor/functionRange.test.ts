@@ -77,7 +77,12 @@ describe('refactor: the function around the cursor without a language server', (
 
   it('prefers the innermost function symbol when a language server answers', () => {
     const symbols: SymbolSpan[] = [
-      { start: 0, end: 100, isFunction: false, children: [{ start: 10, end: 90, isFunction: true, children: [{ start: 20, end: 30, isFunction: true, children: [] }] }] },
+      {
+        start: 0,
+        end: 100,
+        isFunction: false,
+        children: [{ start: 10, end: 90, isFunction: true, children: [{ start: 20, end: 30, isFunction: true, children: [] }] }],
+      },
       { start: 100, end: 120, isFunction: false, children: [] },
     ];
     assert.deepEqual(innermostFunction(symbols, 25), { start: 20, end: 30 });
