@@ -159,12 +159,7 @@ try {
     assert.equal(await panel.locator('#accept').isDisabled(), true);
     idleAccept = await buttonLook(panel, '#accept');
     await openFile(page, REPAIR_FILE);
-    await page.keyboard.press('Control+G');
-    await page.keyboard.type('5');
-    await page.keyboard.press('Enter');
-    await runCommand(page, 'Diffusion Infill: Repair Function');
-    await page.waitForSelector('.monaco-diff-editor', { timeout: 60_000 });
-    await panel.locator('#accept:not([disabled])').waitFor({ timeout: 30_000 });
+    await repairFunctionAtLine5(page, panel);
     assert.equal(await panel.locator('#kind').textContent(), 'Refactor');
     assert.equal(await panel.locator('#accept').textContent(), 'Accept repair');
     const enabledAccept = await buttonLook(panel, '#accept');
@@ -196,12 +191,7 @@ try {
       undefined,
       { timeout: 10_000 },
     );
-    await page.keyboard.press('Control+G');
-    await page.keyboard.type('5');
-    await page.keyboard.press('Enter');
-    await runCommand(page, 'Diffusion Infill: Repair Function');
-    await page.waitForSelector('.monaco-diff-editor', { timeout: 60_000 });
-    await panel.locator('#accept:not([disabled])').waitFor({ timeout: 30_000 });
+    await repairFunctionAtLine5(page, panel);
     assert.match(await panel.locator('#status').textContent(), /^done/);
     await runCommand(page, 'Diffusion Infill: Reject');
     await page.waitForSelector('.monaco-diff-editor', { state: 'detached', timeout: 30_000 });
@@ -315,7 +305,7 @@ async function test(title, body) {
   }
 }
 
-/** Runs a command from the palette by its title; retried, as the palette learns extension commands a moment after start. */
+/** Opens a workspace file by name through Quick Open and waits for its tab. */
 async function openFile(page, name) {
   await quickOpen(page, name, 15_000);
   await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 15_000 });
@@ -323,6 +313,16 @@ async function openFile(page, name) {
 }
 
 /** How a button is drawn: its computed background and opacity. */
+/** Repair Function with the cursor on line 5 of the open file, until the diff is shown and the panel's Accept is enabled. */
+async function repairFunctionAtLine5(page, panel) {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type('5');
+  await page.keyboard.press('Enter');
+  await runCommand(page, 'Diffusion Infill: Repair Function');
+  await page.waitForSelector('.monaco-diff-editor', { timeout: 60_000 });
+  await panel.locator('#accept:not([disabled])').waitFor({ timeout: 30_000 });
+}
+
 async function buttonLook(frame, selector) {
   return frame.evaluate((sel) => {
     const style = getComputedStyle(document.querySelector(sel));

@@ -5,7 +5,7 @@ import type { DiffusionInfillApi } from '../../../src/extension/extension';
 import { FillOutcome } from '../../../src/extension/fill/fillSelection';
 import { cursorContext } from '../../../src/extension/inline/inlineProvider';
 import { postprocessFill } from '../../../src/extension/inline/postprocess';
-import { extensionApi, onFirstDraft, openEditor, recordEvents, selectionAt, setSetting, useFixtureModel } from './helpers';
+import { extensionApi, onFirstDraft, openEditor, recordEvents, selectionAt, setEditorInlineSuggest, setSetting, useFixtureModel } from './helpers';
 
 const THREE_HOLES = 'function add(a, b) {\n  return <|hole|>;\n}\nconst x = <|hole:6|>;\n// <|hole|>\n';
 /** Enough masked tokens and steps that an edit or a cancel lands while the model still works. */
@@ -22,11 +22,11 @@ describe('Diffusion Infill in a real VS Code', () => {
     await setSetting('inline.minConfidence', 0);
     // The tests call the inline provider themselves; VS Code's own requests would start
     // generations of their own and cancel the ones under test.
-    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Global);
+    await setEditorInlineSuggest(false);
   });
 
   after(async () => {
-    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await setEditorInlineSuggest(undefined);
   });
 
   afterEach(async () => {

@@ -21,6 +21,11 @@ export async function setSetting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('diffusionInfill').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
+/** VS Code's own inline requests on (true), off (false), or back to the default (undefined). */
+export async function setEditorInlineSuggest(enabled: boolean | undefined): Promise<void> {
+  await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', enabled, vscode.ConfigurationTarget.Global);
+}
+
 export async function useFixtureModel(): Promise<void> {
   await setSetting('model.source', 'folder');
   await setSetting('model.folder', FIXTURE_MODEL);

@@ -4,7 +4,7 @@ import { applyFills } from '../../../src/core';
 import type { DiffusionInfillApi } from '../../../src/extension/extension';
 import { PROPOSAL_SCHEME, ProposalOutcome } from '../../../src/extension/refactor/proposals';
 import { RefactorOutcome } from '../../../src/extension/refactor/refactorFunction';
-import { extensionApi, onFirstDraft, openEditor, selectionAt, setSetting, useFixtureModel } from './helpers';
+import { extensionApi, onFirstDraft, openEditor, selectionAt, setEditorInlineSuggest, setSetting, useFixtureModel } from './helpers';
 
 const PYTHON = [
   'import math',
@@ -52,11 +52,11 @@ describe('Refactor Function in a real VS Code', () => {
     api = await extensionApi();
     await useFixtureModel();
     // Only the refactor generations under test may run: no inline requests from VS Code.
-    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Global);
+    await setEditorInlineSuggest(false);
   });
 
   after(async () => {
-    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await setEditorInlineSuggest(undefined);
   });
 
   afterEach(async () => {

@@ -9,7 +9,7 @@ import { holesFromSelections } from '../../../src/extension/fill/selectionHoles'
 import { GenerationKind } from '../../../src/extension/generations';
 import { ProposalOutcome } from '../../../src/extension/refactor/proposals';
 import { RefactorOutcome } from '../../../src/extension/refactor/refactorFunction';
-import { extensionApi, openEditor, setSetting, useFixtureModel } from './helpers';
+import { extensionApi, openEditor, setEditorInlineSuggest, setSetting, useFixtureModel } from './helpers';
 import { Rng, seeded, SOAK_ACTIONS, SoakAction, SoakReport, SoakTally } from './soakPlan';
 
 /**
@@ -69,7 +69,7 @@ describe('soak: random generations with the user at work', () => {
     await setSetting('inline.debounceMs', 0);
     await setSetting('inline.minConfidence', 0);
     await setSetting('context.tokens', 256);
-    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', true, vscode.ConfigurationTarget.Global);
+    await setEditorInlineSuggest(true);
     for (let i = 0; i < FILES; i++) {
       const editor = await openEditor(PROGRAM);
       uris.push(editor.document.uri);
@@ -98,7 +98,7 @@ describe('soak: random generations with the user at work', () => {
     await vscode.commands.executeCommand('diffusionInfill.rejectProposal');
     await vscode.workspace.saveAll(false);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await setEditorInlineSuggest(undefined);
     for (const key of ['inline.debounceMs', 'inline.minConfidence', 'context.tokens']) await setSetting(key, undefined);
   });
 

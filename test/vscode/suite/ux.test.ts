@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { DiffusionInfillApi } from '../../../src/extension/extension';
 import { FillOutcome } from '../../../src/extension/fill/fillSelection';
 import { PROPOSAL_SCHEME } from '../../../src/extension/refactor/proposals';
-import { EXTENSION_ID, extensionApi, openEditor, recordEvents, selectionAt, setSetting, useFixtureModel } from './helpers';
+import { EXTENSION_ID, extensionApi, openEditor, recordEvents, selectionAt, setEditorInlineSuggest, setSetting, useFixtureModel } from './helpers';
 
 const INVOKED: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
 
@@ -44,11 +44,11 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
     await useFixtureModel();
     await setSetting('inline.debounceMs', 0);
     await setSetting('inline.minConfidence', 0);
-    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', false, vscode.ConfigurationTarget.Global);
+    await setEditorInlineSuggest(false);
   });
 
   after(async () => {
-    await vscode.workspace.getConfiguration('editor').update('inlineSuggest.enabled', undefined, vscode.ConfigurationTarget.Global);
+    await setEditorInlineSuggest(undefined);
   });
 
   afterEach(async () => {
