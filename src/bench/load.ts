@@ -27,6 +27,11 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/** The median and the 95th percentile, rounded as the report prints them. */
+function p50p95(values: number[]): { p50: number; p95: number } {
+  return { p50: round(percentile(values, 50)), p95: round(percentile(values, 95)) };
+}
+
 async function startServe(args: string[], token: string): Promise<{ url: string; child: ChildProcess }> {
   const cli = path.join(__dirname, 'cli.js');
   const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
@@ -182,34 +187,8 @@ async function main(): Promise<void> {
       requestsPerS: round(samples.length / wallS),
       tokensPerS: round(sum((s) => s.tokens) / wallS),
       draftsPerS: round(sum((s) => s.drafts) / wallS),
-      firstDraftMs: {
-        p50: round(
-          percentile(
-            samples.map((s) => s.firstDraftMs),
-            50,
-          ),
-        ),
-        p95: round(
-          percentile(
-            samples.map((s) => s.firstDraftMs),
-            95,
-          ),
-        ),
-      },
-      resultMs: {
-        p50: round(
-          percentile(
-            samples.map((s) => s.resultMs),
-            50,
-          ),
-        ),
-        p95: round(
-          percentile(
-            samples.map((s) => s.resultMs),
-            95,
-          ),
-        ),
-      },
+      firstDraftMs: p50p95(samples.map((s) => s.firstDraftMs)),
+      resultMs: p50p95(samples.map((s) => s.resultMs)),
       serverRssMiB: { before: mib(before.rssBytes), after: mib(after.rssBytes), peak: mib(Math.max(peakRss, after.rssBytes)) },
       forwards: after.forwards !== undefined ? after.forwards - before.forwards : undefined,
       callsPerForward:
