@@ -7,13 +7,10 @@ leftmost block of the hole that still has masks takes part (semi-autoregressive,
 hole is cut at the first pad / eos.  As in the engine (src/core/sampling/denoise.ts), a pad / eos
 proposed where the position to its left is still masked waits: the hole ends where its text ends.
 """
-import os
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qwen2_bidir import Qwen2Bidir, Qwen2Config  # noqa: E402
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config
 
 
 def load_checkpoint(path, fp16_round=True):

@@ -1,7 +1,7 @@
 """Trained weights -> models/bundled/ (an int8 model folder) + MODEL_CARD.md.
 
-  python3 tools/model/export_bundled.py --weights DIR        # the GPU run's $OUT, brought back
-  python3 tools/model/export_bundled.py --ckpt models/.train/ckpt.pt   # a CPU run's checkpoint
+  python3 -m tools.model.export_bundled --weights DIR        # the GPU run's $OUT, brought back
+  python3 -m tools.model.export_bundled --ckpt models/.train/ckpt.pt   # a CPU run's checkpoint
       [--out models/bundled] [--eval EVAL_JSON] [--humaneval TEXT_FILE] [--notes MD_FILE]
 
 Runs the exported graph in onnxruntime-node against torch on the same (dequantized) weights
@@ -13,18 +13,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from onnx_case import make_inputs, write_case  # noqa: E402
-from qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, weights_from_onnx, write_model_json  # noqa: E402
-from safetensors_io import load_weights  # noqa: E402
-from train import RECIPE_TOKENIZER  # noqa: E402
+from .onnx_case import make_inputs, write_case
+from .qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, weights_from_onnx, write_model_json
+from .safetensors_io import load_weights
+from .train import RECIPE_TOKENIZER
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 WORK = os.path.join(ROOT, "models", ".train")
 NAME = "diffusion-infill-tiny-code"

@@ -5,7 +5,7 @@
 set -e
 cd "$(dirname "$0")/../.."
 PY="${PYTHON:-/usr/bin/python3}"
-"$PY" tools/model/test_export_roundtrip.py
-"$PY" tools/model/test_build_onnx.py
-"$PY" tools/model/test_build_corpus.py
-"$PY" tools/model/test_train.py
+"$PY" -m tools.model.test_export_roundtrip
+"$PY" -m tools.model.test_build_onnx
+"$PY" -m tools.model.test_build_corpus
+"$PY" -m tools.model.test_train

@@ -14,15 +14,12 @@ ignores the rest.
 """
 import json
 import lzma
-import os
 import random
-import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tok import ByteBPE  # noqa: E402
+from .tok import ByteBPE
 
 EDITOR_HOLES = (24, 32, 48)  # inline.holeTokens, the engine's default, fill.holeTokens
 MAX_SPAN_TOKENS = 160
