@@ -50,7 +50,7 @@ function prepare(): { fp32: string; int8: string } {
   const py = (...args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (!fs.existsSync(path.join(BENCH, 'qwen-vocab', 'model.json'))) {
     console.log('writing models/.bench (random models and single-op graphs; once)');
-    py('tools/model/make_bench_model.py', BENCH);
+    py('-m', 'tools.model.make_bench_model', BENCH);
   }
   const fp32 = path.join(BENCH, 'bundled-fp32');
   const int8 = path.join(BENCH, 'bundled-int8');
@@ -59,7 +59,7 @@ function prepare(): { fp32: string; int8: string } {
     [int8, 'int8'],
   ]) {
     if (!fs.existsSync(path.join(dir, 'model.json')))
-      py('tools/model/reexport.py', bundledModelDir(), '--heads', String(BUNDLED_HEADS), '--precision', precision, '--out', dir);
+      py('-m', 'tools.model.reexport', bundledModelDir(), '--heads', String(BUNDLED_HEADS), '--precision', precision, '--out', dir);
   }
   return { fp32, int8 };
 }
@@ -225,7 +225,7 @@ async function engineFigures(fp32: string, repeats: number) {
   const file = path.join(BENCH, 'reference-cases.json');
   fs.writeFileSync(file, JSON.stringify(cases));
   const torch = JSON.parse(
-    execFileSync(PYTHON, ['tools/model/bench_reference.py', fp32, file, '--heads', String(BUNDLED_HEADS)], { cwd: ROOT, encoding: 'utf8' }),
+    execFileSync(PYTHON, ['-m', 'tools.model.bench_reference', fp32, file, '--heads', String(BUNDLED_HEADS)], { cwd: ROOT, encoding: 'utf8' }),
   );
   for (const cacheRefresh of [1, CACHE_REFRESH]) {
     let steps = 0;
@@ -268,7 +268,8 @@ function heldout(fp32: string, int8: string, single: number, multi: number) {
     execFileSync(
       PYTHON,
       [
-        'tools/model/eval_heldout.py',
+        '-m',
+        'tools.model.eval_heldout',
         '--engine',
         ...folders,
         '--single',

@@ -2,7 +2,7 @@
 written shard by shard (never whole), then the build in a child process; prints its peak RSS, time
 and folder size.
 
-  python3 tools/model/bench_build.py WORK_DIR [--shapes dream-7b|qwen2.5-0.5b] [--precision int4]
+  python3 -m tools.model.bench_build WORK_DIR [--shapes dream-7b|qwen2.5-0.5b] [--precision int4]
       [--keep-checkpoint] [--keep-output]
 
 WORK_DIR gets checkpoint/ (15 GB for dream-7b) and out/; both are deleted afterwards unless kept.
@@ -20,11 +20,11 @@ import time
 
 import numpy as np
 
+from . import families
+from .make_tiny_hf_checkpoint import MERGES, SPECIALS
+from .bytelevel import BYTE_SYMBOL, write_tokenizer
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import families  # noqa: E402
-from make_tiny_hf_checkpoint import MERGES, SPECIALS  # noqa: E402
-from bytelevel import BYTE_SYMBOL, write_tokenizer  # noqa: E402
 
 # config.json fields of the published checkpoints (Dream-v0-7B / DiffuCoder-7B: Qwen2.5-7B shapes;
 # Open-dCoder-0.5B: Qwen2.5-0.5B shapes).
@@ -106,8 +106,8 @@ def main():
         write_checkpoint(ck, SHAPES[args.shapes])
         print(f"checkpoint {args.shapes}: {du(ck) / 1e9:.2f} GB written in {time.time() - t0:.0f} s", flush=True)
     t0 = time.time()
-    subprocess.run([sys.executable, os.path.join(HERE, "build_onnx.py"), ck, out, "--precision", args.precision,
-                    "--block-size", str(args.block_size)], check=True)
+    subprocess.run([sys.executable, "-m", "tools.model.build_onnx", ck, out, "--precision", args.precision,
+                    "--block-size", str(args.block_size)], check=True, cwd=os.path.join(HERE, "..", ".."))
     wall = time.time() - t0
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6  # KB -> GB
     print(f"build {args.shapes} {args.precision}: peak RSS {rss:.2f} GB, {wall:.0f} s wall, "

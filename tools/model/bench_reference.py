@@ -1,6 +1,6 @@
 """The PyTorch reference decoder (dream_decode.py) timed on a model folder's weights, for npm run bench.
 
-  python3 tools/model/bench_reference.py MODEL_DIR CASES_JSON --heads N [--threads 2]
+  python3 -m tools.model.bench_reference MODEL_DIR CASES_JSON --heads N [--threads 2]
 
 CASES_JSON: [{"prefix", "suffix", "hole"}]; each case is filled alone, one token per step, as the
 engine does it beside.  Prints one JSON line: {"forwards", "seconds", "msPerForward"}.
@@ -8,17 +8,14 @@ engine does it beside.  Prints one JSON line: {"forwards", "seconds", "msPerForw
 import argparse
 import json
 import os
-import sys
 import time
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from dream_decode import Decoder  # noqa: E402
-from qwen2_bidir import Qwen2Bidir, weights_from_onnx  # noqa: E402
-from reexport import config_of, legacy_weights  # noqa: E402
-from tok import ByteBPE  # noqa: E402
+from .dream_decode import Decoder
+from .qwen2_bidir import Qwen2Bidir, weights_from_onnx
+from .reexport import config_of, legacy_weights
+from .tok import ByteBPE
 
 
 def main():

@@ -25,9 +25,9 @@ What it does, in order:
 numpy is the project's untouched test set: no numpy package is fetched, no file whose path mentions numpy
 (or that carries NumPy's copyright line) is kept, and the script asserts so at the end.
 
-Run:  /usr/bin/python3 tools/model/build_corpus.py [--out models/.train/corpus] [--cache models/.train/cache]
+Run:  /usr/bin/python3 -m tools.model.build_corpus [--out models/.train/corpus] [--cache models/.train/cache]
                                                     [--carry models/.train/carry] [--carry-mb 24]
-Test: /usr/bin/python3 tools/model/test_build_corpus.py
+Test: /usr/bin/python3 -m tools.model.test_build_corpus
 """
 import argparse
 import glob
@@ -42,9 +42,9 @@ import sys
 import tarfile
 import time
 
-from corpus_dedup import dedup
-from corpus_filters import EXTS, content_reason, has_numpy, path_reason, read_source, sibling_copy
-from corpus_licences import debian_licence, file_licence, npm_licence
+from .corpus_dedup import dedup
+from .corpus_filters import EXTS, content_reason, has_numpy, path_reason, read_source, sibling_copy
+from .corpus_licences import debian_licence, file_licence, npm_licence
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PACKAGE_LIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus_packages.json")
@@ -283,7 +283,6 @@ def scan_package(cache, p, licence, rules, counts):
 
 
 # ----------------------------------------------------------------------------------------------- split
-
 
 
 def choose_heldout(pkg_bytes, target=0.035, cap=0.05):

@@ -1,7 +1,7 @@
 """Build a model folder from a Hugging Face checkpoint without torch: the bidirectional network's ONNX
 graph written node by node, its weights streamed from the safetensors shards one tensor at a time.
 
-  python3 tools/model/build_onnx.py HF_DIR OUT_DIR [--precision int4|int8|float16|float32]
+  python3 -m tools.model.build_onnx HF_DIR OUT_DIR [--precision int4|int8|float16|float32]
       [--block-size 32] [--name NAME] [--max-context N] [--no-cache]
 
 HF_DIR: config.json, tokenizer.json and the safetensors shards of a Qwen2-layout diffusion model
@@ -17,18 +17,16 @@ import json
 import math
 import os
 import shutil
-import sys
 import time
 
 import numpy as np
 from onnx import TensorProto
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import families  # noqa: E402
-import quantize  # noqa: E402
-from onnx_graph import Graph  # noqa: E402
-from safetensors_stream import lazy_tensors, read_checkpoint_docs  # noqa: E402
-from weight_writer import PRECISIONS, WeightWriter  # noqa: E402
+from . import families
+from . import quantize
+from .onnx_graph import Graph
+from .safetensors_stream import lazy_tensors, read_checkpoint_docs
+from .weight_writer import PRECISIONS, WeightWriter
 
 CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
                "presentKey": "present_key.{layer}", "presentValue": "present_value.{layer}"}

@@ -1,19 +1,18 @@
 """Dream-style masked-diffusion decoding in torch, for evaluating checkpoints without the TypeScript engine.
 
-The canvas is [BOS] + prefix + L masks + suffix.  Each step predicts the masked positions (shifted:
+The canvas is the engine's (canvas.py) for a cursor hole of L tokens between prefix and suffix:
+[BOS] + the prefix's last lines + L masks + the suffix's first lines, as many whole lines as fit
+max_tokens, without token healing.  Each step predicts the masked positions (shifted:
 the logits row i-1 predicts position i) and commits the most confident one (one token per step),
 plus, with `threshold`, every position whose top probability exceeds it.  With `block`, only the
 leftmost block of the hole that still has masks takes part (semi-autoregressive, as LLaDA).  The
 hole is cut at the first pad / eos.  As in the engine (src/core/sampling/denoise.ts), a pad / eos
 proposed where the position to its left is still masked waits: the hole ends where its text ends.
 """
-import os
-import sys
-
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qwen2_bidir import Qwen2Bidir, Qwen2Config  # noqa: E402
+from .canvas import CanvasOptions, Hole, build_canvas
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config
 
 
 def load_checkpoint(path, fp16_round=True):
@@ -39,12 +38,11 @@ class Decoder:
         self.newline_ids = torch.tensor([i for i, b in tok.id_to_bytes.items() if b"\n" in b or b"\r" in b])
 
     def canvas(self, prefix, suffix, hole_len):
-        pre, suf = self.tok.encode(prefix), self.tok.encode(suffix)
-        room = self.max_tokens - hole_len - 1
-        n_pre = min(len(pre), max(room // 2, room - len(suf)))
-        n_suf = min(len(suf), room - n_pre)
-        ids = [self.eos] + pre[len(pre) - n_pre:] + [self.mask] * hole_len + suf[:n_suf]
-        return torch.tensor([ids]), 1 + n_pre
+        """The canvas [1, n] and where its hole starts."""
+        at = len(prefix)
+        c = build_canvas(prefix + suffix, [Hole(at, at, hole_len)], self.tok,
+                         CanvasOptions(self.max_tokens, self.mask, bos_token_id=self.eos))
+        return torch.tensor([c.ids]), c.holes[0].start
 
     @torch.no_grad()
     def fill_batch(self, items, threshold=None, block=None):

@@ -1,6 +1,6 @@
 """Infill evaluation on the held-out files of the corpus, with two baselines measured on the same cases.
 
-  python3 tools/model/eval_heldout.py [--ckpt models/.train/ckpt.pt | --engine [MODEL_DIR]] [--single 200] [--multi 100] [--json OUT]
+  python3 -m tools.model.eval_heldout [--ckpt models/.train/ckpt.pt | --engine [MODEL_DIR]] [--single 200] [--multi 100] [--json OUT]
 
 --ckpt decodes a training checkpoint in torch (dream_decode.py); --engine runs a model folder (the
 bundled one by default) through the project's own engine, `diffusion-infill serve`: what users run.
@@ -17,19 +17,16 @@ import collections
 import json
 import os
 import random
-import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
+from .dream_decode import Decoder, load_checkpoint
+from .engine_client import EngineServer
+from .tok import ByteBPE
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-
-from dream_decode import Decoder, load_checkpoint  # noqa: E402
-from engine_client import EngineServer  # noqa: E402
-from tok import ByteBPE  # noqa: E402
-
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 WORK = os.path.join(ROOT, "models", ".train")
 SINGLE_HOLE = 24  # diffusionInfill.inline.holeTokens
@@ -257,7 +254,9 @@ def main():
     note = (f"{n_s} single-line cases (hole {SINGLE_HOLE} tokens), "
             f"{len(cases) - n_s} multi-line cases (2-4 lines, hole {MULTI_HOLE} tokens; {skipped} longer targets skipped), "
             f"{len(docs)} held-out files, {source}, decoding alg {args.alg}, "
-            f"block length {args.block or 'none'}, cache refresh {args.cache_refresh or 'as model.json says'} (engine), token healing {args.healing if args.healing != 'model' else 'as model.json says'} (engine), single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
+            f"block length {args.block or 'none'}, cache refresh {args.cache_refresh or 'as model.json says'} (engine), "
+            f"token healing {args.healing if args.healing != 'model' else 'as model.json says'} (engine), "
+            f"single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
             f"case seed {args.case_seed}; steps/case counts forward passes until the fill is decided")
     print("\n".join(table))
     print(note)
@@ -277,6 +276,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"results": results, "table": table, "note": note, "summary": summary}, f, indent=1)
+
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """Trained weights -> models/bundled/ (an int8 model folder) + MODEL_CARD.md.
 
-  python3 tools/model/export_bundled.py --weights DIR        # the GPU run's $OUT, brought back
-  python3 tools/model/export_bundled.py --ckpt models/.train/ckpt.pt   # a CPU run's checkpoint
+  python3 -m tools.model.export_bundled --weights DIR        # the GPU run's $OUT, brought back
+  python3 -m tools.model.export_bundled --ckpt models/.train/ckpt.pt   # a CPU run's checkpoint
       [--out models/bundled] [--eval EVAL_JSON] [--humaneval TEXT_FILE] [--notes MD_FILE]
 
 Runs the exported graph in onnxruntime-node against torch on the same (dequantized) weights
@@ -13,18 +13,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from onnx_case import make_inputs, write_case  # noqa: E402
-from qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, weights_from_onnx, write_model_json  # noqa: E402
-from safetensors_io import load_weights  # noqa: E402
-from train import RECIPE_TOKENIZER  # noqa: E402
+from .onnx_case import make_inputs, write_case
+from .qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, weights_from_onnx, write_model_json
+from .safetensors_io import load_weights
+from .train import RECIPE_TOKENIZER
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 WORK = os.path.join(ROOT, "models", ".train")
 NAME = "diffusion-infill-tiny-code"
@@ -86,7 +84,7 @@ def card(cfg, summary, manifest, n_params, folder_mb, precision, sampler, eval_d
 
 A small masked-diffusion code model, trained from scratch by `tools/model/train.py` so that the extension
 works out of the box with no download.  {verdict(eval_doc)}
-It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `tools/model/export_hf.py`).
+It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `python3 -m tools.model.export_hf`).
 
 ## Model
 
@@ -105,8 +103,8 @@ It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `t
 
 - Objective: LLaDA / MDLM masked diffusion: t ~ U(0.001, 1), each eligible token masked with
   probability t, cross entropy on the masked tokens weighted 1/t.  {a['infill_frac']:.0%} of the rows are
-  infill canvases built as the engine builds them: whole lines of one file around one to eight holes,
-  context and holes tokenized apart, each hole its span (whole lines, lines after the indentation,
+  infill canvases built by the engine's rules (tools/model/canvas.py): the whole lines of one file
+  nearest one to eight holes that fit the canvas, context and holes tokenized apart, each hole its span (whole lines, lines after the indentation,
   the rest of a line, a piece of a line, several lines) and then `<|dlm_pad|>` up to the length an
   editor asks for (24, 32 or 48 tokens, or the span and a few more), only the holes masked; the
   other rows are windows of the corpus with every token eligible.

@@ -1,7 +1,7 @@
 """Export a Hugging Face Dream-family checkpoint (Dream, Dream-Coder, DiffuCoder, Open-dCoder: Qwen2.5 layout)
 to a model folder (docs/model-folder.md).
 
-  python3 tools/model/export_hf.py HF_DIR OUT_DIR [--precision float32|float16|int8] [--name NAME] [--max-context N]
+  python3 -m tools.model.export_hf HF_DIR OUT_DIR [--precision float32|float16|int8] [--name NAME] [--max-context N]
 
 HF_DIR holds config.json, tokenizer.json and model.safetensors or sharded *.safetensors with
 model.safetensors.index.json.  Safetensors are read directly (no safetensors package here).
@@ -9,17 +9,15 @@ Memory: the graph is traced in float32, so expect about three times the fp32 wei
 (a 7B model needs a machine with ~90 GB).
 """
 import argparse
-import json
 import os
 import shutil
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, write_model_json  # noqa: E402
-from safetensors_io import load_weights  # noqa: E402
-from safetensors_stream import read_checkpoint_docs  # noqa: E402
+from .qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, write_model_json
+from .safetensors_io import load_weights
+from .safetensors_stream import read_checkpoint_docs
+
 
 def first(x):
     return x[0] if isinstance(x, list) else x

@@ -14,7 +14,7 @@ CARRY=models/.train/carry
 CORPUS="${CORPUS:-$CARRY/corpus-train.jsonl.xz}"
 HELDOUT="${HELDOUT:-$CARRY/corpus-heldout.jsonl.xz}"
 PY="${PYTHON:-python3}"
-[ -f "$CORPUS" ] || { echo "no corpus at $CORPUS: run tools/model/build_corpus.py and carry $CARRY" >&2; exit 2; }
+[ -f "$CORPUS" ] || { echo "no corpus at $CORPUS: run python3 -m tools.model.build_corpus and carry $CARRY" >&2; exit 2; }
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 {
@@ -23,6 +23,6 @@ export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
   "$PY" -c 'import torch, sys; print("python", sys.version.split()[0], "torch", torch.__version__, "cuda", torch.cuda.is_available())'
   # About 8.3 minutes of training inside a 10-minute call: start-up and compilation come first,
   # the last writes of the weights after; the deadline stops it in time whatever happens.
-  "$PY" tools/model/train.py --device cuda --budget-min 8.3 --deadline-min 9.2 --save-min 2.5 \
+  "$PY" -m tools.model.train --device cuda --budget-min 8.3 --deadline-min 9.2 --save-min 2.5 \
     --ckpt "" --out "$OUT" --corpus "$CORPUS" --heldout "$HELDOUT" "$@"
 } 2>&1 | tee "$OUT/train.log"

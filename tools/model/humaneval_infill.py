@@ -1,6 +1,6 @@
 """HumanEval-Infilling harness: fill each item's hole, run its tests, report pass@1.
 
-  python3 tools/model/humaneval_infill.py [--oracle | --ckpt CKPT | --fill-cmd CMD | (default: the engine)]
+  python3 -m tools.model.humaneval_infill [--oracle | --ckpt CKPT | --fill-cmd CMD | (default: the engine)]
       [--data ../shared/data/humaneval-infilling] [--set SingleLine] [--limit N]
       [--model DIR [--model DIR2 ...]] [--options '{"steps": 32}']
 
@@ -25,10 +25,9 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from engine_client import EngineServer  # noqa: E402
+from .engine_client import EngineServer
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 
 
@@ -65,8 +64,8 @@ def cmd_fill(template):
 
 
 def torch_fill(ckpt, tokenizer, hole_tokens, threshold):
-    from dream_decode import Decoder, load_checkpoint
-    from tok import ByteBPE
+    from .dream_decode import Decoder, load_checkpoint
+    from .tok import ByteBPE
     model, state = load_checkpoint(ckpt)
     dec = Decoder(model, ByteBPE(tokenizer), max_tokens=state["args"]["seq"])
     return lambda item: dec.fill(item["prompt"], item["suffix"], hole_tokens, threshold=threshold)[0]

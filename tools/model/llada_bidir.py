@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from qwen2_bidir import RMSNorm, rope_angles, rope_inv_freq, rotate_half
+from .qwen2_bidir import RMSNorm, rope_angles, rope_inv_freq, rotate_half
 
 
 @dataclass

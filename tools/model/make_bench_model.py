@@ -1,6 +1,6 @@
 """Writes the benchmark's models and single-op graphs (npm run bench makes them once, in models/.bench/).
 
-  python3 tools/model/make_bench_model.py OUT
+  python3 -m tools.model.make_bench_model OUT
 
 OUT/long: random weights of the next bundled recipe's shape (12 layers, hidden 384, 6 heads / 2
 key-value heads, SwiGLU 1280, vocab 16384) with a 2,048-token context, float32: how a step's
@@ -16,9 +16,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from qwen2_bidir import Qwen2Bidir, Qwen2Config, decide, export_onnx, write_model_json  # noqa: E402
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config, decide, export_onnx, write_model_json
 
 SHAPE = dict(hidden_size=384, num_hidden_layers=12, num_attention_heads=6, num_key_value_heads=2,
              intermediate_size=1280, rope_theta=10000.0, tie_word_embeddings=True, max_position_embeddings=2048)

@@ -1,7 +1,7 @@
 """Write test/fixtures/tiny-model/: a random 2-layer Dream-family model with a byte-level tokenizer.
 
 Deterministic (seed 0) so the fixture only changes when this script does.
-Usage: python3 tools/model/make_test_model.py [OUT_DIR] [--check]
+Usage: python3 -m tools.model.make_test_model [OUT_DIR] [--check]
 --check runs the folder through onnxruntime-node and tokenizers (needs node_modules) and compares with torch.
 """
 import os
@@ -11,10 +11,9 @@ import tempfile
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bytelevel import BYTE_SYMBOL, write_tokenizer  # noqa: E402
-from onnx_case import make_inputs, write_case  # noqa: E402
-from qwen2_bidir import Qwen2Bidir, Qwen2Config, export_onnx, write_model_json  # noqa: E402
+from .bytelevel import BYTE_SYMBOL, write_tokenizer
+from .onnx_case import make_inputs, write_case
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config, export_onnx, write_model_json
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SPECIALS = {"<|mask|>": 256, "<|endoftext|>": 257, "<|dlm_pad|>": 258}

@@ -1,7 +1,7 @@
 """Write a tiny random checkpoint in the real Hugging Face Dream or LLaDA layout, for testing
 export_hf.py and build_onnx.py.
 
-  python3 tools/model/make_tiny_hf_checkpoint.py DIR [--tied] [--family dream|llada]
+  python3 -m tools.model.make_tiny_hf_checkpoint DIR [--tied] [--family dream|llada]
 
 config.json like Dream's (model_type "Dream", mask/pad/eos/bos ids) or LLaDA's (model_type "llada",
 d_model, n_heads, ..., mask_token_id), two safetensors shards plus model.safetensors.index.json, the
@@ -11,15 +11,13 @@ tokens sit after the merges, as in the real vocabularies.
 import argparse
 import json
 import os
-import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bytelevel import BYTE_SYMBOL, write_tokenizer  # noqa: E402
-from llada_bidir import LLaDABidir, LLaDAConfig  # noqa: E402
-from qwen2_bidir import Qwen2Bidir, Qwen2Config  # noqa: E402
-from safetensors_io import bf16_bits, write_safetensors  # noqa: E402
+from .bytelevel import BYTE_SYMBOL, write_tokenizer
+from .llada_bidir import LLaDABidir, LLaDAConfig
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config
+from .safetensors_io import bf16_bits, write_safetensors
 
 VOCAB = 320  # wider than the tokenizer, like Qwen2.5's 152064 logits for 151665 tokens
 SPECIAL_NAMES = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|beginoftext|>", "<|mask|>", "<|dlm_pad|>"]

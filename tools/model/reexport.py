@@ -1,6 +1,6 @@
 """Re-export a model folder's graph with the current exporter, keeping its weights and model.json.
 
-  python3 tools/model/reexport.py DIR --heads N [--precision float32|float16|int8] [--out DIR2]
+  python3 -m tools.model.reexport DIR --heads N [--precision float32|float16|int8] [--out DIR2]
 
 For a folder export_onnx wrote (its weights are named; weights_from_onnx reads them back), when the
 graph contract grows (docs/model-folder.md): the old and the new graph are run in onnxruntime-node
@@ -12,13 +12,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
+from .onnx_case import make_inputs, write_case
+from .qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, onnx_section, weights_from_onnx
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from onnx_case import make_inputs, write_case  # noqa: E402
-from qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, onnx_section, weights_from_onnx  # noqa: E402
 
 
 LINEARS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import torch
 
-from safetensors_stream import shard_files
+from .safetensors_stream import shard_files
 
 DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": np.uint16, "F64": np.float64,
           "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
@@ -103,4 +103,3 @@ def save_sharded_bf16(folder, state, max_bytes, metadata=None, prefix="model"):
         json.dump({"metadata": {str(k): str(v) for k, v in (metadata or {}).items()}, "weight_map": weight_map}, f)
     os.replace(tmp, os.path.join(folder, f"{prefix}.safetensors.index.json"))
     return names
-

@@ -1,7 +1,7 @@
 """Fast checks of build_corpus.py and its modules (corpus_licences.py, corpus_filters.py,
 corpus_dedup.py) on small inputs made here (no network, no apt, no npm).
 
-Run: /usr/bin/python3 tools/model/test_build_corpus.py   (exits non-zero on failure)
+Run: /usr/bin/python3 -m tools.model.test_build_corpus   (exits non-zero on failure)
 """
 import json
 import lzma
@@ -10,11 +10,10 @@ import random
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import build_corpus as bc  # noqa: E402
-from corpus_dedup import dedup  # noqa: E402
-from corpus_filters import content_reason, path_reason, read_source, sibling_copy  # noqa: E402
-from corpus_licences import (debian_licence, file_licence, normalise_licence, npm_licence,  # noqa: E402
+from . import build_corpus as bc
+from .corpus_dedup import dedup
+from .corpus_filters import content_reason, path_reason, read_source, sibling_copy
+from .corpus_licences import (debian_licence, file_licence, normalise_licence, npm_licence,
                              parse_licence_expr)
 
 FAILED = []

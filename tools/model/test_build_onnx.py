@@ -1,7 +1,7 @@
 """build_onnx.py's round trip: tiny checkpoints in the Dream and LLaDA layouts (config, tokenizer, BF16 +
 F16 + F32 shards) -> model folders at every precision -> onnxruntime-node against the torch modules.
 
-  python3 tools/model/test_build_onnx.py [--keep DIR]
+  python3 -m tools.model.test_build_onnx [--keep DIR]
 
 Bounds on the max abs logit difference from torch on the checkpoint's weights (these random
 weights give logits within about +-2.6, std 0.6): float32 1e-4, float16 2e-2, int8 0.1, int4 1.5
@@ -17,21 +17,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import torch
 
+from . import build_onnx
+from . import families
+from . import make_tiny_hf_checkpoint
+from .llada_bidir import LLaDABidir, LLaDAConfig
+from .onnx_case import make_inputs, round_trip_main
+from .quantize import dequantize_rows, quantize_rows
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config
+from .safetensors_io import write_safetensors
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import build_onnx  # noqa: E402
-import families  # noqa: E402
-import make_tiny_hf_checkpoint  # noqa: E402
-from llada_bidir import LLaDABidir, LLaDAConfig  # noqa: E402
-from onnx_case import make_inputs, round_trip_main  # noqa: E402
-from quantize import dequantize_rows, quantize_rows  # noqa: E402
-from qwen2_bidir import Qwen2Bidir, Qwen2Config  # noqa: E402
-from safetensors_io import write_safetensors  # noqa: E402
 
 TOL = {"float32": 1e-4, "float16": 2e-2, "int8": 0.1, "int4": 1.5}
 TOL_EXACT = 1e-3

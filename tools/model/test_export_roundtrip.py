@@ -1,22 +1,21 @@
 """Round trip: tiny HF checkpoint -> export_hf -> onnxruntime-node, compared with the torch module.
 
-  python3 tools/model/test_export_roundtrip.py [--keep DIR]
+  python3 -m tools.model.test_export_roundtrip [--keep DIR]
 
 onnxruntime has no Python build here, so compare_onnx.mjs runs the graphs (onnxruntime-node from the
 repo's node_modules, or NODE_PATH).  Exits non-zero on any failure.
 """
 import os
 import subprocess
-import sys
 
 import torch
 
+from . import export_hf
+from . import make_tiny_hf_checkpoint
+from .onnx_case import make_inputs, round_trip_main, write_case
+from .qwen2_bidir import weights_from_onnx
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import export_hf  # noqa: E402
-import make_tiny_hf_checkpoint  # noqa: E402
-from onnx_case import make_inputs, round_trip_main, write_case  # noqa: E402
-from qwen2_bidir import weights_from_onnx  # noqa: E402
 
 # Logits (compare_onnx.mjs) and weights read back from the graph (weights_from_onnx), by precision.
 TOL = {"float32": 1e-3, "float16": 2e-2, "int8": 1e-1}

@@ -2,7 +2,7 @@
 on a typo.  Also checks the examples against the canvas rules and the weights' way back into a
 model folder.
 
-  python3 tools/model/test_train.py
+  python3 -m tools.model.test_train
 
 Exits non-zero on any failure.
 """
@@ -16,13 +16,12 @@ import tempfile
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import export_bundled  # noqa: E402
-import train  # noqa: E402
-from qwen2_bidir import Qwen2Bidir, Qwen2Config, weights_from_onnx  # noqa: E402
-from train_data import EDITOR_HOLES, Examples, load_tokenizer, mask_batch  # noqa: E402
+from . import export_bundled
+from . import train
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config, weights_from_onnx
+from .train_data import EDITOR_HOLES, Examples, load_tokenizer, mask_batch
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 TOKENIZER = os.path.join(ROOT, "test", "fixtures", "tiny-model", "tokenizer.json")  # bytes only: fast
 TOY = ["--device", "cpu", "--hidden", "32", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--inter", "64",

@@ -1,12 +1,9 @@
 """Pure-Python encoder/decoder for our byte-level BPE tokenizer.json (same splits and merges as HF tokenizers,
 checked against the npm package by train.py --check-tokenizer). Special tokens are not parsed from text."""
 import json
-import os
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bytelevel import BYTE_SYMBOL  # noqa: E402
-from train_bpe import PATTERN  # noqa: E402
+from .bytelevel import BYTE_SYMBOL
+from .train_bpe import PATTERN
 
 SYMBOL_BYTE = {s: b for b, s in BYTE_SYMBOL.items()}
 

@@ -2,10 +2,10 @@
 or on the CPU, for a budget of minutes.
 
   GPU (the one-shot run, tools/model/README.md):
-    python3 tools/model/train.py --device cuda --budget-min 8.5 --deadline-min 9.6 --out $OUT \
+    python3 -m tools.model.train --device cuda --budget-min 8.5 --deadline-min 9.6 --out $OUT \
         --corpus models/.train/carry/corpus-train.jsonl.xz
   CPU, in the background, resumable:
-    nice -n 19 python3 tools/model/train.py --budget-min 100 >> models/.train/train.log 2>&1 &
+    nice -n 19 python3 -m tools.model.train --budget-min 100 >> models/.train/train.log 2>&1 &
 
 The weights start from, in order: the resumable checkpoint (--ckpt, with the optimizer), the model
 folder the repo ships when its shapes and tokenizer are this recipe's (so each GPU run adds to the
@@ -26,19 +26,17 @@ import math
 import os
 import random
 import signal
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import qwen2_bidir  # noqa: E402
-from qwen2_bidir import Qwen2Bidir, Qwen2Config, weights_from_onnx  # noqa: E402
-from safetensors_io import load_weights, save_sharded_bf16  # noqa: E402
-from train_data import Batches, Examples, load_tokenizer, mask_batch, read_corpus  # noqa: E402
+from . import qwen2_bidir
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config, weights_from_onnx
+from .safetensors_io import load_weights, save_sharded_bf16
+from .train_data import Batches, Examples, load_tokenizer, mask_batch, read_corpus
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 WORK = os.path.join(ROOT, "models", ".train")
 BUNDLED = os.path.join(ROOT, "models", "bundled")
@@ -289,6 +287,7 @@ def main(argv=None):
 
     workers = args.workers if args.workers is not None else (max(1, (os.cpu_count() or 2) - 2) if cuda else 0)
     seed = args.seed * 7919 + progress["step"]  # a resumed run draws new examples
+
     def loader(workers):
         # prefetch 2: a VM's /dev/shm can be small, and every batch in flight sits there.
         parallel = {"prefetch_factor": 2, "persistent_workers": True} if workers else {}

@@ -1,6 +1,6 @@
 """Train a byte-level BPE tokenizer (GPT-2 / Qwen2 style) in pure Python and save it as tokenizer.json.
 
-Usage: python3 tools/model/train_bpe.py [--corpus models/.train/corpus/train.jsonl] [--vocab 32768]
+Usage: python3 -m tools.model.train_bpe [--corpus models/.train/corpus/train.jsonl] [--vocab 32768]
            [--measure models/.train/corpus/heldout.jsonl] [--sample-mb 60] [--out tools/model/tokenizer.json]
 
 Ids: 0..255 are the bytes, then one id per merge in order, then the special tokens
@@ -17,8 +17,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bytelevel import BYTE_SYMBOL, GPT2_PATTERN, write_tokenizer  # noqa: E402
+from .bytelevel import BYTE_SYMBOL, GPT2_PATTERN, write_tokenizer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -120,7 +119,7 @@ def measure(merges, sizes, heldout, hidden, out_dir):
     """Tokens per line of the held-out files against the embedding's size, for vocabularies made of
     the first merges (BPE's merges are greedy, so a smaller vocabulary is a prefix of a larger one).
     Chooses the smallest size after which doubling saves under 5% of the tokens."""
-    from tok import ByteBPE
+    from .tok import ByteBPE
     texts = []
     with open(heldout) as f:
         for line in f:

@@ -3,26 +3,26 @@
 Two kinds of example, both `seq` tokens long with the canvas's BOS (`<|endoftext|>`) first:
   * window: a stretch of documents joined by `<|endoftext|>`; every token may be masked (LLaDA /
     MDLM pre-training), and auto-regressive steps read these rows too.
-  * infill: whole lines of one document around one to `max_holes` holes.  Context and holes are
-    tokenized apart, as `src/core/canvas.ts` does without token healing.  A hole holds its span
-    (whole lines, lines after the indentation, the rest of a line, a piece of a line, several
-    lines) and then `<|dlm_pad|>` up to a length the editor would ask for (24 for an inline
-    completion, 32 by default, 48 for Fill Selection, or the span plus a few), because the engine
-    over-allocates a hole and cuts the fill at its first pad.  Only hole positions may be masked.
+  * infill: the engine's canvas (canvas.py, the rules of `src/core/canvas.ts` without token
+    healing) of a stretch of whole lines of one document with one to `max_holes` holes: context
+    tokenized apart from the holes and trimmed to the lines nearest them that fit `seq`.  A hole
+    holds its span (whole lines, lines after the indentation, the rest of a line, a piece of a
+    line, several lines) and then `<|dlm_pad|>` up to a length the editor would ask for (24 for an
+    inline completion, 32 by default, 48 for Fill Selection, or the span plus a few), because the
+    engine over-allocates a hole and cuts the fill at its first pad.  Only hole positions may be
+    masked.
 Rows shorter than `seq` (a small file) are padded; `valid` marks the real tokens, and attention
 ignores the rest.
 """
 import json
 import lzma
-import os
 import random
-import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tok import ByteBPE  # noqa: E402
+from .canvas import CanvasOptions, Hole, build_canvas
+from .tok import ByteBPE
 
 EDITOR_HOLES = (24, 32, 48)  # inline.holeTokens, the engine's default, fill.holeTokens
 MAX_SPAN_TOKENS = 160
@@ -149,29 +149,29 @@ class Examples:
             if not spans:
                 continue
             spans.sort()
-            ids, holes, at = [self.eos], [], 0
-            for a, b in spans:
-                mid = tok.encode(text[a:b])[:MAX_SPAN_TOKENS]
-                hole = mid + [self.pad] * max(0, self.hole_length(len(mid)) - len(mid))
-                ids += tok.encode(text[at:a])
-                holes.append((len(ids), len(hole)))
-                ids += hole
-                at = b
-            ids += tok.encode(text[at:])
-            if hi == len(d):
-                ids.append(self.eos)
-            if len(ids) > seq:
-                # Keep the holes that fit whole; the canvas is cut at the window's end.
-                holes = [(p, n) for p, n in holes if p + n <= seq]
-                ids = ids[:seq]
-                if not holes:
-                    continue
-            n = len(ids)
-            elig = [False] * seq
-            for p, k in holes:
-                elig[p:p + k] = [True] * k
-            return ids + [self.eos] * (seq - n), elig, [True] * n + [False] * (seq - n)
+            answers = [tok.encode(text[a:b])[:MAX_SPAN_TOKENS] for a, b in spans]
+            lengths = [self.hole_length(len(m)) for m in answers]
+            while spans and sum(lengths) + 1 > seq:  # the holes the canvas holds beside its BOS
+                spans, answers, lengths = spans[:-1], answers[:-1], lengths[:-1]
+            row = self.row(text, spans, answers, lengths) if spans else None
+            if row:
+                return row
         return self.window()
+
+    def row(self, text, spans, answers, lengths):
+        """The engine's canvas of text with a hole of lengths[i] tokens at spans[i], each hole's masks
+        replaced by its answer's tokens and then pads; padded to seq.  None when the window keeps no
+        context between two holes: their answers would run together."""
+        holes = [Hole(a, b, n) for (a, b), n in zip(spans, lengths)]
+        canvas = build_canvas(text, holes, self.tok, CanvasOptions(self.seq, self.mask, self.eos))
+        if not all(canvas.context[1:-1]):
+            return None
+        ids, elig = canvas.ids, [False] * self.seq
+        for h, answer in zip(canvas.holes, answers):
+            ids[h.start:h.start + h.length] = answer + [self.pad] * (h.length - len(answer))
+            elig[h.start:h.start + h.length] = [True] * h.length
+        n = len(ids)
+        return ids + [self.eos] * (self.seq - n), elig, [True] * n + [False] * (self.seq - n)
 
     def batch(self, size, infill_frac):
         """Tensors ids [b, seq] int32 (half the shared memory between loader processes), elig, valid,

@@ -10,8 +10,8 @@ precision, in row chunks, behind the nodes that use it.
 import numpy as np
 from onnx import TensorProto
 
-from onnx_graph import MS_DOMAIN
-from quantize import check, n_blocks, quantize_rows
+from .onnx_graph import MS_DOMAIN
+from .quantize import check, n_blocks, quantize_rows
 
 PRECISIONS = ("float32", "float16", "int8", "int4")
 CHUNK_BYTES = 64 << 20  # float32 bytes read at a time: bounds the builder's memory
