@@ -151,7 +151,8 @@ def engine_fills(engine, name, cases, args, confidence, cache_refresh):
     """fill_all(threshold) for one model folder served by the engine: (fill, forwards, tokens per forward) per case."""
     def fill_all(threshold):
         def one(c):
-            opts = {"threshold": threshold} if threshold else {"steps": c["hole"]}
+            # One token a step is asked for outright: a model.json threshold would otherwise apply.
+            opts = {"threshold": threshold} if threshold else {"threshold": None, "steps": c["hole"]}
             if args.block:
                 opts["blockLength"] = args.block
             if cache_refresh:
