@@ -35,13 +35,16 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     return cut === -1 ? tokens : tokens.slice(0, cut);
   };
   const holeOf = (pos: number) => g.holes.findIndex((h) => pos >= h.start && pos < h.start + h.length);
+  // Read off the table the model folder's load computed, not decoded a call each: every call is a
+  // round trip through the tokenizer's thread pool between the forward and the draft.
+  const tokenTexts = await tokenizer.tokenTexts();
   const rules = new HoleRules({
     holes: g.holes,
     maskTokenId: config.maskTokenId,
     endTokenIds: g.stops === 'cut' ? stopIds : undefined,
     padTokenId: config.padTokenId,
     lineBreakTokenIds: g.holes.some((h) => h.singleLine) ? await tokenizer.lineBreakTokens() : undefined,
-    tokenTexts: g.holes.some((h) => h.heal) ? await tokenizer.tokenTexts() : undefined,
+    tokenTexts: g.holes.some((h) => h.heal) ? tokenTexts : undefined,
   });
   let steps = 0;
   const committedProb = new Map<number, number>();
@@ -60,12 +63,10 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
   })) {
     steps = step.step;
     for (const c of step.commits) committedProb.set(c.pos, c.prob);
-    const committed: CommittedToken[] = await Promise.all(
-      step.commits.map(async (c) => {
-        const hole = holeOf(c.pos);
-        return { pos: c.pos, hole, offset: c.pos - g.holes[hole].start, token: c.token, text: await tokenizer.decode([c.token]), confidence: c.prob };
-      }),
-    );
+    const committed: CommittedToken[] = step.commits.map((c) => {
+      const hole = holeOf(c.pos);
+      return { pos: c.pos, hole, offset: c.pos - g.holes[hole].start, token: c.token, text: tokenTexts[c.token], confidence: c.prob };
+    });
     const touched = [...new Set(committed.map((c) => c.hole))];
     await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k]), g.holes[k]))));
     yield { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
@@ -114,20 +115,14 @@ function fillConfidence(h: CanvasHole, ids: Int32Array, rules: HoleRules, commit
 /** Committed runs decoded, a placeholder for each masked position, as asFill shows them. */
 async function draftText(model: LoadedModel, tokens: number[], hole: CanvasHole): Promise<DraftHole> {
   const mask = model.config.maskTokenId;
-  let text = '';
-  let run: number[] = [];
-  let masked = 0;
+  const runs: number[][] = [[]];
   for (const t of tokens) {
-    if (t !== mask) {
-      run.push(t);
-      continue;
-    }
-    text += (await model.tokenizer.decode(run, true)) + MASK_PLACEHOLDER;
-    run = [];
-    masked++;
+    if (t === mask) runs.push([]);
+    else runs[runs.length - 1].push(t);
   }
-  text += await model.tokenizer.decode(run, true);
-  return { text: asFill(text, hole), masked };
+  // All at once: one after the other, each run's round trip would wait on the last.
+  const texts = await Promise.all(runs.map((run) => model.tokenizer.decode(run, true)));
+  return { text: asFill(texts.join(MASK_PLACEHOLDER), hole), masked: runs.length - 1 };
 }
 
 /**

@@ -59,7 +59,9 @@ async function openModelFolder(dir: string, options: RuntimeOptions, onStop: () 
   ] as const) {
     if (tokenizer.tokenText(id) === null) throw new InfillError(`${dir}: the tokenizer does not know the ${name} token id ${id}`);
   }
-  const network = await WorkerLogitsModel.load(dir, config, options);
+  // Each token's text (the drafts and the hole rules read it) is computed on the tokenizer's
+  // threads while the session loads, so that the first request does not wait for it.
+  const [network] = await Promise.all([WorkerLogitsModel.load(dir, config, options), tokenizer.tokenTexts()]);
   network.onStop(onStop);
   // One tiny forward now, with the largest id model.json allows, so that a graph made for another
   // vocabulary fails at load with both numbers named, not mid-fill with the runtime's Gather error.

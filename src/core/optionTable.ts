@@ -1,7 +1,7 @@
 import { MAX_CONTEXT, MAX_HOLE_TOKENS } from './holes';
 
 /** Measured on the validation cases (tools/model/eval_heldout.py --cache-refresh): see docs/model-folder.md. */
-export const CACHE_REFRESH = 8;
+export const CACHE_REFRESH = 32;
 
 /**
  * How long one request may run when it does not say (InfillOptions.timeLimitSeconds): steps are at
@@ -153,7 +153,9 @@ export const NUMBER_OPTIONS: readonly NumberOptionSpec[] = [
     max: 100000,
     nullable: false,
     fallback: CACHE_REFRESH,
-    description: 'With a graph that has a context cache: a full pass every this many steps, the steps between over the cache (1: no cache)',
+    setting: { key: 'sampler.cacheRefresh', default: null },
+    description:
+      'With a graph that has a context cache: a full pass at each block start and again once this many of its masked tokens are decided, the steps between over the cache (1: no cache)',
   },
   {
     field: 'seed',

@@ -26,8 +26,9 @@ export interface SamplerSettings {
   blockLength?: number | null;
   /**
    * With a graph that has a context cache (model.json onnx.cache): a full pass over the canvas at
-   * each block's start and then every this many steps; the steps between run only the block. 1: every
-   * step is a full pass (no cache).
+   * each block's start and again once this many of the block's masked positions have been decided
+   * since the last (denoise.ts refreshDue); the steps between run only the block. 1: every step is
+   * a full pass (no cache).
    */
   cacheRefresh?: number;
   seed?: number;

@@ -10,7 +10,10 @@ inline completion's; longer lines are skipped), and 2-4 consecutive lines (a hol
 Selection's default; longer targets are skipped): the hole's length never tells the model the
 answer's.  Blank lines are never the target's first line.  The model decodes one token per step,
 and with each of --thresholds (all positions above one commit together).  Several model folders given to
---engine are scored on the same cases in one run, each after the first also against the first.
+--engine, and several --cache-refresh settings, are scored on the same cases in one run, each after the
+first also against the first: the exact-match difference with its interval, and how many fills are
+identical to the first's (what a setting that should not change the answer, like the context cache,
+changes).
 """
 import argparse
 import collections
@@ -118,6 +121,16 @@ def paired_bootstrap(model_hits, base_hits, rounds=10000, seed=0):
     return {"diff": sum(diffs) / n, "lo": stats[int(0.025 * rounds)], "hi": stats[int(0.975 * rounds) - 1]}
 
 
+def same_fills(preds, base):
+    """The share of cases whose fill is the baseline's, character for character, with a 95% interval
+    from resampling the cases."""
+    same = [p == b for p, b in zip(preds, base)]
+    rng = random.Random(0)
+    n = len(same)
+    stats = sorted(sum(same[rng.randrange(n)] for _ in range(n)) / n for _ in range(10000))
+    return {"share": sum(same) / n, "lo": stats[250], "hi": stats[9749]}
+
+
 def by_confidence(cases, preds, conf):
     """Single-line cases: how many fills reach each confidence, and how good those are (what an
     editor that hides less confident suggestions would show)."""
@@ -131,15 +144,16 @@ def by_confidence(cases, preds, conf):
     return out
 
 
-def engine_fills(engine, name, cases, args, confidence):
+def engine_fills(engine, name, cases, args, confidence, cache_refresh):
     """fill_all(threshold) for one model folder served by the engine: (fill, forwards, tokens per forward) per case."""
     def fill_all(threshold):
         def one(c):
-            opts = {"threshold": threshold} if threshold else {"steps": c["hole"]}
+            # One token a step is asked for outright: a model.json threshold would otherwise apply.
+            opts = {"threshold": threshold} if threshold else {"threshold": None, "steps": c["hole"]}
             if args.block:
                 opts["blockLength"] = args.block
-            if args.cache_refresh:
-                opts["cacheRefresh"] = args.cache_refresh
+            if cache_refresh:
+                opts["cacheRefresh"] = cache_refresh
             hole = {"start": len(c["prefix"]), "end": len(c["prefix"]), "tokens": c["hole"]}
             if c["kind"] == "single" and args.single_line:
                 hole["singleLine"] = True
@@ -171,7 +185,9 @@ def main():
     ap.add_argument("--batch", type=int, default=16, help="cases decoded together")
     ap.add_argument("--block", type=int, help="semi-autoregressive block length (model.json blockLength)")
     ap.add_argument("--thresholds", default="0.9", help="comma-separated thresholds scored beside 1 token/step")
-    ap.add_argument("--cache-refresh", type=int, help="engine: full pass every this many steps (1: no context cache); default model.json's")
+    ap.add_argument("--cache-refresh", default="",
+                    help="engine: comma-separated cacheRefresh settings, each scored (a full pass once this many of a block's "
+                         "masked positions are decided since the last; 1: no context cache); default model.json's")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--show", type=int, default=0, help="print this many example fills")
     args = ap.parse_args()
@@ -191,11 +207,17 @@ def main():
     runs = []  # (label, fill_all) per model
     engines = []
     if args.engine is not None:
+        refreshes = [int(r) for r in args.cache_refresh.split(",") if r] or [None]
         for folder in args.engine or [None]:
             engine = EngineServer(folder)
             engines.append(engine)
-            name = os.path.basename(os.path.normpath(folder)) if folder else "bundled"
-            runs.append((name, engine_fills(engine, name, cases, args, confidence)))
+            for refresh in refreshes:
+                name = os.path.basename(os.path.normpath(folder)) if folder else "bundled"
+                if len(refreshes) > 1:
+                    name += f", cache refresh {refresh}"
+                while any(n == name for n, _ in runs):  # a setting asked twice measures the run-to-run noise
+                    name += " (again)"
+                runs.append((name, engine_fills(engine, name, cases, args, confidence, refresh)))
         source = "model folders through the engine"
     else:
         model, state = load_checkpoint(args.ckpt)
@@ -234,10 +256,12 @@ def main():
                     r["tokens_per_step"] = sum(per_step) / len(per_step)
                 hits = single_hits(cases, preds)
                 r["vs_best_baseline"] = {"baseline": best_base, **paired_bootstrap(hits, single_hits(cases, baselines[best_base]))}
+                r["fills"] = preds
                 if how in first:
                     r["vs_first_model"] = {"baseline": first[how][0], **paired_bootstrap(hits, first[how][1])}
+                    r["same_fills_as_first"] = same_fills(preds, first[how][2])
                 else:
-                    first[how] = (label, hits)
+                    first[how] = (label, hits, preds)
                 if confidence:
                     r["by_confidence"] = by_confidence(cases, preds, [confidence[(name, thr, id(c))] for c in cases])
                 r["seconds"] = time.time() - t0
@@ -267,6 +291,10 @@ def main():
                 v = r[key]
                 summary.append(f"{label}: single-line exact minus {v['baseline']}: {v['diff']:+.1%} "
                                f"(95% paired bootstrap interval {v['lo']:+.1%} to {v['hi']:+.1%})")
+        if "same_fills_as_first" in r:
+            v = r["same_fills_as_first"]
+            summary.append(f"{label}: fills identical to {r['vs_first_model']['baseline']}'s: {v['share']:.1%} "
+                           f"(95% bootstrap interval {v['lo']:.1%} to {v['hi']:.1%})")
     for label, r in results.items():
         if "by_confidence" in r:
             summary.append(f"{label}, single-line fills by confidence: " + "; ".join(

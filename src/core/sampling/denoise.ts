@@ -70,7 +70,8 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
       const steps = blockSteps[b];
       const llada = lladaCounts(block.length, steps);
       const span = spanOf(block, input.shifted);
-      let sinceRefresh = 0;
+      // Masked positions of the block at its last full pass; null: none yet in this block.
+      let maskedAtRefresh: number | null = null;
       for (let i = 0; s.threshold !== null || i < steps; i++) {
         throwIfAborted(input.signal);
         const masked = block.filter((p) => ids[p] === input.maskTokenId);
@@ -85,8 +86,8 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
           );
         }
         input.rules?.prepare(ids);
-        const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh: sinceRefresh % s.cacheRefresh === 0 } : undefined;
-        sinceRefresh++;
+        const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh: refreshDue(maskedAtRefresh, masked.length, s.cacheRefresh) } : undefined;
+        if (cache?.refresh) maskedAtRefresh = masked.length;
         const proposals = await propose(input, masked, rng, cache);
         throwIfAborted(input.signal);
         // Positions that must wait rank below everything and never pass a threshold.
@@ -113,8 +114,18 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
 
 let nextCacheId = 0;
 
+/**
+ * Fast-dLLM's dual cache refreshes at each block's start: the context's keys and values go stale as
+ * the hole is written, not as steps pass (a step may decide one position or thirty). So a full pass
+ * starts each block and comes again once `every` of its positions have been decided since the last
+ * (committed, or filled by the hole rules); a block of at most `every` positions has one.
+ */
+export function refreshDue(maskedAtRefresh: number | null, masked: number, every: number): boolean {
+  return maskedAtRefresh === null || maskedAtRefresh - masked >= every;
+}
+
 /** The positions a cached step runs: the block's, and for a shifted model the row before each. */
-function spanOf(block: number[], shifted: boolean): number[] {
+export function spanOf(block: number[], shifted: boolean): number[] {
   const span = new Set(block);
   if (shifted) for (const p of block) span.add(Math.max(0, p - 1));
   return [...span].sort((a, b) => a - b);

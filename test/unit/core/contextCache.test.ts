@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { ALGS, Alg, LocalEngine, parseMarkers, readModelConfig, resolveSampler } from '../../../src/core';
+import { ALGS, Alg, DraftEvent, InfillOptions, LocalEngine, parseMarkers, readModelConfig, resolveSampler } from '../../../src/core';
 import { LoadedModel } from '../../../src/core/modelFolder';
 import { OnnxLogitsModel } from '../../../src/core/onnxModel';
 import { Proposal, proposeFromLogits, ProposeRequest } from '../../../src/core/sampling/propose';
@@ -107,26 +107,96 @@ describe('context cache and deciding in the graph (tiny model)', () => {
     model.forget(102);
   });
 
-  it('a generation refreshes the cache every cacheRefresh steps, runs the rest over it, and forgets it at the end', async () => {
+  /** The tiny model as the engine's network, each forward recorded: how many positions it asked about, and whether it ran over the cache. */
+  function recordedEngine() {
     const config = readModelConfig(TINY);
+    const forwards: { asked: number; cached: boolean; refresh: boolean | null }[] = [];
     const network = {
       vocabSize: 260,
       logits: (ids: Int32Array, rows: number[]) => model.logits(ids, rows),
-      propose: async (ids: Int32Array, r: ProposeRequest) => (await model.proposeBatch([ids], [r], sampleHere))[0],
+      propose: async (ids: Int32Array, r: ProposeRequest) => {
+        const cached = model.passes.cached;
+        const [out] = await model.proposeBatch([ids], [r], sampleHere);
+        forwards.push({ asked: r.queries.length, cached: model.passes.cached > cached, refresh: r.cache?.refresh ?? null });
+        return out;
+      },
       forget: (id: number) => model.forget(id),
       dispose: async () => undefined,
     };
     const loaded: LoadedModel = { dir: TINY, config, tokenizer: loadTokenizer(path.join(TINY, 'tokenizer.json')), network, executionProvider: 'cpu' };
     const engine = new LocalEngine(loaded);
-    const run = async (cacheRefresh: number) => {
-      const before = { ...model.passes };
-      const out = await collect(engine.infill(parseMarkers('def add(a, b):\n    return <|hole:12|>\n'), { steps: 12, cacheRefresh }));
-      return { out, full: model.passes.full - before.full, cached: model.passes.cached - before.cached };
+    const run = async (text: string, options: InfillOptions) => {
+      forwards.length = 0;
+      const out = await collect(engine.infill(parseMarkers(text), options));
+      return { out, forwards: [...forwards] };
     };
-    const every4 = await run(4);
-    assert.deepEqual([every4.full, every4.cached], [3, 9]);
-    assert.equal(model.cachedGenerations, 0);
-    const off = await run(1);
-    assert.deepEqual([off.full, off.cached], [12, 0]);
+    return { run };
+  }
+
+  /** The rule as the docs state it: a full pass first, and again once `every` positions were decided since the last one. */
+  const fullPassesDue = (asked: number[], every: number) => {
+    let atLast: number | null = null;
+    return asked.map((n) => {
+      const due = atLast === null || atLast - n >= every;
+      if (due) atLast = n;
+      return due;
+    });
+  };
+
+  const HOLE = 'def add(a, b):\n    return <|hole:12|>\n';
+
+  it('a generation runs a full pass first and again once cacheRefresh of its masked tokens are decided, the rest over the cache', async () => {
+    const { run } = recordedEngine();
+    for (const cacheRefresh of [3, 4, 5]) {
+      const { forwards } = await run(HOLE, { steps: 12, cacheRefresh });
+      const full = forwards.map((f) => !f.cached);
+      assert.deepEqual(
+        full,
+        fullPassesDue(
+          forwards.map((f) => f.asked),
+          cacheRefresh,
+        ),
+        `cacheRefresh ${cacheRefresh}`,
+      );
+      assert.ok(full.filter((f) => f).length >= 2 && full.some((f) => !f), `cacheRefresh ${cacheRefresh}: both kinds of pass ran`);
+      assert.equal(model.cachedGenerations, 0, 'the cache is forgotten at the end');
+    }
+  });
+
+  it('counts decided tokens, not steps: a hole of at most cacheRefresh tokens has one full pass however many steps it takes', async () => {
+    const { run } = recordedEngine();
+    // Without healing the hole is its 12 masks (healing would add the token before it).
+    for (const options of [{ steps: 12 }, { steps: 4 }, { threshold: 0.5 }]) {
+      const { forwards } = await run(HOLE, { ...options, cacheRefresh: 12, tokenHealing: false });
+      assert.equal(forwards[0].asked, 12);
+      assert.equal(forwards.filter((f) => !f.cached).length, 1, JSON.stringify(options));
+      assert.ok(forwards.length > 1, `${JSON.stringify(options)}: more steps than the full pass`);
+    }
+    // Several tokens a step: with cacheRefresh 2 and 2 tokens decided each step, every step is a full pass.
+    const { forwards } = await run(HOLE, { alg: 'low_confidence', steps: 6, cacheRefresh: 2, tokenHealing: false });
+    assert.deepEqual(
+      forwards.map((f) => f.asked),
+      [12, 10, 8, 6, 4, 2],
+    );
+    assert.ok(forwards.every((f) => !f.cached));
+  });
+
+  it('gives the results of full passes where the rule asks for a full pass at every step', async () => {
+    const { run } = recordedEngine();
+    const options: InfillOptions = { alg: 'low_confidence', steps: 6, tokenHealing: false };
+    const everyStep = await run(HOLE, { ...options, cacheRefresh: 2 });
+    const off = await run(HOLE, { ...options, cacheRefresh: 1 });
+    assert.ok(
+      off.forwards.every((f) => f.refresh === null && !f.cached),
+      'cacheRefresh 1 asks for no cache',
+    );
+    assert.ok(everyStep.forwards.every((f) => f.refresh === true));
+    const tokens = (drafts: DraftEvent[]) => drafts.map((d) => d.committed.map((c) => [c.pos, c.token]));
+    assert.deepEqual(tokens(everyStep.out.drafts), tokens(off.out.drafts));
+    assert.equal(everyStep.out.result.text, off.out.result.text);
+    // A longer refresh runs over stale context at some steps: still a whole fill, with fewer full passes.
+    const sparse = await run(HOLE, { ...options, cacheRefresh: 6 });
+    assert.ok(sparse.forwards.some((f) => f.cached));
+    assert.equal(sparse.out.drafts.at(-1)!.holes[0].masked, 0);
   });
 });

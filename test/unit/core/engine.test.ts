@@ -45,7 +45,14 @@ describe('the local engine on the tiny model', () => {
     for (const c of drafts.flatMap((d) => d.committed)) {
       assert.ok(c.confidence > 0 && c.confidence <= 1);
       assert.ok(c.hole === 0 ? c.offset < 6 : c.offset < 4);
+      assert.equal(c.text, await model.tokenizer.decode([c.token]), "a committed token's text is its own decoding");
     }
+    // Each draft is the committed runs decoded, a placeholder for each masked position.
+    const last = drafts.at(-1)!.holes.map((h) => h.text);
+    assert.deepEqual(
+      last,
+      result.holes.map((h) => h.text),
+    );
     const [a, b] = result.holes.map((h) => h.text);
     assert.ok(!a.includes(MASK_PLACEHOLDER) && !b.includes(MASK_PLACEHOLDER));
     assert.equal(result.text, `def f(x):\n    ${a}\n\nprint(${b})\n`);
