@@ -24,6 +24,7 @@ import numpy as np
 from onnx import TensorProto
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import decide_graph  # noqa: E402
 import families  # noqa: E402
 import quantize  # noqa: E402
 from onnx_graph import Graph  # noqa: E402
@@ -32,7 +33,6 @@ from weight_writer import PRECISIONS, WeightWriter  # noqa: E402
 
 CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
                "presentKey": "present_key.{layer}", "presentValue": "present_value.{layer}"}
-DECIDE_NAMES = {"token": "top_token", "prob": "top_prob", "secondProb": "second_prob", "entropy": "entropy"}
 FLOAT, INT64 = TensorProto.FLOAT, TensorProto.INT64
 
 
@@ -86,25 +86,6 @@ def mlp(g, w, x, names):
     return w.matmul(g.op("Mul", [act, w.matmul(x, names["up"])]), names["down"])
 
 
-def decide(g, logits):
-    """onnx.decide: the argmax (first on ties, as TopK orders them), its softmax probability, the
-    runner-up's and the entropy in nats, all from the float32 logits."""
-    top, idx = g.op("TopK", [logits, g.const([2])], n_out=2, axis=-1, largest=1, sorted=1)
-    first = g.op("Slice", [top, g.const([0]), g.const([1]), g.const([-1])])
-    d = g.op("Sub", [logits, first])
-    e = g.op("Exp", [d])
-    z = g.op("ReduceSum", [e, g.const([-1])], keepdims=0)
-    second = g.op("Squeeze", [g.op("Slice", [top, g.const([1]), g.const([2]), g.const([-1])]), g.const([-1])])
-    top1 = g.op("Squeeze", [first, g.const([-1])])
-    g.output(g.op("Squeeze", [g.op("Slice", [idx, g.const([0]), g.const([1]), g.const([-1])]), g.const([-1])]),
-             DECIDE_NAMES["token"], INT64, ["batch", "n"])
-    g.output(g.op("Reciprocal", [z]), DECIDE_NAMES["prob"], FLOAT, ["batch", "n"])
-    g.output(g.op("Div", [g.op("Exp", [g.op("Sub", [second, top1])]), z]), DECIDE_NAMES["secondProb"], FLOAT,
-             ["batch", "n"])
-    mean_d = g.op("Div", [g.op("ReduceSum", [g.op("Mul", [e, d]), g.const([-1])], keepdims=0), z])
-    g.output(g.op("Sub", [g.op("Log", [z]), mean_d]), DECIDE_NAMES["entropy"], FLOAT, ["batch", "n"])
-
-
 def write_graph(out_dir, a, tensors, precision, block_size=32, accuracy_level=0, cache=True):
     g = Graph(out_dir)
     w = WeightWriter(g, tensors, precision, block_size, accuracy_level)
@@ -138,7 +119,8 @@ def write_graph(out_dir, a, tensors, precision, block_size=32, accuracy_level=0,
     logits = w.matmul(x, glob["embed"] if a.tied else glob["lm_head"])
     g.output(logits, "logits", FLOAT, ["batch", "n", a.vocab])
     if cache:
-        decide(g, logits)
+        for key, value in decide_graph.decide(g, logits).items():
+            g.output(value, decide_graph.NAMES[key], decide_graph.TYPES[key], ["batch", "n"])
     g.save(os.path.join(out_dir, "model.onnx"), {"diffusion_infill.family": a.family,
                                                  "diffusion_infill.precision": precision})
 
@@ -152,7 +134,7 @@ def onnx_section(a, cache):
             "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask", "positionIds": "position_ids",
                        "logitPositions": "logit_positions"},
             "cache": {"layers": a.layers, "kvHeads": a.kv_heads, "headDim": a.head_dim, **CACHE_NAMES},
-            "decide": dict(DECIDE_NAMES)}
+            "decide": dict(decide_graph.NAMES)}
 
 
 def build(hf_dir, out_dir, precision="int4", block_size=32, name=None, max_context=None, cache=True,

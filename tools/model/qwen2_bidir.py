@@ -198,33 +198,19 @@ PRECISIONS = ("float32", "float16", "int8")
 THRESHOLD = 0.9
 
 
-def decide(logits):
-    """What every greedy algorithm needs from a row of logits (docs/model-folder.md, onnx.decide):
-    the argmax, its softmax probability, the runner-up's, and the entropy in nats."""
-    top2, idx = torch.topk(logits, 2, dim=-1)
-    d = logits - top2[..., :1]
-    e = torch.exp(d)
-    z = e.sum(-1)
-    top_prob = 1.0 / z
-    second_prob = torch.exp(top2[..., 1] - top2[..., 0]) / z
-    entropy = torch.log(z) - (e * d).sum(-1) / z
-    return idx[..., 0], top_prob, second_prob, entropy
-
-
 CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
                "presentKey": "present_key.{layer}", "presentValue": "present_value.{layer}"}
-DECIDE_NAMES = {"token": "top_token", "prob": "top_prob", "secondProb": "second_prob", "entropy": "entropy"}
 
 
 def _graph_forward(model):
-    """The exported graph's forward: logits, the decision, and each layer's present key and value."""
+    """The traced forward: logits and each layer's present key and value (export_onnx appends the decision)."""
     layers = model.config.num_hidden_layers
 
     def forward(input_ids, attention_mask, position_ids, logit_positions, *past):
         presents = []
         logits = Qwen2Bidir.forward(model, input_ids, attention_mask, position_ids, logit_positions,
                                     past=[(past[2 * i], past[2 * i + 1]) for i in range(layers)], presents=presents)
-        return (logits, *decide(logits), *[t.float() for kv in presents for t in kv])
+        return (logits, *[t.float() for kv in presents for t in kv])
     return forward
 
 
@@ -242,6 +228,8 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     `model.onnx.data` beside the graph.
     """
     import onnx
+
+    import decide_graph  # onnx is the exporter's; training needs neither
 
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
@@ -262,7 +250,6 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     axes = {"input_ids": {0: "batch", 1: "seq"}, "position_ids": {0: "batch", 1: "seq"},
             "attention_mask": {0: "batch", 1: "keys"}, "logit_positions": {0: "batch", 1: "n"},
             "logits": {0: "batch", 1: "n"}}
-    axes.update({n: {0: "batch", 1: "n"} for n in DECIDE_NAMES.values()})
     axes.update({n: {0: "batch", 2: "past"} for n in names})
     axes.update({n: {0: "batch", 2: "seq"} for n in presents})
     tmp_dir = os.path.join(out_dir, ".export-tmp")
@@ -274,7 +261,7 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
             torch.onnx.export(
                 model, (ids, mask, position_ids, pos, *past), tmp,
                 input_names=["input_ids", "attention_mask", "position_ids", "logit_positions", *names],
-                output_names=["logits", *DECIDE_NAMES.values(), *presents],
+                output_names=["logits", *presents],
                 dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
     finally:
         del model.forward  # the instance attribute goes; the class's forward is back
@@ -282,6 +269,7 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     _name_weights(m, model)
     if precision != "float32":
         _store_weights(m, precision)
+    decide_graph.append_to_model(m, "logits")
     nbytes = sum(len(t.raw_data) for t in m.graph.initializer)
     for f in os.listdir(tmp_dir):
         os.remove(os.path.join(tmp_dir, f))
@@ -418,6 +406,8 @@ def weights_from_onnx(path):
 
 def onnx_section(c: Qwen2Config):
     """model.json's `onnx` for a graph export_onnx wrote from a model of config c."""
+    import decide_graph
+
     return {
         "file": "model.onnx",
         "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask",
@@ -425,7 +415,7 @@ def onnx_section(c: Qwen2Config):
         "output": "logits",
         "cache": {"layers": c.num_hidden_layers, "kvHeads": c.num_key_value_heads,
                   "headDim": c.hidden_size // c.num_attention_heads, **CACHE_NAMES},
-        "decide": dict(DECIDE_NAMES),
+        "decide": dict(decide_graph.NAMES),
     }
 
 
