@@ -2,7 +2,7 @@
 graph written node by node, its weights streamed from the safetensors shards one tensor at a time.
 
   python3 tools/model/build_onnx.py HF_DIR OUT_DIR [--precision int4|int8|float16|float32]
-      [--block-size 32] [--name NAME] [--max-context N] [--no-cache]
+      [--block-size 32] [--accuracy-level 0-4] [--name NAME] [--max-context N] [--no-cache]
 
 HF_DIR: config.json, tokenizer.json and the safetensors shards of a Qwen2-layout diffusion model
 (Dream, DiffuCoder, Dream-Coder, Open-dCoder) or of LLaDA (families.py).  Memory: about one weight
@@ -34,6 +34,10 @@ from weight_writer import PRECISIONS, WeightWriter  # noqa: E402
 CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
                "presentKey": "present_key.{layer}", "presentValue": "present_value.{layer}"}
 FLOAT, INT64 = TensorProto.FLOAT, TensorProto.INT64
+# MatMulNBits' compute type when --accuracy-level is not given: int8 multiplies in int8 (level 4, the
+# activations quantized per block), since at level 0 it is onnxruntime's slow CPU path; int4 at level 0
+# costs what float32 does (docs/real-checkpoints.md).
+ACCURACY_LEVEL = {"int8": 4, "int4": 0}
 
 
 def rms_norm(g, w, x, name, eps):
@@ -138,10 +142,13 @@ def onnx_section(a, cache):
 
 
 def build(hf_dir, out_dir, precision="int4", block_size=32, name=None, max_context=None, cache=True,
-          accuracy_level=0):
-    """Writes OUT_DIR (model.json, model.onnx, model.onnx.data, tokenizer.json); returns model.json."""
+          accuracy_level=None):
+    """Writes OUT_DIR (model.json, model.onnx, model.onnx.data, tokenizer.json); returns model.json.
+    accuracy_level: MatMulNBits' (int4/int8); None for the precision's ACCURACY_LEVEL."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if accuracy_level is None:
+        accuracy_level = ACCURACY_LEVEL.get(precision, 0)
     if precision in ("int8", "int4"):
         quantize.check(8 if precision == "int8" else 4, block_size)
     for f in ("config.json", "tokenizer.json"):
@@ -187,8 +194,9 @@ def main():
     ap.add_argument("--precision", choices=PRECISIONS, default="int4",
                     help="how the weights are stored (int4/int8: onnxruntime's MatMulNBits); logits are float32")
     ap.add_argument("--block-size", type=int, default=32, help="int4/int8: weights per scale (a power of two, >= 16)")
-    ap.add_argument("--accuracy-level", type=int, default=0, choices=(0, 1, 2, 3, 4),
-                    help="int4/int8: MatMulNBits' compute type (0: float32; 4: int8 activations, faster on CPUs)")
+    ap.add_argument("--accuracy-level", type=int, choices=(0, 1, 2, 3, 4),
+                    help="int4/int8: MatMulNBits' compute type (0: float32; 4: int8 activations, faster on CPUs); "
+                         "default 4 for int8, 0 for int4")
     ap.add_argument("--name")
     ap.add_argument("--max-context", type=int)
     ap.add_argument("--no-cache", action="store_true", help="the plain graph, without the context cache and decide outputs")
