@@ -220,12 +220,12 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     decision (onnx.decide) and each layer's present key and value (onnx.cache).
 
     The graph's weights are named after the module's parameters (`weights_from_onnx` reads them
-    back).  precision float16 stores them as float16 and int8 as int8 with a float32 scale per
-    row of the torch weight; either way the graph turns them back into float32 (onnxruntime folds
-    that once at load), so the arithmetic is float32 while the file is a half or a quarter of the
-    size: torch 1.13 cannot trace half precision on CPU, and onnxruntime's CPU provider lacks fp16
-    kernels for several ops.  Graphs over 2 GB (protobuf limit) keep their weights in
-    `model.onnx.data` beside the graph.
+    back).  precision float16 stores them as float16, which the graph turns back into float32
+    (onnxruntime folds that once at load), so the arithmetic is float32 at half the file: torch 1.13
+    cannot trace half precision on CPU, and onnxruntime's CPU provider lacks fp16 kernels for several
+    ops.  int8 stores each matrix as int8 with a float32 scale per torch row and multiplies in int8,
+    the activations quantized per call (int8_compute.py).  Graphs over 2 GB (protobuf limit) keep
+    their weights in `model.onnx.data` beside the graph.
     """
     import onnx
 
@@ -348,29 +348,27 @@ def _prepend(m, nodes):
 
 
 def _store_weights(m, precision):
-    """Stores each weight matrix as float16, or int8 with a float32 scale per torch row (symmetric),
-    behind nodes that give the graph the float32 tensor under its old name."""
+    """Stores each weight matrix as float16 behind a Cast to float32 under its old name, or as int8 with
+    a float32 scale per torch row that the graph multiplies in int8 (int8_compute.py)."""
     import onnx
     import onnx.numpy_helper as nh
 
-    nodes = []
+    import int8_compute
+
+    nodes, int8 = [], {}
     for t in list(m.graph.initializer):
         if t.data_type != onnx.TensorProto.FLOAT or len(t.dims) < 1 or int(math.prod(t.dims)) < 16:
             continue
-        a, name = nh.to_array(t), t.name
-        if precision == "int8" and a.ndim == 2:
-            axis = 0 if name.endswith(TRANSPOSED) else 1  # reduce across a torch row
-            scale = np.maximum(np.abs(a).max(axis=axis, keepdims=True), 1e-12).astype(np.float32) / 127.0
-            q = np.clip(np.rint(a / scale), -127, 127).astype(np.int8)
-            t.CopyFrom(nh.from_array(q, name + "__int8"))
-            m.graph.initializer.append(nh.from_array(scale, name + "__scale"))
-            nodes += [onnx.helper.make_node("Cast", [name + "__int8"], [name + "__float"], to=onnx.TensorProto.FLOAT,
-                                            name="cast_" + name),
-                      onnx.helper.make_node("Mul", [name + "__float", name + "__scale"], [name], name="scale_" + name)]
+        name = t.name
+        if precision == "int8" and len(t.dims) == 2:
+            int8[name] = name.endswith(TRANSPOSED)
+            int8_compute.store(m, t, axis=0 if int8[name] else 1)  # one scale per torch row
         else:
-            t.CopyFrom(nh.from_array(a.astype("float16"), name + "__fp16"))
+            t.CopyFrom(nh.from_array(nh.to_array(t).astype("float16"), name + "__fp16"))
             nodes.append(onnx.helper.make_node("Cast", [name + "__fp16"], [name], to=onnx.TensorProto.FLOAT,
                                                name="cast_" + name))
+    if int8:
+        nodes += int8_compute.rewrite(m, set(int8), int8)
     _prepend(m, nodes)
 
 
@@ -389,8 +387,8 @@ def weights_from_onnx(path):
         base = name
         for suffix in STORED:
             base = base[:-len(suffix)] if base.endswith(suffix) else base
-        if name.endswith("__int8"):
-            a = a.astype(np.float32) * raw[base + "__scale"]
+        if name.endswith("__int8"):  # the scale per torch row: a column of the transposed ones
+            a = a.astype(np.float32) * raw[base + "__scale"].reshape((1, -1) if base.endswith(TRANSPOSED) else (-1, 1))
         a = a.astype(np.float32)
         if base.endswith(TRANSPOSED):
             base, a = base[:-len(TRANSPOSED)], a.T
