@@ -11,22 +11,14 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import int8_compute  # noqa: E402
-from onnx_case import make_inputs, write_case  # noqa: E402
+from onnx_case import check_stored  # noqa: E402
 from qwen2_bidir import PRECISIONS, Qwen2Bidir, Qwen2Config, export_onnx, onnx_section, weights_from_onnx  # noqa: E402
 
-
-# An int8 graph quantizes its activations per call.  A value on a rounding edge in torch may round the
-# other way in onnxruntime, and over several layers that grows to tenths of a logit (the round-trip
-# test pins the int8 arithmetic itself on a tiny model); a step over the cache quantizes other
-# activations than the full pass.
-INT8_TOL = {"logits": 0.5, "cache": 1.5}
 
 LINEARS = ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
            "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")
@@ -102,18 +94,9 @@ def main(argv=None):
         with open(os.path.join(out, "model.json"), "w") as f:
             json.dump(doc, f, indent=2)
             f.write("\n")
-        # Each graph against torch on the weights it stores, computing as it does (int8_compute.emulate
-        # for a graph that multiplies in int8).
-        ids, attn, pos = make_inputs(cfg.vocab_size, doc["maskTokenId"], seed=0, batch=2, seq=min(64, cfg.max_position_embeddings), n=8)
-        for folder in (old, out):
-            path = os.path.join(folder, doc["onnx"]["file"])
-            reference = Qwen2Bidir(cfg)
-            reference.load_state_dict(state if folder == old else weights_from_onnx(path))
-            case = os.path.join(tmp, "case-" + os.path.basename(folder))
-            int8 = int8_compute.in_graph(path)
-            write_case(case, int8_compute.emulate(reference) if int8 else reference, ids, attn, pos)
-            tol = ["--tol", str(INT8_TOL["logits"]), "--tol-cache", str(INT8_TOL["cache"])] if int8 else ["--tol", "2e-3"]
-            subprocess.run(["node", os.path.join(HERE, "compare_onnx.mjs"), folder, case, *tol], check=True)
+        for folder in (old, out):  # each against torch on the weights it stores
+            check_stored(folder, cfg, doc["maskTokenId"], [(2, min(64, cfg.max_position_embeddings), 8)],
+                         state if folder == old else None)
     print(f"re-exported {out} ({precision}, {cfg.num_hidden_layers} layers, hidden {cfg.hidden_size})")
 
 
