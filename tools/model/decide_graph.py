@@ -63,7 +63,8 @@ def decide(g, logits):
     returns {key of NAMES: value}, each shaped as the logits without their last axis."""
     shape = g.op("Shape", [logits])
     lead = g.op("Slice", [shape, g.const([0]), g.const([-1])])
-    rows = g.op("Reshape", [logits, g.op("Concat", [g.const([-1]), g.op("Slice", [shape, g.const([-1]), g.const([2**62])])], axis=0)])
+    vocab = g.op("Slice", [shape, g.const([-1]), g.const([2**62])])
+    rows = g.op("Reshape", [logits, g.op("Concat", [g.const([-1]), vocab], axis=0)])
     top, idx = g.op("TopK", [rows, g.const([2])], n_out=2, axis=-1, largest=1, sorted=1)
     first = g.op("Slice", [top, g.const([0]), g.const([1]), g.const([1])])  # [rows, 1]
     second = g.op("Slice", [top, g.const([1]), g.const([2]), g.const([1])])

@@ -50,10 +50,10 @@ def matmul_graph(path, k, n):
 def decide_graph_alone(path):
     g = decide_graph.Nodes("")
     out = decide_graph.decide(g, "logits")
-    g.nodes += [helper.make_node("Identity", [out[k]], [n]) for k, n in decide_graph.NAMES.items()]
+    names = decide_graph.NAMES
+    g.nodes += [helper.make_node("Identity", [out[k]], [n]) for k, n in names.items()]
     graph = helper.make_graph(g.nodes, "decide", [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["rows", "vocab"])],
-                              [helper.make_tensor_value_info(n, decide_graph.TYPES[k], ["rows"]) for k, n in decide_graph.NAMES.items()],
-                              g.inits)
+                              [helper.make_tensor_value_info(n, decide_graph.TYPES[k], ["rows"]) for k, n in names.items()], g.inits)
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
 
 

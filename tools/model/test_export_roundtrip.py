@@ -61,7 +61,8 @@ def run(tmp):
                         continue
                     case = os.path.join(out + "-case" + suffix, str(i))
                     write_case(case, reference, *inputs)
-                    r = subprocess.run(["node", os.path.join(HERE, "compare_onnx.mjs"), out, case, "--tol", str(tol), *tol_cache])
+                    r = subprocess.run(["node", os.path.join(HERE, "compare_onnx.mjs"), out, case, "--tol", str(tol),
+                                        *tol_cache])
                     failures += r.returncode != 0
             r = subprocess.run(["node", os.path.join(HERE, "check_tokenizer.mjs"), out])
             failures += r.returncode != 0
