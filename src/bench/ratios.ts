@@ -37,10 +37,20 @@ async function timed(run: () => Promise<unknown>, repeats: number): Promise<numb
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
 }
 
+/** The exporter's files: a bench model older than any of them was written by an older graph contract. */
+const EXPORTER = ['qwen2_bidir.py', 'decide_graph.py', 'int8_compute.py'].map((f) => path.join(ROOT, 'tools', 'model', f));
+
+/** Whether `file` is missing or older than one of `sources`. */
+function stale(file: string, sources: string[]): boolean {
+  if (!fs.existsSync(file)) return true;
+  const written = fs.statSync(file).mtimeMs;
+  return sources.some((s) => fs.statSync(s).mtimeMs > written);
+}
+
 function prepare(): { fp32: string; int8: string } {
   const py = (...args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (!fs.existsSync(path.join(BENCH, 'qwen-vocab', 'model.json'))) {
-    console.log('writing models/.bench (random models and single-op graphs; once)');
+  if (stale(path.join(BENCH, 'qwen-vocab', 'model.json'), [...EXPORTER, path.join(ROOT, 'tools', 'model', 'make_bench_model.py')])) {
+    console.log('writing models/.bench (random models and single-op graphs; once per exporter change)');
     py('-m', 'tools.model.make_bench_model', BENCH);
   }
   const fp32 = path.join(BENCH, 'bundled-fp32');
@@ -49,7 +59,7 @@ function prepare(): { fp32: string; int8: string } {
     [fp32, 'float32'],
     [int8, 'int8'],
   ]) {
-    if (!fs.existsSync(path.join(dir, 'model.json')))
+    if (stale(path.join(dir, 'model.json'), [...EXPORTER, path.join(bundledModelDir(), 'model.onnx')]))
       py('-m', 'tools.model.reexport', bundledModelDir(), '--heads', String(BUNDLED_HEADS), '--precision', precision, '--out', dir);
   }
   return { fp32, int8 };

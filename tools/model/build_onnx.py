@@ -2,7 +2,7 @@
 graph written node by node, its weights streamed from the safetensors shards one tensor at a time.
 
   python3 -m tools.model.build_onnx HF_DIR OUT_DIR [--precision int4|int8|float16|float32]
-      [--block-size 32] [--name NAME] [--max-context N] [--no-cache]
+      [--block-size 32] [--accuracy-level 0-4] [--name NAME] [--max-context N] [--no-cache]
 
 HF_DIR: config.json, tokenizer.json and the safetensors shards of a Qwen2-layout diffusion model
 (Dream, DiffuCoder, Dream-Coder, Open-dCoder) or of LLaDA (families.py).  Memory: about one weight
@@ -22,6 +22,7 @@ import time
 import numpy as np
 from onnx import TensorProto
 
+from . import decide_graph
 from . import families
 from . import quantize
 from .onnx_graph import Graph
@@ -30,8 +31,11 @@ from .weight_writer import PRECISIONS, WeightWriter
 
 CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
                "presentKey": "present_key.{layer}", "presentValue": "present_value.{layer}"}
-DECIDE_NAMES = {"token": "top_token", "prob": "top_prob", "secondProb": "second_prob", "entropy": "entropy"}
 FLOAT, INT64 = TensorProto.FLOAT, TensorProto.INT64
+# MatMulNBits' compute type when --accuracy-level is not given: int8 multiplies in int8 (level 4, the
+# activations quantized per block), since at level 0 it is onnxruntime's slow CPU path; int4 at level 0
+# costs what float32 does (docs/real-checkpoints.md).
+ACCURACY_LEVEL = {"int8": 4, "int4": 0}
 
 
 def rms_norm(g, w, x, name, eps):
@@ -84,25 +88,6 @@ def mlp(g, w, x, names):
     return w.matmul(g.op("Mul", [act, w.matmul(x, names["up"])]), names["down"])
 
 
-def decide(g, logits):
-    """onnx.decide: the argmax (first on ties, as TopK orders them), its softmax probability, the
-    runner-up's and the entropy in nats, all from the float32 logits."""
-    top, idx = g.op("TopK", [logits, g.const([2])], n_out=2, axis=-1, largest=1, sorted=1)
-    first = g.op("Slice", [top, g.const([0]), g.const([1]), g.const([-1])])
-    d = g.op("Sub", [logits, first])
-    e = g.op("Exp", [d])
-    z = g.op("ReduceSum", [e, g.const([-1])], keepdims=0)
-    second = g.op("Squeeze", [g.op("Slice", [top, g.const([1]), g.const([2]), g.const([-1])]), g.const([-1])])
-    top1 = g.op("Squeeze", [first, g.const([-1])])
-    g.output(g.op("Squeeze", [g.op("Slice", [idx, g.const([0]), g.const([1]), g.const([-1])]), g.const([-1])]),
-             DECIDE_NAMES["token"], INT64, ["batch", "n"])
-    g.output(g.op("Reciprocal", [z]), DECIDE_NAMES["prob"], FLOAT, ["batch", "n"])
-    g.output(g.op("Div", [g.op("Exp", [g.op("Sub", [second, top1])]), z]), DECIDE_NAMES["secondProb"], FLOAT,
-             ["batch", "n"])
-    mean_d = g.op("Div", [g.op("ReduceSum", [g.op("Mul", [e, d]), g.const([-1])], keepdims=0), z])
-    g.output(g.op("Sub", [g.op("Log", [z]), mean_d]), DECIDE_NAMES["entropy"], FLOAT, ["batch", "n"])
-
-
 def write_graph(out_dir, a, tensors, precision, block_size=32, accuracy_level=0, cache=True):
     g = Graph(out_dir)
     w = WeightWriter(g, tensors, precision, block_size, accuracy_level)
@@ -136,7 +121,8 @@ def write_graph(out_dir, a, tensors, precision, block_size=32, accuracy_level=0,
     logits = w.matmul(x, glob["embed"] if a.tied else glob["lm_head"])
     g.output(logits, "logits", FLOAT, ["batch", "n", a.vocab])
     if cache:
-        decide(g, logits)
+        for key, value in decide_graph.decide(g, logits).items():
+            g.output(value, decide_graph.NAMES[key], decide_graph.TYPES[key], ["batch", "n"])
     g.save(os.path.join(out_dir, "model.onnx"), {"diffusion_infill.family": a.family,
                                                  "diffusion_infill.precision": precision})
 
@@ -150,14 +136,17 @@ def onnx_section(a, cache):
             "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask", "positionIds": "position_ids",
                        "logitPositions": "logit_positions"},
             "cache": {"layers": a.layers, "kvHeads": a.kv_heads, "headDim": a.head_dim, **CACHE_NAMES},
-            "decide": dict(DECIDE_NAMES)}
+            "decide": dict(decide_graph.NAMES)}
 
 
 def build(hf_dir, out_dir, precision="int4", block_size=32, name=None, max_context=None, cache=True,
-          accuracy_level=0):
-    """Writes OUT_DIR (model.json, model.onnx, model.onnx.data, tokenizer.json); returns model.json."""
+          accuracy_level=None):
+    """Writes OUT_DIR (model.json, model.onnx, model.onnx.data, tokenizer.json); returns model.json.
+    accuracy_level: MatMulNBits' (int4/int8); None for the precision's ACCURACY_LEVEL."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if accuracy_level is None:
+        accuracy_level = ACCURACY_LEVEL.get(precision, 0)
     if precision in ("int8", "int4"):
         quantize.check(8 if precision == "int8" else 4, block_size)
     for f in ("config.json", "tokenizer.json"):
@@ -203,8 +192,9 @@ def main():
     ap.add_argument("--precision", choices=PRECISIONS, default="int4",
                     help="how the weights are stored (int4/int8: onnxruntime's MatMulNBits); logits are float32")
     ap.add_argument("--block-size", type=int, default=32, help="int4/int8: weights per scale (a power of two, >= 16)")
-    ap.add_argument("--accuracy-level", type=int, default=0, choices=(0, 1, 2, 3, 4),
-                    help="int4/int8: MatMulNBits' compute type (0: float32; 4: int8 activations, faster on CPUs)")
+    ap.add_argument("--accuracy-level", type=int, choices=(0, 1, 2, 3, 4),
+                    help="int4/int8: MatMulNBits' compute type (0: float32; 4: int8 activations, faster on CPUs); "
+                         "default 4 for int8, 0 for int4")
     ap.add_argument("--name")
     ap.add_argument("--max-context", type=int)
     ap.add_argument("--no-cache", action="store_true", help="the plain graph, without the context cache and decide outputs")

@@ -1,13 +1,14 @@
 // Runs a model folder with onnxruntime-node on inputs written by a Python test and compares
 // the logits with the reference the test computed in torch (onnxruntime has no Python build here).
 //
-//   node tools/model/compare_onnx.mjs MODEL_DIR CASE_DIR [--tol 1e-3]
+//   node tools/model/compare_onnx.mjs MODEL_DIR CASE_DIR [--tol 1e-3] [--tol-cache X]
 //
 // CASE_DIR/case.json: { "inputs": {name: {"data": [...ints], "dims": [...]}}, "dims": [b, n, v] }
 // CASE_DIR/expected.f32: the reference logits, float32 little-endian.
 // A graph with onnx.decide is also checked against its own logits; one with onnx.cache is run a
 // second time over the asked rows only, with the first pass's keys and values as the past, and
-// must give the same logits (docs/model-folder.md).
+// must give the same logits (docs/model-folder.md), within --tol-cache (default --tol): an int8 graph
+// quantizes its activations per call, so there the two passes agree only to the int8 rounding.
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkCache, checkDecide, int64, maxDiff, ort, pastFeeds } from './onnx_checks.mjs';
@@ -15,9 +16,11 @@ import { checkCache, checkDecide, int64, maxDiff, ort, pastFeeds } from './onnx_
 const args = process.argv.slice(2);
 const tolIdx = args.indexOf('--tol');
 const tol = tolIdx >= 0 ? Number(args.splice(tolIdx, 2)[1]) : 1e-3;
+const cacheIdx = args.indexOf('--tol-cache');
+const tolCache = cacheIdx >= 0 ? Number(args.splice(cacheIdx, 2)[1]) : tol;
 const [modelDir, caseDir] = args;
 if (!modelDir || !caseDir) {
-  console.error('usage: compare_onnx.mjs MODEL_DIR CASE_DIR [--tol X]');
+  console.error('usage: compare_onnx.mjs MODEL_DIR CASE_DIR [--tol X] [--tol-cache X]');
   process.exit(2);
 }
 
@@ -66,8 +69,8 @@ if (cfg.onnx.decide) {
 if (cache) {
   const mask = c.inputs.attention_mask?.data ?? new Array(b * s).fill(1);
   const { q, diff } = await checkCache(session, cfg.onnx, c.inputs, mask, results, [b, s, n]);
-  const good = diff <= tol;
+  const good = diff <= tolCache;
   ok &&= good;
-  console.log(`  cache: ${q} of ${s} positions run over the cache, max abs diff ${diff.toExponential(3)} ${good ? 'OK' : 'FAIL'}`);
+  console.log(`  cache: ${q} of ${s} positions run over the cache, max abs diff ${diff.toExponential(3)} (tol ${tolCache}) ${good ? 'OK' : 'FAIL'}`);
 }
 process.exit(ok ? 0 : 1);

@@ -13,12 +13,11 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 
 import torch
 
-from .onnx_case import make_inputs, write_case
-from .qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, weights_from_onnx, write_model_json
+from .onnx_case import check_stored
+from .qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, write_model_json
 from .safetensors_io import load_weights
 from .train import RECIPE_TOKENIZER
 
@@ -71,6 +70,8 @@ def card(cfg, summary, manifest, n_params, folder_mb, precision, sampler, eval_d
     lic = "\n".join(f"| {k} | {v / 1e6:.2f} MB |" for k, v in manifest["bytes_by_licence"].items())
     lang = ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in manifest["bytes_by_language"].items())
     held = ", ".join(f"`{p}`" for p in manifest.get("heldout_packages", []))
+    arithmetic = ("multiplied in int8 with a float32 scale per output channel, the activations quantized per call"
+                  if precision == "int8" else "computed in float32 (the graph converts them once at load)")
     ev = "not run"
     if eval_doc:
         ev = "\n".join(eval_doc["table"]) + "\n\n" + eval_doc["note"] + "."
@@ -93,7 +94,7 @@ It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `p
   {cfg.rope_theta:.0f}, tied embeddings; {n_params / 1e6:.2f}M parameters.
 - Family `dream` (shifted logits: row i-1 predicts token i).  The canvas starts with `<|endoftext|>`
   (model.json `bosTokenId`), as in training.  Trained canvas length {a['seq']} tokens (`maxContext`).
-- Weights stored as {precision}, computed in float32 (the graph converts them once at load), logits
+- Weights stored as {precision}, {arithmetic}, logits
   float32.  Folder size {folder_mb:.1f} MB.
 - Tokenizer: byte-level BPE (tools/model/train_bpe.py, `tools/model/tokenizer.json`), {cfg.vocab_size - 3} tokens
   + `<|endoftext|>`, `<|mask|>`, `<|dlm_pad|>`, trained on the training split.
@@ -143,14 +144,7 @@ Held out for validation, by package ({split['heldout']['files']} files, {split['
 
 def check_folder(out, cfg, mask_id):
     """The folder runs in the extension's runtime and gives the logits torch gives on its weights."""
-    ref = Qwen2Bidir(cfg)
-    ref.load_state_dict(weights_from_onnx(os.path.join(out, "model.onnx")))
-    ref.eval()
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (b, s, n) in enumerate([(1, min(256, cfg.max_position_embeddings), 40), (2, 64, 8)]):
-            write_case(os.path.join(tmp, str(i)), ref, *make_inputs(cfg.vocab_size, mask_id, seed=i, batch=b, seq=s, n=n))
-            subprocess.run(["node", os.path.join(HERE, "compare_onnx.mjs"), out, os.path.join(tmp, str(i)),
-                            "--tol", "2e-3"], check=True)
+    check_stored(out, cfg, mask_id, [(1, min(256, cfg.max_position_embeddings), 40), (2, 64, 8)])
     subprocess.run(["node", os.path.join(HERE, "check_tokenizer.mjs"), out], check=True)
 
 

@@ -7,7 +7,7 @@ key-value heads, SwiGLU 1280, vocab 16384) with a 2,048-token context, float32: 
 cost grows with the context.  OUT/qwen-vocab: the same at Qwen2.5's 151,936-token vocabulary,
 weights stored float16: what deciding costs beside a forward there.  OUT/matmul_KxN.onnx: one
 MatMul by a constant [K, N] weight, for what onnxruntime's MatMul reaches at the model's shapes.
-OUT/decide.onnx: only the graph's decision (qwen2_bidir.decide) over float32 logits [rows, vocab].
+OUT/decide.onnx: only the graph's decision (decide_graph.py) over float32 logits [rows, vocab].
 """
 import os
 import sys
@@ -16,7 +16,8 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
-from .qwen2_bidir import Qwen2Bidir, Qwen2Config, decide, export_onnx, write_model_json
+from . import decide_graph
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config, export_onnx, write_model_json
 
 SHAPE = dict(hidden_size=384, num_hidden_layers=12, num_attention_heads=6, num_key_value_heads=2,
              intermediate_size=1280, rope_theta=10000.0, tie_word_embeddings=True, max_position_embeddings=2048)
@@ -44,9 +45,14 @@ def matmul_graph(path, k, n):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
 
 
-class Decide(torch.nn.Module):
-    def forward(self, logits):
-        return decide(logits)
+def decide_graph_alone(path):
+    g = decide_graph.Nodes("")
+    out = decide_graph.decide(g, "logits")
+    names = decide_graph.NAMES
+    g.nodes += [helper.make_node("Identity", [out[k]], [n]) for k, n in names.items()]
+    graph = helper.make_graph(g.nodes, "decide", [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["rows", "vocab"])],
+                              [helper.make_tensor_value_info(n, decide_graph.TYPES[k], ["rows"]) for k, n in names.items()], g.inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
 
 
 def main():
@@ -54,9 +60,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     for k, n in ((384, 384), (384, 128), (384, 1280), (1280, 384), (384, 16384)):
         matmul_graph(os.path.join(out, f"matmul_{k}x{n}.onnx"), k, n)
-    torch.onnx.export(Decide(), (torch.randn(4, 32),), os.path.join(out, "decide.onnx"), input_names=["logits"],
-                      output_names=["top_token", "top_prob", "second_prob", "entropy"],
-                      dynamic_axes={"logits": {0: "rows", 1: "vocab"}}, opset_version=14)
+    decide_graph_alone(os.path.join(out, "decide.onnx"))
     random_model(os.path.join(out, "long"), 16384, "float32")
     random_model(os.path.join(out, "qwen-vocab"), 151936, "float16")
 

@@ -198,33 +198,19 @@ PRECISIONS = ("float32", "float16", "int8")
 THRESHOLD = 0.9
 
 
-def decide(logits):
-    """What every greedy algorithm needs from a row of logits (docs/model-folder.md, onnx.decide):
-    the argmax, its softmax probability, the runner-up's, and the entropy in nats."""
-    top2, idx = torch.topk(logits, 2, dim=-1)
-    d = logits - top2[..., :1]
-    e = torch.exp(d)
-    z = e.sum(-1)
-    top_prob = 1.0 / z
-    second_prob = torch.exp(top2[..., 1] - top2[..., 0]) / z
-    entropy = torch.log(z) - (e * d).sum(-1) / z
-    return idx[..., 0], top_prob, second_prob, entropy
-
-
 CACHE_NAMES = {"pastKey": "past_key.{layer}", "pastValue": "past_value.{layer}",
                "presentKey": "present_key.{layer}", "presentValue": "present_value.{layer}"}
-DECIDE_NAMES = {"token": "top_token", "prob": "top_prob", "secondProb": "second_prob", "entropy": "entropy"}
 
 
 def _graph_forward(model):
-    """The exported graph's forward: logits, the decision, and each layer's present key and value."""
+    """The traced forward: logits and each layer's present key and value (export_onnx appends the decision)."""
     layers = model.config.num_hidden_layers
 
     def forward(input_ids, attention_mask, position_ids, logit_positions, *past):
         presents = []
         logits = Qwen2Bidir.forward(model, input_ids, attention_mask, position_ids, logit_positions,
                                     past=[(past[2 * i], past[2 * i + 1]) for i in range(layers)], presents=presents)
-        return (logits, *decide(logits), *[t.float() for kv in presents for t in kv])
+        return (logits, *[t.float() for kv in presents for t in kv])
     return forward
 
 
@@ -234,14 +220,16 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     decision (onnx.decide) and each layer's present key and value (onnx.cache).
 
     The graph's weights are named after the module's parameters (`weights_from_onnx` reads them
-    back).  precision float16 stores them as float16 and int8 as int8 with a float32 scale per
-    row of the torch weight; either way the graph turns them back into float32 (onnxruntime folds
-    that once at load), so the arithmetic is float32 while the file is a half or a quarter of the
-    size: torch 1.13 cannot trace half precision on CPU, and onnxruntime's CPU provider lacks fp16
-    kernels for several ops.  Graphs over 2 GB (protobuf limit) keep their weights in
-    `model.onnx.data` beside the graph.
+    back).  precision float16 stores them as float16, which the graph turns back into float32
+    (onnxruntime folds that once at load), so the arithmetic is float32 at half the file: torch 1.13
+    cannot trace half precision on CPU, and onnxruntime's CPU provider lacks fp16 kernels for several
+    ops.  int8 stores each matrix as int8 with a float32 scale per torch row and multiplies in int8,
+    the activations quantized per call (int8_compute.py).  Graphs over 2 GB (protobuf limit) keep
+    their weights in `model.onnx.data` beside the graph.
     """
     import onnx
+
+    import decide_graph  # onnx is the exporter's; training needs neither
 
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
@@ -262,7 +250,6 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     axes = {"input_ids": {0: "batch", 1: "seq"}, "position_ids": {0: "batch", 1: "seq"},
             "attention_mask": {0: "batch", 1: "keys"}, "logit_positions": {0: "batch", 1: "n"},
             "logits": {0: "batch", 1: "n"}}
-    axes.update({n: {0: "batch", 1: "n"} for n in DECIDE_NAMES.values()})
     axes.update({n: {0: "batch", 2: "past"} for n in names})
     axes.update({n: {0: "batch", 2: "seq"} for n in presents})
     tmp_dir = os.path.join(out_dir, ".export-tmp")
@@ -274,7 +261,7 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
             torch.onnx.export(
                 model, (ids, mask, position_ids, pos, *past), tmp,
                 input_names=["input_ids", "attention_mask", "position_ids", "logit_positions", *names],
-                output_names=["logits", *DECIDE_NAMES.values(), *presents],
+                output_names=["logits", *presents],
                 dynamic_axes=axes, opset_version=opset, do_constant_folding=True)
     finally:
         del model.forward  # the instance attribute goes; the class's forward is back
@@ -282,6 +269,7 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     _name_weights(m, model)
     if precision != "float32":
         _store_weights(m, precision)
+    decide_graph.append_to_model(m, "logits")
     nbytes = sum(len(t.raw_data) for t in m.graph.initializer)
     for f in os.listdir(tmp_dir):
         os.remove(os.path.join(tmp_dir, f))
@@ -360,29 +348,27 @@ def _prepend(m, nodes):
 
 
 def _store_weights(m, precision):
-    """Stores each weight matrix as float16, or int8 with a float32 scale per torch row (symmetric),
-    behind nodes that give the graph the float32 tensor under its old name."""
+    """Stores each weight matrix as float16 behind a Cast to float32 under its old name, or as int8 with
+    a float32 scale per torch row that the graph multiplies in int8 (int8_compute.py)."""
     import onnx
     import onnx.numpy_helper as nh
 
-    nodes = []
+    import int8_compute
+
+    nodes, int8 = [], {}
     for t in list(m.graph.initializer):
         if t.data_type != onnx.TensorProto.FLOAT or len(t.dims) < 1 or int(math.prod(t.dims)) < 16:
             continue
-        a, name = nh.to_array(t), t.name
-        if precision == "int8" and a.ndim == 2:
-            axis = 0 if name.endswith(TRANSPOSED) else 1  # reduce across a torch row
-            scale = np.maximum(np.abs(a).max(axis=axis, keepdims=True), 1e-12).astype(np.float32) / 127.0
-            q = np.clip(np.rint(a / scale), -127, 127).astype(np.int8)
-            t.CopyFrom(nh.from_array(q, name + "__int8"))
-            m.graph.initializer.append(nh.from_array(scale, name + "__scale"))
-            nodes += [onnx.helper.make_node("Cast", [name + "__int8"], [name + "__float"], to=onnx.TensorProto.FLOAT,
-                                            name="cast_" + name),
-                      onnx.helper.make_node("Mul", [name + "__float", name + "__scale"], [name], name="scale_" + name)]
+        name = t.name
+        if precision == "int8" and len(t.dims) == 2:
+            int8[name] = name.endswith(TRANSPOSED)
+            int8_compute.store(m, t, axis=0 if int8[name] else 1)  # one scale per torch row
         else:
-            t.CopyFrom(nh.from_array(a.astype("float16"), name + "__fp16"))
+            t.CopyFrom(nh.from_array(nh.to_array(t).astype("float16"), name + "__fp16"))
             nodes.append(onnx.helper.make_node("Cast", [name + "__fp16"], [name], to=onnx.TensorProto.FLOAT,
                                                name="cast_" + name))
+    if int8:
+        nodes += int8_compute.rewrite(m, set(int8), int8)
     _prepend(m, nodes)
 
 
@@ -401,8 +387,8 @@ def weights_from_onnx(path):
         base = name
         for suffix in STORED:
             base = base[:-len(suffix)] if base.endswith(suffix) else base
-        if name.endswith("__int8"):
-            a = a.astype(np.float32) * raw[base + "__scale"]
+        if name.endswith("__int8"):  # the scale per torch row: a column of the transposed ones
+            a = a.astype(np.float32) * raw[base + "__scale"].reshape((1, -1) if base.endswith(TRANSPOSED) else (-1, 1))
         a = a.astype(np.float32)
         if base.endswith(TRANSPOSED):
             base, a = base[:-len(TRANSPOSED)], a.T
@@ -418,6 +404,8 @@ def weights_from_onnx(path):
 
 def onnx_section(c: Qwen2Config):
     """model.json's `onnx` for a graph export_onnx wrote from a model of config c."""
+    import decide_graph
+
     return {
         "file": "model.onnx",
         "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask",
@@ -425,7 +413,7 @@ def onnx_section(c: Qwen2Config):
         "output": "logits",
         "cache": {"layers": c.num_hidden_layers, "kvHeads": c.num_key_value_heads,
                   "headDim": c.hidden_size // c.num_attention_heads, **CACHE_NAMES},
-        "decide": dict(DECIDE_NAMES),
+        "decide": dict(decide_graph.NAMES),
     }
 
 
