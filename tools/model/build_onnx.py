@@ -110,15 +110,18 @@ def past_keys(g, a, ids, bias):
 def attend_over_past(g, q, k, v, past_k, past_v, keys):
     """Attention over the past and this call's keys without copying the past (past_attention.py),
     the arithmetic of qwen2_bidir.attend_over_past."""
-    def last(op, t):
-        return g.op(op, [t], axes=[-1], keepdims=1) if op == "ReduceMax" else g.op(op, [t, g.const([-1])], keepdims=1)
+    def row_max(t):
+        return g.op("ReduceMax", [t], axes=[-1], keepdims=1)
+
+    def row_sum(t):
+        return g.op("ReduceSum", [t, g.const([-1])], keepdims=1)
 
     scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [past_k], perm=[0, 1, 3, 2])]), keys.bias])
-    top = last("ReduceMax", scores)
+    top = row_max(scores)
     e = g.op("Exp", [g.op("Sub", [scores, top])])
-    total = last("ReduceSum", e)
-    mass = last("ReduceSum", g.op("Concat", [total, keys.zero], axis=-1))
-    log_mass = last("ReduceMax", g.op("Concat", [g.op("Add", [top, g.op("Log", [total])]), keys.floor], axis=-1))
+    total = row_sum(e)
+    mass = row_sum(g.op("Concat", [total, keys.zero], axis=-1))
+    log_mass = row_max(g.op("Concat", [g.op("Add", [top, g.op("Log", [total])]), keys.floor], axis=-1))
     q = g.op("Concat", [q, log_mass, keys.one], axis=-1)
     k = g.op("Concat", [g.op("Concat", [k, keys.key_tail], axis=-1), keys.past_key], axis=-2)
     att = g.op("Softmax", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])])], axis=-1)
