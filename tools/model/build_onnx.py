@@ -21,13 +21,12 @@ import sys
 import time
 
 import numpy as np
-from onnx import TensorProto, helper
+from onnx import TensorProto
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import families  # noqa: E402
 import quantize  # noqa: E402
 from onnx_graph import Graph  # noqa: E402
-from past_attention import NO_PAST, PastKeys  # noqa: E402
 from safetensors_stream import lazy_tensors, read_checkpoint_docs  # noqa: E402
 from weight_writer import PRECISIONS, WeightWriter  # noqa: E402
 
@@ -51,12 +50,11 @@ def rotate(g, x, cos, sin, half):
     return g.op("Add", [g.op("Mul", [x, cos]), g.op("Mul", [rot, sin])])
 
 
-def attention(g, w, a, x, names, rope, bias, keys, layer):
+def attention(g, w, a, x, names, rope, bias, cache, layer):
     """Bidirectional GQA attention, as qwen2_bidir.Attention computes it: a query head reads key head
     h // group, so the group's query heads are taken as more rows of their key head ([batch, kv heads,
-    group * seq, head dim]) and no key or value is copied per head.  keys: the graph's PastKeys
-    (past_keys()) for a graph with the cache, whose attention runs over the layer's past too;
-    else None, and bias [batch, 1, 1, seq] masks the keys."""
+    group * seq, head dim]) and no key or value is copied per head; with the cache, the layer's past
+    keys and values come before this call's.  bias [batch, 1, 1, keys] masks the keys."""
     hd, nkv, rep = a.head_dim, a.kv_heads, a.heads // a.kv_heads
 
     def proj(role, heads_shape):
@@ -70,65 +68,17 @@ def attention(g, w, a, x, names, rope, bias, keys, layer):
     q = g.op("Reshape", [q, g.const([0, nkv, -1, hd])])
     k = g.op("Squeeze", [rotate(g, proj("k", [nkv, 1]), *rope, hd // 2), g.const([2])])  # [b, kv, s, hd]
     v = g.op("Squeeze", [proj("v", [nkv, 1]), g.const([2])])
-    if keys is None:
-        scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])]), bias])
-        y = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
-    else:
+    if cache:
         for kind, t in (("Key", k), ("Value", v)):
             g.output(t, CACHE_NAMES["present" + kind].format(layer=layer), FLOAT, ["batch", nkv, "seq", hd])
         past = [g.input(CACHE_NAMES["past" + kind].format(layer=layer), FLOAT, ["batch", nkv, "past", hd])
                 for kind in ("Key", "Value")]
-        y = attend_over_past(g, q, k, v, *past, keys)
+        k, v = g.op("Concat", [past[0], k], axis=2), g.op("Concat", [past[1], v], axis=2)
+    scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])]), bias])
+    y = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
     # [b, kv, group * s, hd] -> [b, s, kv, group, hd] -> [b, s, heads * hd]
     y = g.op("Transpose", [g.op("Reshape", [y, g.const([0, 0, rep, -1, hd])])], perm=[0, 3, 1, 2, 4])
     return w.matmul(g.op("Reshape", [y, g.const([0, 0, a.heads * hd])]), names["o"])
-
-
-def past_keys(g, a, ids, bias):
-    """The graph's PastKeys (past_attention.py), built once for every layer: bias [b, 1, 1, p + s]
-    over the past's keys and this call's (ids [b, s])."""
-    nkv, hd = a.kv_heads, a.head_dim
-    batch, seq = g.op("Shape", [ids], start=0, end=1), g.op("Shape", [ids], start=1, end=2)
-    p = g.op("Sub", [g.op("Shape", [bias], start=3, end=4), seq])
-
-    def filled(value, *dims):
-        return g.op("ConstantOfShape", [g.op("Concat", [batch, *dims], axis=0)],
-                    value=helper.make_tensor("value", FLOAT, [1], [value]))
-
-    rows = [g.const([nkv]), g.op("Mul", [seq, g.const([a.heads // nkv])]), g.const([1])]
-    new_bias = g.op("Transpose", [g.op("Slice", [bias, p, g.const([2 ** 62]), g.const([3])])], perm=[0, 1, 3, 2])
-    new_bias = g.op("Expand", [new_bias, g.op("Concat", [batch, g.const([nkv]), seq, g.const([1])], axis=0)])
-    one = filled(1.0, g.const([nkv, 1, 1]))
-    return PastKeys(
-        bias=g.op("Slice", [bias, g.const([0]), p, g.const([3])]),
-        key_tail=g.op("Concat", [filled(0.0, g.const([nkv]), seq, g.const([1])), new_bias], axis=-1),
-        past_key=g.op("Concat", [filled(0.0, g.const([nkv, 1, hd])), one, filled(0.0, g.const([nkv, 1, 1]))], axis=-1),
-        zero_value=filled(0.0, g.const([nkv, 1, hd])),
-        zero=filled(0.0, *rows), floor=filled(NO_PAST, *rows), one=filled(1.0, *rows))
-
-
-def attend_over_past(g, q, k, v, past_k, past_v, keys):
-    """Attention over the past and this call's keys without copying the past (past_attention.py),
-    the arithmetic of qwen2_bidir.attend_over_past."""
-    def row_max(t):
-        return g.op("ReduceMax", [t], axes=[-1], keepdims=1)
-
-    def row_sum(t):
-        return g.op("ReduceSum", [t, g.const([-1])], keepdims=1)
-
-    scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [past_k], perm=[0, 1, 3, 2])]), keys.bias])
-    top = row_max(scores)
-    e = g.op("Exp", [g.op("Sub", [scores, top])])
-    total = row_sum(e)
-    mass = row_sum(g.op("Concat", [total, keys.zero], axis=-1))
-    log_mass = row_max(g.op("Concat", [g.op("Add", [top, g.op("Log", [total])]), keys.floor], axis=-1))
-    q = g.op("Concat", [q, log_mass, keys.one], axis=-1)
-    k = g.op("Concat", [g.op("Concat", [k, keys.key_tail], axis=-1), keys.past_key], axis=-2)
-    att = g.op("Softmax", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])])], axis=-1)
-    share = g.op("Div", [g.op("Slice", [att, g.const([-1]), g.const([2 ** 62]), g.const([-1])]),
-                         g.op("Max", [mass, keys.one])])
-    y = g.op("MatMul", [att, g.op("Concat", [v, keys.zero_value], axis=-2)])
-    return g.op("Add", [y, g.op("Mul", [share, g.op("MatMul", [e, past_v])])])
 
 
 def mlp(g, w, x, names):
@@ -176,13 +126,12 @@ def write_graph(out_dir, a, tensors, precision, block_size=32, accuracy_level=0,
     # Keys marked 0 get a large negative score; finite, so an all-masked row cannot turn into NaN.
     not_kept = g.op("Sub", [g.const(1.0, np.float32), g.op("Cast", [mask], to=FLOAT)])
     bias = g.op("Unsqueeze", [g.op("Mul", [not_kept, g.const(-1e9, np.float32)]), g.const([1, 2])])  # [b, 1, 1, keys]
-    keys = past_keys(g, a, ids, bias) if cache else None
     glob = families.GLOBAL_NAMES[a.family]
     x = w.gather_rows(ids, glob["embed"])
     for i in range(a.layers):
         names = {role: n.format(i=i) for role, n in families.LAYER_NAMES[a.family].items()}
         h = rms_norm(g, w, x, names["attn_norm"], a.eps)
-        x = g.op("Add", [x, attention(g, w, a, h, names, rope, bias, keys, i)])
+        x = g.op("Add", [x, attention(g, w, a, h, names, rope, bias, cache, i)])
         x = g.op("Add", [x, mlp(g, w, rms_norm(g, w, x, names["mlp_norm"], a.eps), names)])
     # The final norm and the output layer only at the asked positions.
     x = g.op("GatherND", [x, g.op("Unsqueeze", [logit_positions, g.const([-1])])], batch_dims=1)

@@ -15,8 +15,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from past_attention import NO_PAST, PastKeys
-
 
 # torch 2's fused attention; Debian's torch 1.13 (the exporter's) has none.
 FUSED_ATTENTION = hasattr(F, "scaled_dot_product_attention")
@@ -85,8 +83,8 @@ class Attention(nn.Module):
         self.o_proj = nn.Linear(self.nh * self.hd, c.hidden_size, bias=False)
 
     def forward(self, x, cos, sin, bias, causal=False, past=None, presents=None):
-        """past: the cached (key, value) of other positions, [b, nkv, p, hd] each, keys already rotated,
-        and the PastKeys every layer shares; presents: a list that receives this call's own (key, value)."""
+        """past: the cached (key, value) of other positions, [b, nkv, p, hd] each, keys already rotated;
+        presents: a list that receives this call's own (key, value)."""
         b, s, _ = x.shape
         q = self.q_proj(x).view(b, s, self.nh, self.hd).transpose(1, 2)
         k = self.k_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
@@ -95,71 +93,36 @@ class Attention(nn.Module):
         k = k * cos + rotate_half(k) * sin
         if presents is not None:
             presents.append((k, v))
-        if FUSED_ATTENTION and past is None and not torch.onnx.is_in_onnx_export():
+        if past is not None:
+            k = torch.cat((past[0].to(k.dtype), k), dim=2)
+            v = torch.cat((past[1].to(v.dtype), v), dim=2)
+        if FUSED_ATTENTION and not torch.onnx.is_in_onnx_export():
             return self.o_proj(self._fused(q, k, v, bias, causal))
-        # A query head reads key head h // group (HF's repeat_kv): the group's query heads are taken
-        # as more rows of their key head, so no key or value is copied per head.  Float32 scores,
-        # so that fp16 weights stay stable.
+        # Explicit softmax attention: exports to plain ONNX ops on opset 14.  A query head reads key
+        # head h // group (HF's repeat_kv): the group's query heads are taken as more rows of their
+        # key head, so no key or value is copied per head.  Scores in float32 so fp16 graphs stay stable.
         group = self.nh // self.nkv
-        q = q.float().reshape(b, self.nkv, -1, self.hd) * (1.0 / math.sqrt(self.hd))
-        if past is None:
+        q = q.float().reshape(b, self.nkv, group * s, self.hd) * (1.0 / math.sqrt(self.hd))
+        att = torch.matmul(q, k.float().transpose(-1, -2))
+        if bias is not None:
             if causal and group > 1:  # a causal bias differs by query row: the same for each head of a group
                 bias = bias.repeat(1, 1, group, 1)
-            y = attend(q, k.float(), v.float(), bias)
-        else:
-            y = attend_over_past(q, k.float(), v.float(), past[0].float(), past[1].float(), past[2])
-        return self.o_proj(y.to(v.dtype).reshape(b, self.nh, s, self.hd).transpose(1, 2).reshape(b, s, -1))
+            att = att + bias
+        y = torch.matmul(torch.softmax(att, dim=-1).to(v.dtype), v)
+        return self.o_proj(y.reshape(b, self.nh, s, self.hd).transpose(1, 2).reshape(b, s, self.nh * self.hd))
 
     def _fused(self, q, k, v, bias, causal):
         """Training on a GPU: PyTorch's fused kernels (flash attention when nothing is masked)."""
         b, _, s, _ = q.shape
         if self.nkv != self.nh:
-            # expand+reshape instead of repeat_interleave, which exports with a frozen shape.
-            rep = self.nh // self.nkv
-            k = k[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
-            v = v[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
+            # The kernels want a key head per query head: each key head repeated over its group.
+            keys, rep = k.shape[2], self.nh // self.nkv
+            k = k[:, :, None].expand(b, self.nkv, rep, keys, self.hd).reshape(b, self.nh, keys, self.hd)
+            v = v[:, :, None].expand(b, self.nkv, rep, keys, self.hd).reshape(b, self.nh, keys, self.hd)
         q, k = q.to(v.dtype), k.to(v.dtype)  # rotary ran in float32; the kernels want one dtype
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(v.dtype),
                                            is_causal=causal and bias is None)
         return y.transpose(1, 2).reshape(b, s, self.nh * self.hd)
-
-
-def attend(q, k, v, bias):
-    """Softmax attention of q [b, kv, rows, hd] (scaled) over k, v [b, kv, s, hd]; bias broadcasts
-    over the scores [b, kv, rows, s]."""
-    scores = torch.matmul(q, k.transpose(-1, -2))
-    if bias is not None:
-        scores = scores + bias
-    return torch.matmul(torch.softmax(scores, dim=-1), v)
-
-
-def past_keys(bias, b, p, s, kv_heads, group, head_dim, device=None):
-    """PastKeys for a call of s positions over p cached ones; bias [b, 1, 1, p + s] (None: none masked)."""
-    rows = torch.zeros(b, kv_heads, group * s, 1, device=device)
-    if bias is None:
-        bias = torch.zeros(b, 1, 1, p + s, device=device)
-    new_bias = bias[..., p:].transpose(-1, -2).expand(b, kv_heads, s, 1)
-    one = torch.ones(b, kv_heads, 1, 1, device=device)
-    past_key = torch.cat((torch.zeros(b, kv_heads, 1, head_dim, device=device), one, one * 0.0), dim=-1)
-    return PastKeys(bias[..., :p], torch.cat((torch.zeros_like(new_bias), new_bias), dim=-1), past_key,
-                    torch.zeros(b, kv_heads, 1, head_dim, device=device), rows, rows + NO_PAST, rows + 1.0)
-
-
-def attend_over_past(q, k, v, past_k, past_v, keys: PastKeys):
-    """attend() over the past's keys and values [b, kv, p, hd] and this call's, without copying the
-    past (past_attention.py says how).  Traced by the export with p > 0; torch itself cannot reduce
-    over an empty past, which the graph then does."""
-    scores = torch.matmul(q, past_k.transpose(-1, -2)) + keys.bias
-    top = scores.amax(-1, keepdim=True)
-    e = torch.exp(scores - top)
-    total = e.sum(-1, keepdim=True)
-    mass = torch.cat((total, keys.zero), dim=-1).sum(-1, keepdim=True)
-    log_mass = torch.cat((top + torch.log(total), keys.floor), dim=-1).amax(-1, keepdim=True)
-    q = torch.cat((q, log_mass, keys.one), dim=-1)
-    k = torch.cat((torch.cat((k, keys.key_tail), dim=-1), keys.past_key), dim=-2)
-    att = torch.softmax(torch.matmul(q, k.transpose(-1, -2)), dim=-1)
-    share = att[..., -1:] / torch.maximum(mass, keys.one)  # mass >= 1 (the top key's exp(0)), or 0 with no past
-    return torch.matmul(att, torch.cat((v, keys.zero_value), dim=-2)) + share * torch.matmul(e, past_v)
 
 
 class MLP(nn.Module):
@@ -224,11 +187,8 @@ class Qwen2Bidir(nn.Module):
         if causal and (bias is not None or not FUSED_ATTENTION):
             tri = torch.triu(torch.full((s, s), -1e9, device=input_ids.device), 1)[None, None]
             bias = tri if bias is None else bias + tri
-        if past is not None:
-            attn = self.model.layers[0].self_attn
-            keys = past_keys(bias, b, past[0][0].shape[2], s, attn.nkv, attn.nh // attn.nkv, attn.hd, input_ids.device)
         for i, layer in enumerate(self.model.layers):
-            x = layer(x, cos, sin, bias, causal, None if past is None else (*past[i], keys), presents)
+            x = layer(x, cos, sin, bias, causal, None if past is None else past[i], presents)
         return self.model.norm(x)
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, logit_positions=None, past=None, presents=None):
@@ -297,7 +257,7 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     os.makedirs(out_dir, exist_ok=True)
     c = model.config
     hd = c.hidden_size // c.num_attention_heads
-    # Traced with a non-empty past (torch cannot reduce over an empty one); a full pass feeds p = 0.
+    # Traced with a non-empty past so that the concatenation is in the graph; a full pass feeds p = 0.
     ids = torch.zeros(1, 8, dtype=torch.long)
     mask = torch.ones(1, 3 + 8, dtype=torch.long)
     position_ids = torch.arange(3, 11).unsqueeze(0)
