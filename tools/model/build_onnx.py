@@ -53,8 +53,10 @@ def rotate(g, x, cos, sin, half):
 
 
 def attention(g, w, a, x, names, rope, bias, cache, layer):
-    """Bidirectional GQA attention; heads as [batch, kv_heads, group, seq, head_dim] so that a key
-    head broadcasts over its group without a copy."""
+    """Bidirectional GQA attention, as qwen2_bidir.Attention computes it: a query head reads key head
+    h // group, so the group's query heads are taken as more rows of their key head ([batch, kv heads,
+    group * seq, head dim]) and no key or value is copied per head; with the cache, the layer's past
+    keys and values come before this call's.  bias [batch, 1, 1, keys] masks the keys."""
     hd, nkv, rep = a.head_dim, a.kv_heads, a.heads // a.kv_heads
 
     def proj(role, heads_shape):
@@ -64,22 +66,21 @@ def attention(g, w, a, x, names, rope, bias, cache, layer):
         y = g.op("Reshape", [y, g.const([0, 0, *heads_shape, hd])])
         return g.op("Transpose", [y], perm=[0, 2, 3, 1, 4])  # [b, kv, group, s, hd]
 
-    q = rotate(g, proj("q", [nkv, rep]), *rope, hd // 2)
-    k = rotate(g, proj("k", [nkv, 1]), *rope, hd // 2)
-    v = proj("v", [nkv, 1])
+    q = g.op("Mul", [rotate(g, proj("q", [nkv, rep]), *rope, hd // 2), g.const(1.0 / math.sqrt(hd), np.float32)])
+    q = g.op("Reshape", [q, g.const([0, nkv, -1, hd])])
+    k = g.op("Squeeze", [rotate(g, proj("k", [nkv, 1]), *rope, hd // 2), g.const([2])])  # [b, kv, s, hd]
+    v = g.op("Squeeze", [proj("v", [nkv, 1]), g.const([2])])
     if cache:
         for kind, t in (("Key", k), ("Value", v)):
-            g.output(g.op("Squeeze", [t, g.const([2])]), CACHE_NAMES["present" + kind].format(layer=layer),
-                     FLOAT, ["batch", nkv, "seq", hd])
+            g.output(t, CACHE_NAMES["present" + kind].format(layer=layer), FLOAT, ["batch", nkv, "seq", hd])
         past = [g.input(CACHE_NAMES["past" + kind].format(layer=layer), FLOAT, ["batch", nkv, "past", hd])
                 for kind in ("Key", "Value")]
-        k = g.op("Concat", [g.op("Unsqueeze", [past[0], g.const([2])]), k], axis=3)
-        v = g.op("Concat", [g.op("Unsqueeze", [past[1], g.const([2])]), v], axis=3)
-    scores = g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 2, 4, 3])])
-    scores = g.op("Add", [g.op("Mul", [scores, g.const(1.0 / math.sqrt(hd), np.float32)]), bias])
+        k, v = g.op("Concat", [past[0], k], axis=2), g.op("Concat", [past[1], v], axis=2)
+    scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])]), bias])
     y = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
-    y = g.op("Reshape", [g.op("Transpose", [y], perm=[0, 3, 1, 2, 4]), g.const([0, 0, a.heads * hd])])
-    return w.matmul(y, names["o"])
+    # [b, kv, group * s, hd] -> [b, s, kv, group, hd] -> [b, s, heads * hd]
+    y = g.op("Transpose", [g.op("Reshape", [y, g.const([0, 0, rep, -1, hd])])], perm=[0, 3, 1, 2, 4])
+    return w.matmul(g.op("Reshape", [y, g.const([0, 0, a.heads * hd])]), names["o"])
 
 
 def mlp(g, w, x, names):
@@ -107,7 +108,7 @@ def write_graph(out_dir, a, tensors, precision, block_size=32, accuracy_level=0,
     rope = (g.op("Cos", [ang]), g.op("Sin", [ang]))
     # Keys marked 0 get a large negative score; finite, so an all-masked row cannot turn into NaN.
     not_kept = g.op("Sub", [g.const(1.0, np.float32), g.op("Cast", [mask], to=FLOAT)])
-    bias = g.op("Unsqueeze", [g.op("Mul", [not_kept, g.const(-1e9, np.float32)]), g.const([1, 2, 3])])
+    bias = g.op("Unsqueeze", [g.op("Mul", [not_kept, g.const(-1e9, np.float32)]), g.const([1, 2])])  # [b, 1, 1, keys]
     glob = families.GLOBAL_NAMES[a.family]
     x = w.gather_rows(ids, glob["embed"])
     for i in range(a.layers):

@@ -96,26 +96,33 @@ class Attention(nn.Module):
         if past is not None:
             k = torch.cat((past[0].to(k.dtype), k), dim=2)
             v = torch.cat((past[1].to(v.dtype), v), dim=2)
-        s = k.shape[2]  # keys: the past's and this call's
-        if self.nkv != self.nh:
-            # expand+reshape instead of repeat_interleave, which exports with a frozen shape.
-            rep = self.nh // self.nkv
-            k = k[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
-            v = v[:, :, None].expand(b, self.nkv, rep, s, self.hd).reshape(b, self.nh, s, self.hd)
         if FUSED_ATTENTION and not torch.onnx.is_in_onnx_export():
-            # Training on a GPU: PyTorch's fused kernels (flash attention when nothing is masked).
-            q, k = q.to(v.dtype), k.to(v.dtype)  # rotary ran in float32; the kernels want one dtype
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(v.dtype),
-                                               is_causal=causal and bias is None)
-            return self.o_proj(y.transpose(1, 2).reshape(b, q.shape[2], self.nh * self.hd))
-        # Explicit softmax attention: exports to plain ONNX ops on opset 14.
-        # Scores in float32 so fp16 graphs stay stable.
-        att = torch.matmul(q.float(), k.float().transpose(-1, -2)) * (1.0 / math.sqrt(self.hd))
+            return self.o_proj(self._fused(q, k, v, bias, causal))
+        # Explicit softmax attention: exports to plain ONNX ops on opset 14.  A query head reads key
+        # head h // group (HF's repeat_kv): the group's query heads are taken as more rows of their
+        # key head, so no key or value is copied per head.  Scores in float32 so fp16 graphs stay stable.
+        group = self.nh // self.nkv
+        q = q.float().reshape(b, self.nkv, group * s, self.hd) * (1.0 / math.sqrt(self.hd))
+        att = torch.matmul(q, k.float().transpose(-1, -2))
         if bias is not None:
+            if causal and group > 1:  # a causal bias differs by query row: the same for each head of a group
+                bias = bias.repeat(1, 1, group, 1)
             att = att + bias
-        att = torch.softmax(att, dim=-1).to(v.dtype)
-        y = torch.matmul(att, v).transpose(1, 2).reshape(b, q.shape[2], self.nh * self.hd)
-        return self.o_proj(y)
+        y = torch.matmul(torch.softmax(att, dim=-1).to(v.dtype), v)
+        return self.o_proj(y.reshape(b, self.nh, s, self.hd).transpose(1, 2).reshape(b, s, self.nh * self.hd))
+
+    def _fused(self, q, k, v, bias, causal):
+        """Training on a GPU: PyTorch's fused kernels (flash attention when nothing is masked)."""
+        b, _, s, _ = q.shape
+        if self.nkv != self.nh:
+            # The kernels want a key head per query head: each key head repeated over its group.
+            keys, rep = k.shape[2], self.nh // self.nkv
+            k = k[:, :, None].expand(b, self.nkv, rep, keys, self.hd).reshape(b, self.nh, keys, self.hd)
+            v = v[:, :, None].expand(b, self.nkv, rep, keys, self.hd).reshape(b, self.nh, keys, self.hd)
+        q, k = q.to(v.dtype), k.to(v.dtype)  # rotary ran in float32; the kernels want one dtype
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(v.dtype),
+                                           is_causal=causal and bias is None)
+        return y.transpose(1, 2).reshape(b, s, self.nh * self.hd)
 
 
 class MLP(nn.Module):
