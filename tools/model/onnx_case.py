@@ -59,8 +59,8 @@ def check_stored(folder, cfg, mask_id, shapes, state=None):
     """Runs an export_onnx folder's graph (compare_onnx.mjs) against torch on the weights it stores (or
     `state`), computing as the graph does: int8_compute.emulate for a graph that multiplies in int8.
     shapes: (batch, seq, rows asked) of each case, the i-th drawn with seed i.  Raises on a difference."""
-    import int8_compute
-    from qwen2_bidir import Qwen2Bidir, weights_from_onnx
+    from . import int8_compute
+    from .qwen2_bidir import Qwen2Bidir, weights_from_onnx
 
     with open(os.path.join(folder, "model.json")) as f:
         path = os.path.join(folder, json.load(f)["onnx"]["file"])

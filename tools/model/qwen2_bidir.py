@@ -236,7 +236,7 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     """
     import onnx
 
-    import decide_graph  # onnx is the exporter's; training needs neither
+    from . import decide_graph  # onnx is the exporter's; training needs neither
 
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
@@ -360,7 +360,7 @@ def _store_weights(m, precision):
     import onnx
     import onnx.numpy_helper as nh
 
-    import int8_compute
+    from . import int8_compute
 
     nodes, int8 = [], {}
     for t in list(m.graph.initializer):
@@ -411,7 +411,7 @@ def weights_from_onnx(path):
 
 def onnx_section(c: Qwen2Config):
     """model.json's `onnx` for a graph export_onnx wrote from a model of config c."""
-    import decide_graph
+    from . import decide_graph
 
     return {
         "file": "model.onnx",
