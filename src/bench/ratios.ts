@@ -245,7 +245,8 @@ async function engineFigures(fp32: string, repeats: number) {
     return performance.now() - t0;
   };
   const rounds: { draft: number; canvas: number; forward: number; bare: number }[] = [];
-  for (let r = 0; r <= repeats; r++) {
+  // A round is a few forwards of the bundled model: four times the repeats, for a steadier median.
+  for (let r = 0; r <= 4 * repeats; r++) {
     const t0 = performance.now();
     let draft = NaN;
     for await (const e of engine.infill(request, options)) {
