@@ -75,6 +75,9 @@ def attention(g, w, a, x, names, rope, bias, cache, layer):
             g.output(t, CACHE_NAMES["present" + kind].format(layer=layer), FLOAT, ["batch", nkv, "seq", hd])
         past = [g.input(CACHE_NAMES["past" + kind].format(layer=layer), FLOAT, ["batch", nkv, "past", hd])
                 for kind in ("Key", "Value")]
+        # A copy of the past a step, and still cheaper than scoring the past in place and merging two
+        # softmaxes: that makes more passes over the scores, which outgrow the keys (a key head scores
+        # the rows of its whole query group).
         k, v = g.op("Concat", [past[0], k], axis=2), g.op("Concat", [past[1], v], axis=2)
     scores = g.op("Add", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 1, 3, 2])]), bias])
     y = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])

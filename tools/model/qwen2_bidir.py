@@ -94,6 +94,9 @@ class Attention(nn.Module):
         if presents is not None:
             presents.append((k, v))
         if past is not None:
+            # A copy of the past a step, and still cheaper than scoring the past in place and merging two
+            # softmaxes: that makes more passes over the scores, which outgrow the keys (a key head scores
+            # the rows of its whole query group).
             k = torch.cat((past[0].to(k.dtype), k), dim=2)
             v = torch.cat((past[1].to(v.dtype), v), dim=2)
         if FUSED_ATTENTION and not torch.onnx.is_in_onnx_export():
