@@ -3,10 +3,9 @@ build_onnx.py and the benchmark's standalone graph (make_bench_model.py) all wri
 
 At temperature 0 every algorithm needs four numbers per row of logits: the argmax (the first on
 ties, as TopK orders them), its softmax probability, the runner-up's, and the entropy in nats.
-TopK runs over all rows at once (onnxruntime spreads its rows over the threads).  The softmax sums
-run row by row in a Scan: done over all rows at once, each of the five passes (Sub, Exp, Mul, two
-ReduceSums) reads or writes a [rows, vocab] tensor many times the size of a core's cache at a
-151,936-token vocabulary, so every pass goes to memory; one row stays in the cache through them.
+Every op runs over all rows at once, which onnxruntime spreads over its threads: a Scan that kept
+one row in a core's cache through the softmax sums was faster on one thread but not on two, and
+slower at a small vocabulary (npm run bench, deciding / forward).
 The entropy is log z - sum(e * d) / z with d = logit - max and e = exp(d), so that the top logit's
 term is exactly 0 and the small ones are not lost beside it.
 """
@@ -19,8 +18,8 @@ TYPES = {"token": TensorProto.INT64, "prob": TensorProto.FLOAT, "secondProb": Te
 
 
 class Nodes:
-    """Nodes and constants whose names all start with `prefix`: a Scan body, or the decision appended to
-    a graph torch traced.  The same op/const calls as onnx_graph.Graph."""
+    """Nodes and constants whose names all start with `prefix`: the decision appended to a graph torch
+    traced.  The same op/const calls as onnx_graph.Graph."""
 
     def __init__(self, prefix):
         self.prefix, self.nodes, self.inits, self._n = prefix, [], [], 0
@@ -41,23 +40,6 @@ class Nodes:
         return name
 
 
-def _row_sums():
-    """Scan body: a row of logits [vocab] and its max [1] -> z = sum(e) and s = sum(e * d), [1] each."""
-    b = Nodes("decide_row/")
-    d = b.op("Sub", ["decide_row/logits", "decide_row/max"])
-    e = b.op("Exp", [d])
-    axis = b.const([-1])
-    z = b.op("ReduceSum", [e, axis], keepdims=1)
-    s = b.op("ReduceSum", [b.op("Mul", [e, d]), axis], keepdims=1)
-    b.nodes += [helper.make_node("Identity", [z], ["decide_row/z"]), helper.make_node("Identity", [s], ["decide_row/s"])]
-    return helper.make_graph(
-        b.nodes, "decide_row",
-        [helper.make_tensor_value_info("decide_row/logits", TensorProto.FLOAT, ["vocab"]),
-         helper.make_tensor_value_info("decide_row/max", TensorProto.FLOAT, [1])],
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1]) for n in ("decide_row/z", "decide_row/s")],
-        b.inits)
-
-
 def decide(g, logits):
     """Appends the decision over float32 logits [..., vocab] to g (onnx_graph.Graph or Nodes);
     returns {key of NAMES: value}, each shaped as the logits without their last axis."""
@@ -68,7 +50,10 @@ def decide(g, logits):
     top, idx = g.op("TopK", [rows, g.const([2])], n_out=2, axis=-1, largest=1, sorted=1)
     first = g.op("Slice", [top, g.const([0]), g.const([1]), g.const([1])])  # [rows, 1]
     second = g.op("Slice", [top, g.const([1]), g.const([2]), g.const([1])])
-    z, s = g.op("Scan", [rows, first], n_out=2, body=_row_sums(), num_scan_inputs=2)  # [rows, 1]
+    d = g.op("Sub", [rows, first])
+    e = g.op("Exp", [d])
+    z = g.op("ReduceSum", [e, g.const([-1])], keepdims=1)  # [rows, 1]
+    s = g.op("ReduceSum", [g.op("Mul", [e, d]), g.const([-1])], keepdims=1)
     out = {
         "token": g.op("Slice", [idx, g.const([0]), g.const([1]), g.const([1])]),
         "prob": g.op("Reciprocal", [z]),
