@@ -35,14 +35,14 @@ def store(m, t, axis):
     m.graph.initializer.append(nh.from_array(scale, name + SCALE))
 
 
-def rewrite(m, stored, transposed):
-    """Rewires the nodes that read the weights in `stored` (float names whose int8 values store() wrote;
-    `transposed`: name -> True when the graph holds it as MatMul's [in, out]).  Returns the nodes
+def rewrite(m, transposed):
+    """Rewires the nodes that read the weights store() wrote as int8 (`transposed`: their float names ->
+    True when the graph holds it as MatMul's [in, out]).  Returns the nodes
     that dequantize the weights something else still reads, to go before the rest."""
-    int8_b = {n: (n + INT8, n + SCALE) for n in stored if transposed[n]}  # float name -> (int8 [in, out], scale [out])
+    int8_b = {n: (n + INT8, n + SCALE) for n in transposed if transposed[n]}  # float name -> (int8 [in, out], scale [out])
     out, dequant = [], {}
     for node in m.graph.node:
-        if node.op_type == "Transpose" and node.input[0] in stored and not transposed[node.input[0]]:
+        if node.op_type == "Transpose" and node.input[0] in transposed and not transposed[node.input[0]]:
             # The tied output layer: the embedding's transpose, kept int8.
             name = node.input[0]
             int8_b[node.output[0]] = (node.output[0] + INT8, name + SCALE)
@@ -54,12 +54,12 @@ def rewrite(m, stored, transposed):
     for node in out:
         if node.op_type == "MatMul" and node.input[1] in int8_b:
             nodes += _int8_matmul(node, *int8_b[node.input[1]])
-        elif node.op_type == "Gather" and node.input[0] in stored and not transposed[node.input[0]] and \
+        elif node.op_type == "Gather" and node.input[0] in transposed and not transposed[node.input[0]] and \
                 _attr(node, "axis", 0) == 0:
             nodes += _gather_rows(node, node.input[0])
         else:
             for x in node.input:
-                if x in stored:
+                if x in transposed:
                     dequant[x] = transposed[x]
             nodes.append(node)
     del m.graph.node[:]

@@ -378,7 +378,7 @@ def _store_weights(m, precision):
             nodes.append(onnx.helper.make_node("Cast", [name + "__fp16"], [name], to=onnx.TensorProto.FLOAT,
                                                name="cast_" + name))
     if int8:
-        nodes += int8_compute.rewrite(m, set(int8), int8)
+        nodes += int8_compute.rewrite(m, int8)
     _prepend(m, nodes)
 
 
