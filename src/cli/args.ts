@@ -2,6 +2,7 @@ import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
   ALG_OPTION,
   ALGS,
+  BOOLEAN_OPTIONS,
   checkWindowOptions,
   EXECUTION_PROVIDERS,
   ExecutionProvider,
@@ -16,15 +17,17 @@ import {
 const FIELD_FLAGS = new Map(NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[o.flag, o.field] as const] : [])));
 
 /** The sampler and window flags shared by `fill` and `serve`. */
-export const SAMPLER_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(
-  [ALG_OPTION.flag, ...FIELD_FLAGS.keys()].map((flag) => [flag, { type: 'string' }]),
-);
+export const SAMPLER_FLAGS: Record<string, { type: 'string' | 'boolean' }> = {
+  ...Object.fromEntries([ALG_OPTION.flag, ...FIELD_FLAGS.keys()].map((flag) => [flag, { type: 'string' as const }])),
+  ...Object.fromEntries(BOOLEAN_OPTIONS.flatMap((o) => (o.off ? [[o.off, { type: 'boolean' as const }]] : []))),
+};
 
 /** The usage lines of the sampler and window flags, from the option table. */
 export function samplerFlagsUsage(): string {
   const rows = [
     [`--${ALG_OPTION.flag} A`, `${ALG_OPTION.description}: ${ALGS.join(', ')}`],
     ...NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[`--${o.flag} ${o.integer ? 'N' : 'X'}`, `${o.description} (${o.min} to ${o.max})`]] : [])),
+    ...BOOLEAN_OPTIONS.flatMap((o) => (o.off ? [[`--${o.off}`, o.description]] : [])),
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n');
@@ -69,6 +72,7 @@ export function samplerOptions(values: FlagValues): InfillOptions {
     throw new UsageError(`--${ALG_OPTION.flag} must be one of ${ALGS.join(', ')}, not "${alg}"`);
   const options: Record<string, unknown> = { alg };
   for (const [flag, field] of FIELD_FLAGS) options[field] = num(flag);
+  for (const { off, field } of BOOLEAN_OPTIONS) if (off && values[off] === true) options[field] = false;
   // Out of range is a usage error (exit 2) that names the flag, not the engine's field.
   try {
     resolveSampler(options as InfillOptions);

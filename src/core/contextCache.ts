@@ -1,12 +1,31 @@
 import * as ort from 'onnxruntime-node';
+import { planReuse, ReusePlan } from './contextReuse';
 import { CacheNames, layerName } from './modelConfig';
 
-/** One canvas's keys and values from its last full pass, per layer [kvHeads, length, headDim]. */
-export interface CacheEntry {
-  span: number[];
-  length: number;
+/** Keys and values fed beside the positions a forward runs, per layer [kvHeads, length, headDim]. */
+export interface Past {
   keys: Float32Array[];
   values: Float32Array[];
+  length: number;
+}
+
+/** What a generation's steps run over the cache: its positions, and the past they attend beside them. */
+export interface CacheEntry {
+  /** The span the entry was made for: a step that asks another one gets a full pass. */
+  span: number[];
+  /** Length of the canvas. */
+  length: number;
+  /** Canvas positions a step runs, ascending: the span, and any position the past lacks. */
+  run: number[];
+  past: Past;
+  /** Rows of the past not attended: the stale copies of the positions run, and rows no position takes. */
+  hidden: number[];
+}
+
+/** A full pass's keys and values in canvas order, with its canvas. */
+export interface CacheSource {
+  ids: Int32Array;
+  past: Past;
 }
 
 /**
@@ -16,10 +35,20 @@ export interface CacheEntry {
  */
 export class ContextCache {
   private readonly entries = new Map<number, CacheEntry>();
+  /** The last generations' first full passes, newest first, for a later request's first pass (contextReuse.ts). */
+  private readonly sources: CacheSource[] = [];
+  /**
+   * Key buffers of finished generations that started from a source, for the next one: a fresh
+   * buffer of a few megabytes costs more in page faults than the copy into it.
+   */
+  private readonly spare: Float32Array[] = [];
+  /** Entries whose keys are their own (turned copies), not a source's or a forward's output. */
+  private readonly owned = new WeakSet<CacheEntry>();
 
   constructor(
     readonly names: CacheNames,
     private readonly maxEntries = 32,
+    private readonly maxSources = 2,
   ) {}
 
   get size(): number {
@@ -42,7 +71,9 @@ export class ContextCache {
   }
 
   forget(id: number): void {
+    const entry = this.entries.get(id);
     this.entries.delete(id);
+    if (entry && this.owned.has(entry) && this.spare.length < 2 * this.names.layers) this.spare.push(...entry.past.keys);
   }
 
   /** Output names of the presents, keys then values, layer by layer. */
@@ -50,30 +81,65 @@ export class ContextCache {
     return this.layers().flatMap((l) => [layerName(this.names.presentKey, l), layerName(this.names.presentValue, l)]);
   }
 
-  /** Entries of canvas `i` of a full pass's outputs (batch `b`, canvases `length` long). */
-  fromPresents(outputs: ort.InferenceSession.OnnxValueMapType, i: number, b: number, span: number[], length: number): CacheEntry {
+  /**
+   * The entry of canvas `i` of a full pass's outputs (batch `b`); with `source`, also kept with a
+   * copy of the canvas for later requests: a generation's first pass, whose holes are all masks as
+   * the next request's are (a later one's keys and values saw its fill).
+   */
+  fromPresents(outputs: ort.InferenceSession.OnnxValueMapType, i: number, b: number, span: number[], canvas: Int32Array, source: boolean): CacheEntry {
     const slice = (name: string) => {
       const data = outputs[name].data as Float32Array;
       const per = data.length / b;
       return data.subarray(i * per, (i + 1) * per);
     };
-    return {
-      span,
-      length,
+    const past = {
       keys: this.layers().map((l) => slice(layerName(this.names.presentKey, l))),
       values: this.layers().map((l) => slice(layerName(this.names.presentValue, l))),
+      length: canvas.length,
     };
+    if (source && this.names.ropeTheta !== undefined) {
+      this.sources.unshift({ ids: Int32Array.from(canvas), past });
+      this.sources.length = Math.min(this.sources.length, this.maxSources);
+    }
+    return { span, length: canvas.length, run: span, past, hidden: span };
   }
 
-  /** The past feeds: empty ones for a full pass (no entries), else the entries stacked on the batch axis. */
-  pastFeeds(b: number, entries: CacheEntry[] | null): Record<string, ort.Tensor> {
+  /**
+   * How a first pass over `canvas` can run only part of it over an earlier full pass's keys and
+   * values (the source that leaves the fewest positions to run), or null: a full pass then.
+   */
+  reusePlan(canvas: Int32Array, span: number[]): ReusePlan | null {
+    const { kvHeads, headDim, ropeTheta } = this.names;
+    if (ropeTheta === undefined) return null;
+    let best: ReusePlan | null = null;
+    const buffer = (length: number) => {
+      const at = this.spare.findIndex((b) => b.length === length);
+      return at >= 0 ? this.spare.splice(at, 1)[0] : new Float32Array(length);
+    };
+    for (const source of this.sources) {
+      const plan = planReuse(source, canvas, span, { kvHeads, headDim, ropeTheta }, buffer);
+      if (plan && best) this.spare.push(...(plan.run.length < best.run.length ? best : plan).past.keys);
+      if (plan && (!best || plan.run.length < best.run.length)) best = plan;
+    }
+    return best;
+  }
+
+  /** Keeps a generation's entry after a first pass over an earlier canvas: its steps run the same positions over the same past. */
+  setReused(id: number, plan: ReusePlan, span: number[]): void {
+    const entry = { span, length: plan.from.length, run: plan.run, past: plan.past, hidden: plan.hidden };
+    this.owned.add(entry);
+    this.set(id, entry);
+  }
+
+  /** The past feeds: empty ones for a full pass (no pasts), else the pasts stacked on the batch axis. */
+  pastFeeds(b: number, pasts: Past[] | null): Record<string, ort.Tensor> {
     const { kvHeads, headDim } = this.names;
-    const p = entries ? entries[0].length : 0;
-    const stack = (pick: (e: CacheEntry) => Float32Array) => {
-      if (!entries) return new Float32Array(0);
-      if (entries.length === 1) return pick(entries[0]);
-      const out = new Float32Array(entries.length * pick(entries[0]).length);
-      entries.forEach((e, i) => out.set(pick(e), i * pick(e).length));
+    const p = pasts ? pasts[0].length : 0;
+    const stack = (pick: (e: Past) => Float32Array) => {
+      if (!pasts) return new Float32Array(0);
+      if (pasts.length === 1) return pick(pasts[0]);
+      const out = new Float32Array(pasts.length * pick(pasts[0]).length);
+      pasts.forEach((e, i) => out.set(pick(e), i * pick(e).length));
       return out;
     };
     const feeds: Record<string, ort.Tensor> = {};

@@ -41,6 +41,11 @@ export interface CacheNames {
   layers: number;
   kvHeads: number;
   headDim: number;
+  /**
+   * The rotary embedding's base (plain RoPE, HF's rotate_half layout): with it, keys can be moved
+   * to other positions, so a request can reuse an earlier canvas's (contextReuse.ts).
+   */
+  ropeTheta?: number;
   /** Each with `{layer}` for the layer's index. */
   pastKey: string;
   pastValue: string;
@@ -136,6 +141,9 @@ function checkCache(raw: unknown, inputs: Partial<ModelConfig['onnx']['inputs']>
   for (const key of ['layers', 'kvHeads', 'headDim'] as const) {
     const v = c[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 100_000) bad(`"onnx.cache.${key}" must be a whole number from 1 to 100000`);
+  }
+  if (c.ropeTheta !== undefined && (typeof c.ropeTheta !== 'number' || !Number.isFinite(c.ropeTheta) || c.ropeTheta <= 1)) {
+    bad(`"onnx.cache.ropeTheta" must be a number above 1, not ${JSON.stringify(c.ropeTheta)}`);
   }
   for (const key of ['pastKey', 'pastValue', 'presentKey', 'presentValue'] as const) {
     if (typeof c[key] !== 'string' || !c[key].includes('{layer}')) bad(`"onnx.cache.${key}" must be a name with "{layer}" in it`);

@@ -4,11 +4,23 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InfillError } from './errors';
 import { LogitsModel } from './logitsModel';
-import { CacheEntry, ContextCache } from './contextCache';
+import { ContextCache, Past } from './contextCache';
 import { layerName, ModelConfig } from './modelConfig';
 import { Decision, decidable, proposeFromDecisions } from './sampling/decision';
 import { Proposal, ProposeRequest, rowsOf } from './sampling/propose';
 import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
+
+/** What one canvas runs in a forward. */
+interface CanvasRun {
+  /** Canvas positions run now, ascending (all of them on a full pass). */
+  run: number[];
+  /** Keys and values attended beside them; null on a full pass. */
+  past: Past | null;
+  /** Rows of the past not attended. */
+  hidden: number[];
+}
+
+const wholeCanvas = (n: number): CanvasRun => ({ run: Array.from({ length: n }, (_, p) => p), past: null, hidden: [] });
 
 interface ForwardRun {
   outputs: ort.InferenceSession.OnnxValueMapType;
@@ -19,8 +31,12 @@ interface ForwardRun {
 export class OnnxLogitsModel implements LogitsModel {
   /** The generations' keys and values, for a graph with onnx.cache. */
   private readonly cache: ContextCache | null;
-  /** Forwards run over whole canvases and over cached spans (for the bench and the tests). */
-  readonly passes = { full: 0, cached: 0 };
+  /**
+   * Forwards run over whole canvases and over a past (a cached step, or a first pass over an
+   * earlier canvas's keys and values), and how many of those first passes there were (for the
+   * bench and the tests).
+   */
+  readonly passes = { full: 0, cached: 0, reused: 0 };
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -135,7 +151,13 @@ export class OnnxLogitsModel implements LogitsModel {
    * the shorter lists are padded with a repeat of their last row and the extra rows dropped.
    */
   async logitsBatch(batch: Int32Array[], rows: number[][]): Promise<Float32Array[]> {
-    const run = await this.forward(batch, rows, null, [this.config.onnx.output]);
+    const n = batch[0]?.length ?? 0;
+    const run = await this.forward(
+      batch,
+      rows,
+      batch.map(() => wholeCanvas(n)),
+      [this.config.onnx.output],
+    );
     return rows.map((r, i) => this.logitsOf(run, i, r));
   }
 
@@ -151,16 +173,19 @@ export class OnnxLogitsModel implements LogitsModel {
     sample: (logits: Float32Array, request: ProposeRequest) => Promise<Proposal[]>,
   ): Promise<Proposal[][]> {
     const n = batch[0]?.length ?? 0;
-    const full: number[] = [];
-    const cached: [number, CacheEntry][] = [];
-    requests.forEach((r, i) => {
+    const runs: CanvasRun[] = requests.map((r, i) => {
       const entry = this.cache && r.cache && !r.cache.refresh ? this.cache.usable(r.cache.id, r.cache.span, n) : undefined;
-      const spanned = entry && rowsOf(r).every((row) => entry.span.includes(row));
-      if (entry && spanned) cached.push([i, entry]);
-      else full.push(i);
+      if (entry && rowsOf(r).every((row) => entry.run.includes(row))) return entry;
+      const plan = this.cache && r.cache?.reuse ? this.cache.reusePlan(batch[i], r.cache.span) : null;
+      if (plan && r.cache) {
+        this.cache!.setReused(r.cache.id, plan, r.cache.span);
+        this.passes.reused++;
+        return plan;
+      }
+      return { run: Array.from({ length: n }, (_, p) => p), past: null, hidden: [] };
     });
     const out: Proposal[][] = new Array(batch.length);
-    const group = async (members: number[], entries: CacheEntry[] | null) => {
+    const group = async (members: number[]) => {
       if (members.length === 0) return;
       const reqs = members.map((i) => requests[i]);
       const rows = reqs.map(rowsOf);
@@ -168,28 +193,31 @@ export class OnnxLogitsModel implements LogitsModel {
       const byDecision = reqs.map((r) => decide !== undefined && decidable(r));
       const fetches = byDecision.every((d) => d) ? [] : [output];
       if (byDecision.some((d) => d)) fetches.push(decide!.token, decide!.prob, decide!.secondProb, decide!.entropy);
-      const keep = entries === null && this.cache !== null && reqs.some((r) => r.cache);
+      const keep = runs[members[0]].past === null && this.cache !== null && reqs.some((r) => r.cache);
       if (keep) fetches.push(...this.cache!.presentNames());
       const run = await this.forward(
         members.map((i) => batch[i]),
         rows,
-        entries,
+        members.map((i) => runs[i]),
         fetches,
       );
       await Promise.all(
         reqs.map(async (r, j) => {
-          if (keep && r.cache) this.cache!.set(r.cache.id, this.cache!.fromPresents(run.outputs, j, members.length, r.cache.span, n));
+          if (keep && r.cache)
+            this.cache!.set(r.cache.id, this.cache!.fromPresents(run.outputs, j, members.length, r.cache.span, batch[members[j]], r.cache.reuse === true));
           out[members[j]] = byDecision[j]
             ? proposeFromDecisions(this.decisionsOf(run, j, rows[j].length), r, rows[j])
             : await sample(this.logitsOf(run, j, rows[j]), r);
         }),
       );
     };
-    await group(full, null);
-    await group(
-      cached.map(([i]) => i),
-      cached.length ? cached.map(([, e]) => e) : null,
-    );
+    // One forward for the full passes, one for each length of past (a batch's pasts stack).
+    const byPast = new Map<number, number[]>();
+    runs.forEach((r, i) => {
+      const key = r.past?.length ?? -1;
+      byPast.set(key, [...(byPast.get(key) ?? []), i]);
+    });
+    for (const [, members] of [...byPast].sort(([a], [b]) => a - b)) await group(members);
     return out;
   }
 
@@ -204,34 +232,34 @@ export class OnnxLogitsModel implements LogitsModel {
   }
 
   /**
-   * One forward: over the whole canvases (entries null), or over each canvas's cached span with its
-   * entry as the past. Row lists and spans are padded to one length with repeats, the padded keys
-   * masked.
+   * One forward: each canvas runs its positions over its past (none on a full pass), the past's
+   * hidden rows and the padding masked. Row lists and runs are padded to one length with repeats.
    */
-  private async forward(batch: Int32Array[], rows: number[][], entries: CacheEntry[] | null, fetches: string[]): Promise<ForwardRun> {
+  private async forward(batch: Int32Array[], rows: number[][], runs: CanvasRun[], fetches: string[]): Promise<ForwardRun> {
     const { inputs } = this.config.onnx;
     const b = batch.length;
     if (b === 0) throw new InfillError('forward: no canvas');
     const n = batch[0].length;
     if (batch.some((ids) => ids.length !== n)) throw new InfillError('logitsBatch: every canvas of a batch must have the same length');
     if (rows.length !== b || rows.some((r) => r.length === 0)) throw new InfillError('logitsBatch: one non-empty row list per canvas');
-    const spans = entries ? entries.map((e) => e.span) : null;
-    this.passes[spans ? 'cached' : 'full']++;
-    const q = spans ? Math.max(...spans.map((s) => s.length)) : n;
-    const past = entries ? n : 0;
+    const pasts = runs.map((r) => r.past);
+    const past = pasts[0]?.length ?? 0;
+    if (pasts.some((p) => (p?.length ?? 0) !== past)) throw new InfillError('forward: the canvases of a batch must have pasts of one length');
+    this.passes[past > 0 ? 'cached' : 'full']++;
+    const q = Math.max(...runs.map((r) => r.run.length));
     const ids = new BigInt64Array(b * q);
     const positions = new BigInt64Array(b * q);
     const keys = new BigInt64Array(b * (past + q)).fill(1n);
     batch.forEach((canvas, i) => {
+      const { run, hidden } = runs[i];
       for (let j = 0; j < q; j++) {
-        const p = spans ? spans[i][Math.min(j, spans[i].length - 1)] : j;
+        const p = run[Math.min(j, run.length - 1)];
         ids[i * q + j] = BigInt(canvas[p]);
         positions[i * q + j] = BigInt(p);
       }
-      if (!spans) return;
       // The stale copies of the positions run now, and the padding, are not attended to.
-      for (const p of spans[i]) keys[i * (past + q) + p] = 0n;
-      for (let j = spans[i].length; j < q; j++) keys[i * (past + q) + past + j] = 0n;
+      for (const p of hidden) keys[i * (past + q) + p] = 0n;
+      for (let j = run.length; j < q; j++) keys[i * (past + q) + past + j] = 0n;
     });
     const feeds: Record<string, ort.Tensor> = { [inputs.inputIds]: new ort.Tensor('int64', ids, [b, q]) };
     if (inputs.attentionMask) feeds[inputs.attentionMask] = new ort.Tensor('int64', keys, [b, past + q]);
@@ -240,14 +268,15 @@ export class OnnxLogitsModel implements LogitsModel {
     if (inputs.logitPositions) {
       const at = new BigInt64Array(b * k);
       rows.forEach((r, i) => {
+        const { run } = runs[i];
         for (let j = 0; j < k; j++) {
           const row = r[Math.min(j, r.length - 1)];
-          at[i * k + j] = BigInt(spans ? spans[i].indexOf(row) : row);
+          at[i * k + j] = BigInt(run.indexOf(row));
         }
       });
       feeds[inputs.logitPositions] = new ort.Tensor('int64', at, [b, k]);
     }
-    if (this.cache) Object.assign(feeds, this.cache.pastFeeds(b, entries));
+    if (this.cache) Object.assign(feeds, this.cache.pastFeeds(b, past > 0 ? (pasts as Past[]) : null));
     return { outputs: await this.fetch(feeds, fetches), perCanvas: inputs.logitPositions ? k : q };
   }
 

@@ -234,5 +234,14 @@ export const ALG_OPTION = {
   description: 'Which masked positions a step commits',
 } as const;
 
-/** `tokenHealing`: a body field only; model.json's tokenHealing when unset. */
-export const TOKEN_HEALING_OPTION = { field: 'tokenHealing', http: ['tokenHealing'] } as const;
+/** The true-or-false fields of InfillOptions: body fields, and a flag that turns one off where it has one. */
+export const BOOLEAN_OPTIONS: readonly { field: 'tokenHealing' | 'contextReuse'; off?: string; description: string }[] = [
+  /** model.json's tokenHealing when unset. */
+  { field: 'tokenHealing', description: 'Heal the token boundary at each hole start' },
+  /** On when unset (SAMPLER_FALLBACK). */
+  {
+    field: 'contextReuse',
+    off: 'no-context-reuse',
+    description: "Never start a generation's first pass from an earlier request's keys and values (on a server: from another client's)",
+  },
+];

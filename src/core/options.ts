@@ -31,6 +31,11 @@ export interface SamplerSettings {
    * a full pass (no cache).
    */
   cacheRefresh?: number;
+  /**
+   * With a cache and a graph that states its rotary base (onnx.cache.ropeTheta): a generation's
+   * first pass runs only the positions an earlier request's canvas does not share (contextReuse.ts).
+   */
+  contextReuse?: boolean;
   seed?: number;
 }
 
@@ -43,8 +48,12 @@ export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshol
 
 /** The sampler's values when neither the request nor model.json gives one. */
 export const SAMPLER_FALLBACK: ResolvedSampler = {
+  ...(Object.fromEntries(NUMBER_OPTIONS.filter((o) => o.scope === 'sampler').map((o) => [o.field, o.fallback])) as Omit<
+    ResolvedSampler,
+    'alg' | 'contextReuse'
+  >),
   alg: 'entropy',
-  ...(Object.fromEntries(NUMBER_OPTIONS.filter((o) => o.scope === 'sampler').map((o) => [o.field, o.fallback])) as Omit<ResolvedSampler, 'alg'>),
+  contextReuse: true,
 };
 
 /** Merges settings (later ones win; undefined leaves the earlier value) and checks every field. */
@@ -59,6 +68,7 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
   if (!(ALGS as readonly string[]).includes(s.alg)) throw new InfillError(`unknown alg "${s.alg}": use one of ${ALGS.join(', ')}`);
   for (const o of NUMBER_OPTIONS) if (o.scope === 'sampler') checkOption(o, s[o.field as keyof ResolvedSampler]);
   if (s.topP === 0) throw new OptionError('topP', 'must be above 0');
+  if (typeof s.contextReuse !== 'boolean') throw new InfillError(`contextReuse must be true or false, not ${JSON.stringify(s.contextReuse)}`);
   return s;
 }
 

@@ -3,7 +3,7 @@ import { InfillError } from './errors';
 import { InfillEvent } from './events';
 import { Hole, InfillRequest, parseMarkers, validateHoles } from './holes';
 import { ALGS, checkWindowOptions, OptionError, resolveSampler } from './options';
-import { ALG_OPTION, DEFAULT_TIME_LIMIT_SECONDS, NUMBER_OPTIONS, TOKEN_HEALING_OPTION } from './optionTable';
+import { ALG_OPTION, BOOLEAN_OPTIONS, DEFAULT_TIME_LIMIT_SECONDS, NUMBER_OPTIONS } from './optionTable';
 
 /**
  * The wire protocol of `diffusion-infill serve`, in one place for the server (src/server) and its
@@ -61,6 +61,7 @@ export function infillBody(request: InfillRequest, holes: Hole[], options: Infil
  */
 const NUMBER_FIELDS = new Map(NUMBER_OPTIONS.flatMap((o) => o.http.map((name) => [name, o] as const)));
 const TEXT_FIELDS = new Set(['text', 'holes', 'prefix', 'suffix']);
+const BOOLEAN_FIELDS = new Set<string>(BOOLEAN_OPTIONS.map((o) => o.field));
 
 function canonical(key: string): string {
   return key.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -75,7 +76,7 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     const name = canonical(key);
-    if (!NUMBER_FIELDS.has(name) && name !== ALG_OPTION.field && name !== TOKEN_HEALING_OPTION.field && !TEXT_FIELDS.has(name)) bad(`unknown field "${key}"`);
+    if (!NUMBER_FIELDS.has(name) && name !== ALG_OPTION.field && !BOOLEAN_FIELDS.has(name) && !TEXT_FIELDS.has(name)) bad(`unknown field "${key}"`);
     if (name in fields) bad(`field "${key}" is given twice`);
     fields[name] = value;
   }
@@ -91,9 +92,11 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
     if (typeof value !== 'number' || !Number.isFinite(value)) bad(`field "${name}" must be a number, not ${JSON.stringify(value)}`);
     (options as Record<string, unknown>)[option.field] = value;
   }
-  if (fields.tokenHealing !== undefined) {
-    if (typeof fields.tokenHealing !== 'boolean') bad(`field "tokenHealing" must be true or false, not ${JSON.stringify(fields.tokenHealing)}`);
-    options.tokenHealing = fields.tokenHealing as boolean;
+  for (const { field } of BOOLEAN_OPTIONS) {
+    const value = fields[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') bad(`field "${field}" must be true or false, not ${JSON.stringify(value)}`);
+    options[field] = value as boolean;
   }
   if (fields.alg !== undefined) {
     if (typeof fields.alg !== 'string' || !(ALGS as readonly string[]).includes(fields.alg)) {

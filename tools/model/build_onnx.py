@@ -139,7 +139,8 @@ def onnx_section(a, cache):
     return {"file": "model.onnx", "output": "logits",
             "inputs": {"inputIds": "input_ids", "attentionMask": "attention_mask", "positionIds": "position_ids",
                        "logitPositions": "logit_positions"},
-            "cache": {"layers": a.layers, "kvHeads": a.kv_heads, "headDim": a.head_dim, **CACHE_NAMES},
+            "cache": {"layers": a.layers, "kvHeads": a.kv_heads, "headDim": a.head_dim, "ropeTheta": a.rope_theta,
+                      **CACHE_NAMES},
             "decide": dict(decide_graph.NAMES)}
 
 

@@ -144,8 +144,11 @@ def by_confidence(cases, preds, conf):
     return out
 
 
-def engine_fills(engine, name, cases, args, confidence, cache_refresh):
-    """fill_all(threshold) for one model folder served by the engine: (fill, forwards, tokens per forward) per case."""
+def engine_fills(engine, name, cases, args, confidence, cache_refresh, reuse=None):
+    """fill_all(threshold) for one model folder served by the engine: (fill, forwards, tokens per forward) per case.
+    reuse True: each case is asked right after the same request `--typed` keystrokes earlier (the
+    prefix's last characters not yet typed), as an editor asks, so its first pass may start from that
+    request's keys and values; the cases then run one at a time.  False: contextReuse off."""
     def fill_all(threshold):
         def one(c):
             # One token a step is asked for outright: a model.json threshold would otherwise apply.
@@ -159,9 +162,16 @@ def engine_fills(engine, name, cases, args, confidence, cache_refresh):
                 hole["singleLine"] = True
             if args.healing != "model":
                 opts["tokenHealing"] = args.healing == "on"
+            if reuse is not None:
+                opts["contextReuse"] = reuse
+            if reuse and c["prefix"]:
+                earlier = c["prefix"][:max(0, len(c["prefix"]) - args.typed)]
+                engine.fill(earlier + c["suffix"], [dict(hole, start=len(earlier), end=len(earlier))], alg=args.alg, **opts)
             fills, stats = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, **opts)
             confidence[(name, threshold, id(c))] = stats["confidence"][0]
             return fills[0], stats["steps"], stats["tokensPerStep"]
+        if reuse:
+            return [one(c) for c in cases]
         with ThreadPoolExecutor(8) as pool:  # the server batches concurrent requests
             return list(pool.map(one, cases))
     return fill_all
@@ -188,6 +198,10 @@ def main():
     ap.add_argument("--cache-refresh", default="",
                     help="engine: comma-separated cacheRefresh settings, each scored (a full pass once this many of a block's "
                          "masked positions are decided since the last; 1: no context cache); default model.json's")
+    ap.add_argument("--context-reuse", default="",
+                    help="comma-separated off,on (engine): on asks each case right after the request a keystroke "
+                         "earlier, so that its first pass starts from that request's keys and values")
+    ap.add_argument("--typed", type=int, default=1, help="--context-reuse on: characters typed since the earlier request")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--show", type=int, default=0, help="print this many example fills")
     args = ap.parse_args()
@@ -208,16 +222,20 @@ def main():
     engines = []
     if args.engine is not None:
         refreshes = [int(r) for r in args.cache_refresh.split(",") if r] or [None]
+        reuses = [{"off": False, "on": True}[r] for r in args.context_reuse.split(",") if r] or [None]
         for folder in args.engine or [None]:
             engine = EngineServer(folder)
             engines.append(engine)
             for refresh in refreshes:
-                name = os.path.basename(os.path.normpath(folder)) if folder else "bundled"
-                if len(refreshes) > 1:
-                    name += f", cache refresh {refresh}"
-                while any(n == name for n, _ in runs):  # a setting asked twice measures the run-to-run noise
-                    name += " (again)"
-                runs.append((name, engine_fills(engine, name, cases, args, confidence, refresh)))
+                for reuse in reuses:
+                    name = os.path.basename(os.path.normpath(folder)) if folder else "bundled"
+                    if len(refreshes) > 1:
+                        name += f", cache refresh {refresh}"
+                    if reuse is not None:
+                        name += f", {args.typed} keystroke(s) after, context reused" if reuse else ", no context reuse"
+                    while any(n == name for n, _ in runs):  # a setting asked twice measures the run-to-run noise
+                        name += " (again)"
+                    runs.append((name, engine_fills(engine, name, cases, args, confidence, refresh, reuse)))
         source = "model folders through the engine"
     else:
         model, state = load_checkpoint(args.ckpt)
@@ -279,6 +297,7 @@ def main():
             f"{len(cases) - n_s} multi-line cases (2-4 lines, hole {MULTI_HOLE} tokens; {skipped} longer targets skipped), "
             f"{len(docs)} held-out files, {source}, decoding alg {args.alg}, "
             f"block length {args.block or 'none'}, cache refresh {args.cache_refresh or 'as model.json says'} (engine), "
+            f"context reuse {args.context_reuse or 'on, cases in any order'} (engine), "
             f"token healing {args.healing if args.healing != 'model' else 'as model.json says'} (engine), "
             f"single-line cases {'as single-line holes' if args.single_line else 'as free holes'}, "
             f"case seed {args.case_seed}; steps/case counts forward passes until the fill is decided")

@@ -422,7 +422,7 @@ def onnx_section(c: Qwen2Config):
                    "positionIds": "position_ids", "logitPositions": "logit_positions"},
         "output": "logits",
         "cache": {"layers": c.num_hidden_layers, "kvHeads": c.num_key_value_heads,
-                  "headDim": c.hidden_size // c.num_attention_heads, **CACHE_NAMES},
+                  "headDim": c.hidden_size // c.num_attention_heads, "ropeTheta": c.rope_theta, **CACHE_NAMES},
         "decide": dict(decide_graph.NAMES),
     }
 

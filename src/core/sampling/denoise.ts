@@ -86,8 +86,10 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
           );
         }
         input.rules?.prepare(ids);
-        const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh: refreshDue(maskedAtRefresh, masked.length, s.cacheRefresh) } : undefined;
-        if (cache?.refresh) maskedAtRefresh = masked.length;
+        const refresh = refreshDue(maskedAtRefresh, masked.length, s.cacheRefresh);
+        const first = b === 0 && maskedAtRefresh === null;
+        const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh, reuse: first && s.contextReuse } : undefined;
+        if (refresh) maskedAtRefresh = masked.length;
         const proposals = await propose(input, masked, rng, cache);
         throwIfAborted(input.signal);
         // Positions that must wait rank below everything and never pass a threshold.

@@ -39,6 +39,8 @@ export interface CacheStep {
   /** Canvas positions run on a cached step, ascending: the block's, and the rows that predict them. */
   span: number[];
   refresh: boolean;
+  /** The generation's first pass, which may start from the keys and values of an earlier request's canvas (contextReuse.ts). */
+  reuse?: boolean;
 }
 
 /** The distinct rows a request needs logits for, in the order `proposeFromLogits` expects them. */

@@ -107,17 +107,22 @@ describe('context cache and deciding in the graph (tiny model)', () => {
     model.forget(102);
   });
 
-  /** The tiny model as the engine's network, each forward recorded: how many positions it asked about, and whether it ran over the cache. */
+  /**
+   * The tiny model as the engine's network, each forward recorded: how many positions it asked
+   * about, and whether it ran over the generation's cache (a first pass over an earlier request's
+   * keys and values takes a full pass's place, so it is not counted as one).
+   */
   function recordedEngine() {
     const config = readModelConfig(TINY);
-    const forwards: { asked: number; cached: boolean; refresh: boolean | null }[] = [];
+    const forwards: { asked: number; cached: boolean; refresh: boolean | null; reuse: boolean | null }[] = [];
     const network = {
       vocabSize: 260,
       logits: (ids: Int32Array, rows: number[]) => model.logits(ids, rows),
       propose: async (ids: Int32Array, r: ProposeRequest) => {
-        const cached = model.passes.cached;
+        const before = { ...model.passes };
         const [out] = await model.proposeBatch([ids], [r], sampleHere);
-        forwards.push({ asked: r.queries.length, cached: model.passes.cached > cached, refresh: r.cache?.refresh ?? null });
+        const cached = model.passes.cached > before.cached && model.passes.reused === before.reused;
+        forwards.push({ asked: r.queries.length, cached, refresh: r.cache?.refresh ?? null, reuse: r.cache?.reuse ?? null });
         return out;
       },
       forget: (id: number) => model.forget(id),
@@ -179,6 +184,20 @@ describe('context cache and deciding in the graph (tiny model)', () => {
       [12, 10, 8, 6, 4, 2],
     );
     assert.ok(forwards.every((f) => !f.cached));
+  });
+
+  it("lets only a generation's first pass start from an earlier request's keys and values, unless contextReuse is off", async () => {
+    const { run } = recordedEngine();
+    for (const options of [{ steps: 6 }, { blockLength: 4, steps: 6 }]) {
+      const on = await run(HOLE, { ...options, cacheRefresh: 2, tokenHealing: false });
+      assert.deepEqual(
+        on.forwards.map((f) => f.reuse),
+        on.forwards.map((_, i) => i === 0),
+        JSON.stringify(options),
+      );
+      const off = await run(HOLE, { ...options, cacheRefresh: 2, tokenHealing: false, contextReuse: false });
+      assert.ok(off.forwards.every((f) => f.reuse === false));
+    }
   });
 
   it('gives the results of full passes where the rule asks for a full pass at every step', async () => {

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { samplerOptions } from '../../../src/cli/args';
 import { infillBody } from '../../../src/core/protocol';
 import { BoundedQueue, checkBearer, HttpError, isLoopback, parseInfillBody } from '../../../src/server';
 
@@ -38,6 +39,11 @@ describe('server: POST /v1/infill bodies', () => {
     const call = parseInfillBody({ text: '<|hole|>', steps: 4, threshold: null }, { steps: 16, temperature: 0.5, threshold: 0.9 });
     assert.deepEqual(call.options, { steps: 4, temperature: 0.5, threshold: null });
     assert.equal(parseInfillBody({ text: '<|hole|>', tokenHealing: false }).options.tokenHealing, false);
+    // serve --no-context-reuse is a server default, which a request may set again.
+    const serverDefaults = samplerOptions({ 'no-context-reuse': true });
+    assert.equal(parseInfillBody({ text: '<|hole|>' }, serverDefaults).options.contextReuse, false);
+    assert.equal(parseInfillBody({ text: '<|hole|>', context_reuse: true }, serverDefaults).options.contextReuse, true);
+    assert.equal(samplerOptions({}).contextReuse, undefined);
   });
 
   it('reads back exactly what the client sends (one protocol for both sides)', () => {
@@ -48,7 +54,7 @@ describe('server: POST /v1/infill bodies', () => {
         { start: 15, end: 15, tokens: 6 },
       ],
     };
-    const options = { steps: 4, alg: 'low_confidence' as const, threshold: null, defaultHoleTokens: 12, tokenHealing: false };
+    const options = { steps: 4, alg: 'low_confidence' as const, threshold: null, defaultHoleTokens: 12, tokenHealing: false, contextReuse: false };
     const call = parseInfillBody(JSON.parse(JSON.stringify(infillBody(request, request.holes, options))));
     assert.deepEqual(call.request, {
       text: request.text,
@@ -68,6 +74,7 @@ describe('server: POST /v1/infill bodies', () => {
     status400({ text: '<|hole|>', steps: 0 }, /steps must be a whole number/);
     status400({ text: '<|hole|>', temperature: -1 }, /temperature must be/);
     status400({ text: '<|hole|>', alg: 'best' }, /field "alg" must be one of/);
+    status400({ text: '<|hole|>', context_reuse: 'yes' }, /field "contextReuse" must be true or false/);
     status400({ text: '<|hole|>', holeTokens: 1.5 }, /field "holeTokens" must be a whole number/);
     status400({ text: '<|hole|>', top_p: 0.5, topP: 0.5 }, /field "topP" is given twice/);
     status400({}, /missing field "text"/);
