@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { bundledModelDir, canvasFor, CACHE_REFRESH, LocalEngine, loadModelFolder, LogitsModel, parseMarkers, readModelConfig, resolveSampler } from '../core';
+import { bundledModelDir, canvasFor, CACHE_REFRESH, LocalEngine, loadModelFolder, parseMarkers, readModelConfig, resolveSampler } from '../core';
 import { OnnxLogitsModel } from '../core/onnxModel';
 import { denoise, spanOf } from '../core/sampling/denoise';
 import { proposeFromLogits, ProposeRequest } from '../core/sampling/propose';
@@ -102,16 +102,10 @@ async function open(dir: string) {
    */
   const generation = async (length: number, repeats: number, keystroke = false) => {
     const c = holeCanvas(length, model.vocabSize, config.maskTokenId);
-    const network: LogitsModel = {
-      vocabSize: model.vocabSize,
-      logits: (ids, rows) => model.logits(ids, rows),
-      propose: async (ids, r) => (await model.proposeBatch([ids], [r], sample))[0],
-      forget: (id) => model.forget(id),
-      dispose: async () => undefined,
-    };
     // From cold, no first pass starts from an earlier generation's keys and values (the repeats' canvases are the same).
     const sampler = resolveSampler(config.sampler, { contextReuse: keystroke });
-    const fill = (ids: Int32Array) => denoise({ network, ids: Int32Array.from(ids), masked: c.hole, shifted: true, maskTokenId: config.maskTokenId, sampler });
+    const fill = (ids: Int32Array) =>
+      denoise({ network: model, ids: Int32Array.from(ids), masked: c.hole, shifted: true, maskTokenId: config.maskTokenId, sampler });
     const typed = Int32Array.from([c.ids[0], ...c.ids.subarray(2, c.hole[0]), 11, ...c.ids.subarray(c.hole[0])]);
     let steps = 0;
     let passes = { full: 0, cached: 0, reused: 0 };

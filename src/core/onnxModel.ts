@@ -7,7 +7,7 @@ import { LogitsModel } from './logitsModel';
 import { ContextCache, Past } from './contextCache';
 import { layerName, ModelConfig } from './modelConfig';
 import { Decision, decidable, proposeFromDecisions } from './sampling/decision';
-import { Proposal, ProposeRequest, rowsOf } from './sampling/propose';
+import { Proposal, proposeFromLogits, ProposeRequest, rowsOf } from './sampling/propose';
 import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 
 /** What one canvas runs in a forward. */
@@ -218,6 +218,12 @@ export class OnnxLogitsModel implements LogitsModel {
       byPast.set(key, [...(byPast.get(key) ?? []), i]);
     });
     for (const [, members] of [...byPast].sort(([a], [b]) => a - b)) await group(members);
+    return out;
+  }
+
+  /** One canvas's proposals, sampled on this thread where the graph does not decide (the worker has its own pool). */
+  async propose(ids: Int32Array, request: ProposeRequest): Promise<Proposal[]> {
+    const [out] = await this.proposeBatch([ids], [request], async (logits, r) => proposeFromLogits(logits, this.vocabSize, r));
     return out;
   }
 

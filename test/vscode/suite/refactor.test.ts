@@ -63,6 +63,7 @@ describe('Refactor Function in a real VS Code', () => {
     api.generations.cancel();
     await vscode.commands.executeCommand('diffusionInfill.rejectProposal');
     await setSetting('refactor.repairTokens', undefined);
+    await setSetting('sampler.steps', undefined);
     for (let i = 0; i < 20 && (vscode.window.activeTextEditor || proposalDiffs().length); i++) {
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     }
@@ -166,16 +167,19 @@ describe('Refactor Function in a real VS Code', () => {
   });
 
   it('closing the editor during a Rewrite proposes nothing and says so (not a bare "command failed")', async () => {
-    const editor = await openEditor(JS, 'javascript');
+    // A body of some 200 tokens, a step each: the close lands while the model still works.
+    const long = `function table() {\n${Array.from({ length: 5 }, (_, i) => `  const row${i} = [${i}, ${i * i}, ${i * i * i}];`).join('\n')}\n  return Math.min(1, 2);\n}\n`;
+    await setSetting('sampler.steps', 1000);
+    const editor = await openEditor(long, 'javascript');
     const closed = onFirstDraft(api, 'refactor', async () => {
       await vscode.window.showTextDocument(editor.document);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
-    const outcome = await refactorAt('rewrite', editor, JS.indexOf('Math.min'));
+    const outcome = await refactorAt('rewrite', editor, long.indexOf('Math.min'));
     await closed;
     assert.equal(outcome.status, 'closed');
     assert.equal(proposalDiffs().length, 0, 'no diff opened for a closed file');
-    assert.equal((await vscode.workspace.openTextDocument(editor.document.uri)).getText(), JS);
+    assert.equal((await vscode.workspace.openTextDocument(editor.document.uri)).getText(), long);
   });
 
   it('Repair follows the generations broadcaster as a refactor, so the panel and Cancel see it', async () => {
