@@ -9,12 +9,13 @@
 //   dequantized).
 // Checked: the logits (max abs diff within tol, and within tol-exact of the exact reference); with
 // onnx.decide, the four outputs against the graph's own logits; with onnx.cache, a second pass over
-// the asked rows only, fed the first pass's keys and values, gives the same logits; and the greedy
+// the asked rows only, fed the first pass's keys and values, gives the same logits, and the keys move
+// as onnx.cache.ropeTheta says (checkRotary); and the greedy
 // fill of case.canvas (one position a step, the most probable) equals case.fill.  Prints one line
 // per check with its figure; exits 1 on any failure.
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkCache, checkDecide, int64, maxDiff, ort, pastFeeds } from './onnx_checks.mjs';
+import { checkCache, checkDecide, checkRotary, int64, maxDiff, ort, pastFeeds } from './onnx_checks.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -69,6 +70,11 @@ if (decide) {
 if (cache) {
   const { q, diff: d } = await checkCache(session, cfg.onnx, c.inputs, mask, results, [b, s, n]);
   report('cache', d <= 1e-4, `${q} of ${s} positions over the cache, max abs diff ${d.toExponential(3)}`);
+  if (cache.ropeTheta === undefined) report('ropeTheta', false, 'model.json onnx.cache has none');
+  else {
+    const r = await checkRotary(session, cfg.onnx, Array.from(c.inputs.input_ids.data.slice(0, s)));
+    report('ropeTheta', r <= tol, `keys one position on, turned with base ${cache.ropeTheta}: max abs diff ${r.toExponential(3)} (tol ${tol})`);
+  }
 }
 // Greedy fill (case.fill null: not compared, for graphs whose kernels also round the activations):
 // each step commits the masked position whose most probable token (not the mask) is the

@@ -11,7 +11,7 @@
 // quantizes its activations per call, so there the two passes agree only to the int8 rounding.
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkCache, checkDecide, int64, maxDiff, ort, pastFeeds } from './onnx_checks.mjs';
+import { checkCache, checkDecide, checkRotary, int64, maxDiff, ort, pastFeeds } from './onnx_checks.mjs';
 
 const args = process.argv.slice(2);
 const tolIdx = args.indexOf('--tol');
@@ -72,5 +72,8 @@ if (cache) {
   const good = diff <= tolCache;
   ok &&= good;
   console.log(`  cache: ${q} of ${s} positions run over the cache, max abs diff ${diff.toExponential(3)} (tol ${tolCache}) ${good ? 'OK' : 'FAIL'}`);
+  const r = cache.ropeTheta === undefined ? Infinity : await checkRotary(session, cfg.onnx, Array.from(c.inputs.input_ids.data.slice(0, s)));
+  ok &&= r <= tolCache;
+  console.log(`  ropeTheta ${cache.ropeTheta}: keys one position on, turned, max abs diff ${r.toExponential(3)} (tol ${tolCache}) ${r <= tolCache ? 'OK' : 'FAIL'}`);
 }
 process.exit(ok ? 0 : 1);

@@ -93,3 +93,51 @@ export async function checkCache(session, onnx, caseInputs, mask, results, [b, s
   });
   return { q, diff: maxDiff(cached[onnx.output].data, results[onnx.output].data) };
 }
+
+/**
+ * onnx.cache.ropeTheta against the graph: the first layer's keys of `ids` with one more token put
+ * in front are the keys of `ids`, each turned one position on by the rotary embedding (HF's
+ * rotate_half layout) with that base, as the engine turns an earlier request's keys to reuse them
+ * (src/core/contextReuse.ts).  The first layer's keys depend on a token and its position only.
+ * Returns the largest difference.
+ */
+export async function checkRotary(session, onnx, ids) {
+  const { inputs, cache } = onnx;
+  const keys = async (canvas) => {
+    const s = canvas.length;
+    const r = await session.run({
+      [inputs.inputIds]: int64(canvas, [1, s]),
+      [inputs.positionIds]: int64(
+        canvas.map((_, i) => i),
+        [1, s],
+      ),
+      [inputs.attentionMask]: int64(
+        canvas.map(() => 1),
+        [1, s],
+      ),
+      [inputs.logitPositions]: int64([0], [1, 1]),
+      ...pastFeeds(cache, 1),
+    });
+    return r[cache.presentKey.replace('{layer}', '0')].data;
+  };
+  const before = await keys(ids);
+  const after = await keys([ids[0], ...ids]);
+  const { kvHeads, headDim, ropeTheta } = cache;
+  const half = headDim / 2;
+  const s = ids.length;
+  let worst = 0;
+  for (let h = 0; h < kvHeads; h++) {
+    for (let j = 0; j < s; j++) {
+      const from = (h * s + j) * headDim;
+      const to = (h * (s + 1) + j + 1) * headDim;
+      for (let d = 0; d < half; d++) {
+        const angle = ropeTheta ** ((-2 * d) / headDim);
+        const [a, b] = [before[from + d], before[from + half + d]];
+        const want = [a * Math.cos(angle) - b * Math.sin(angle), b * Math.cos(angle) + a * Math.sin(angle)];
+        const got = [after[to + d], after[to + half + d]];
+        for (let k = 0; k < 2; k++) worst = Math.max(worst, Math.abs(want[k] - got[k]) || (want[k] === got[k] ? 0 : Infinity));
+      }
+    }
+  }
+  return worst;
+}
