@@ -182,7 +182,7 @@ export class OnnxLogitsModel implements LogitsModel {
         this.passes.reused++;
         return plan;
       }
-      return { run: Array.from({ length: n }, (_, p) => p), past: null, hidden: [] };
+      return wholeCanvas(n);
     });
     const out: Proposal[][] = new Array(batch.length);
     const group = async (members: number[]) => {
