@@ -28,6 +28,9 @@ export interface CacheSource {
   past: Past;
 }
 
+/** Most bytes of keys and values kept for later requests beyond the newest source: a 7B model's canvas of 2,048 tokens fills it alone. */
+const SOURCE_BYTES = 256 * 2 ** 20;
+
 /**
  * The keys and values of the generations running on this network, on the thread that runs it (they
  * never cross to the caller).  Bounded: the least recently used entry goes first, and a generation
@@ -99,7 +102,9 @@ export class ContextCache {
     };
     if (source && this.names.ropeTheta !== undefined) {
       this.sources.unshift({ ids: Int32Array.from(canvas), past });
-      this.sources.length = Math.min(this.sources.length, this.maxSources);
+      const bytes = (p: Past) => 4 * [...p.keys, ...p.values].reduce((a, t) => a + t.length, 0);
+      while (this.sources.length > this.maxSources || (this.sources.length > 1 && this.sources.reduce((a, x) => a + bytes(x.past), 0) > SOURCE_BYTES))
+        this.sources.pop();
     }
     return { span, length: canvas.length, run: span, past, hidden: span };
   }
