@@ -63,8 +63,13 @@ def verdict(eval_doc):
             f"baseline below ({base:.0%}).")
 
 
-def card(cfg, summary, manifest, n_params, folder_mb, precision, sampler, eval_doc, humaneval, notes=""):
+def card(cfg, summary, manifest, n_params, folder_mb, precision, sampler, eval_doc, humaneval, notes="", recipe_tokenizer=True):
     a = summary["args"]
+    ar = (f"{a['ar_frac']:.0%} of the steps in the first half of training (fading out by 75%) train the same network "
+          "with a causal mask on next-token prediction through the same shifted head, as Dream starts from an AR model."
+          if a.get("ar_frac") else "none in this run.")
+    tokenizer_source = ("`tools/model/tokenizer.json`, trained on the training split" if recipe_tokenizer else
+                        "not the recipe's `tools/model/tokenizer.json`: the tokenizer of the model this run continued")
     minutes = summary["train_s"] / 60
     split = manifest["splits"]
     lic = "\n".join(f"| {k} | {v / 1e6:.2f} MB |" for k, v in manifest["bytes_by_licence"].items())
@@ -78,12 +83,12 @@ def card(cfg, summary, manifest, n_params, folder_mb, precision, sampler, eval_d
         if eval_doc.get("summary"):
             ev += "\n\n" + "\n".join(f"- {line}" for line in eval_doc["summary"])
     speed = f"{summary['tokens'] / max(1, summary['train_s']):.0f} tokens/s on average"
-    if summary.get("mfu"):
+    if summary.get("mfu") and str(summary.get("device", "")).startswith("cuda"):
         speed = (f"{summary['tokens_per_s']:.0f} tokens/s at the end, {summary['mfu']:.1%} model FLOP utilisation "
                  f"against a dense bf16 peak of {a.get('peak_tflops', 989):.0f} TFLOP/s")
     return f"""# {NAME}
 
-A small masked-diffusion code model, trained from scratch by `tools/model/train.py` so that the extension
+A small masked-diffusion code model, trained by `tools/model/train.py` so that the extension
 works out of the box with no download.  {verdict(eval_doc)}
 It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `python3 -m tools.model.export_hf`).
 
@@ -96,8 +101,8 @@ It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `p
   (model.json `bosTokenId`), as in training.  Trained canvas length {a['seq']} tokens (`maxContext`).
 - Weights stored as {precision}, {arithmetic}, logits
   float32.  Folder size {folder_mb:.1f} MB.
-- Tokenizer: byte-level BPE (tools/model/train_bpe.py, `tools/model/tokenizer.json`), {cfg.vocab_size - 3} tokens
-  + `<|endoftext|>`, `<|mask|>`, `<|dlm_pad|>`, trained on the training split.
+- Tokenizer: byte-level BPE (tools/model/train_bpe.py), {cfg.vocab_size - 3} tokens
+  + `<|endoftext|>`, `<|mask|>`, `<|dlm_pad|>`, {tokenizer_source}.
 - Default sampler: `{json.dumps(sampler)}`.
 
 ## Training
@@ -109,9 +114,7 @@ It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `p
   the rest of a line, a piece of a line, several lines) and then `<|dlm_pad|>` up to the length an
   editor asks for (24, 32 or 48 tokens, or the span and a few more), only the holes masked; the
   other rows are windows of the corpus with every token eligible.
-- Auto-regressive steps: {a['ar_frac']:.0%} of the steps in the first half of training (fading out by 75%) train the
-  same network with a causal mask on next-token prediction through the same shifted head, as Dream
-  starts from an AR model.
+- Auto-regressive steps: {ar}
 - Run: {summary.get('device_name', summary.get('device'))}, {minutes:.1f} minutes of training, {summary['step']} steps of
   {a['batch']} x {a['seq']} tokens, {summary['tokens'] / 1e6:.1f}M tokens seen; {speed}.  AdamW (betas 0.9/0.95,
   weight decay 0.1), peak learning rate {a['lr']}, warm-up 3% then cosine to 10%, by training time.
@@ -178,8 +181,8 @@ def main(argv=None):
                      bosTokenId=sp["<|endoftext|>"], sampler=sampler, precision=args.precision,
                      # train.py tokenizes holes apart from their context, as the engine does without healing.
                      tokenHealing=False,
-                     source=f"trained from scratch by tools/model/train.py (step {summary['step']}, "
-                            f"{summary['tokens'] / 1e6:.1f}M tokens); see MODEL_CARD.md")
+                     source=f"trained by tools/model/train.py (its last run: {summary['step']} steps, "
+                            f"{summary['tokens'] / 1e6:.1f}M tokens, from {summary.get('init', 'random weights')}); see MODEL_CARD.md")
     check_folder(args.out, cfg, sp["<|mask|>"])
     manifest = {"splits": {"train": {"files": 0, "bytes": 0}, "heldout": {"files": 0, "bytes": 0}},
                 "bytes_by_language": {}, "bytes_by_licence": {}}
@@ -192,7 +195,8 @@ def main(argv=None):
     size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out) if f != "MODEL_CARD.md") / 1e6
     n_params = sum(p.numel() for p in model.parameters())
     with open(os.path.join(args.out, "MODEL_CARD.md"), "w") as f:
-        f.write(card(cfg, summary, manifest, n_params, size, args.precision, sampler, eval_doc, humaneval, notes))
+        f.write(card(cfg, summary, manifest, n_params, size, args.precision, sampler, eval_doc, humaneval, notes,
+                     recipe_tokenizer=open(args.tokenizer, "rb").read() == open(RECIPE_TOKENIZER, "rb").read()))
     print(f"wrote {args.out} ({size:.1f} MB, {args.precision}) from step {summary['step']}")
 
 
