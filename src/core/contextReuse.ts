@@ -70,7 +70,7 @@ export interface Layout {
 
 /**
  * The plan for canvas `now` over `source` (a full pass over `source.ids`), or null when fewer than
- * half of its positions could be reused: a full pass then costs hardly more, and is fresh.
+ * half of its positions could be reused: a full pass is then fresh, for at most twice the work.
  */
 export function planReuse(source: CacheSource, now: Int32Array, span: number[], layout: Layout, buffer: (length: number) => Float32Array): ReusePlan | null {
   const from = matchCanvases(source.ids, now);
