@@ -83,7 +83,7 @@ export function planReuse(source: CacheSource, now: Int32Array, span: number[], 
   taken.forEach((t, i) => t || hidden.push(i));
   const moved = stretches(from);
   const turns = new Map([...new Set(moved.map((s) => s.move))].map((move) => [move, turn(move, layout)]));
-  const keys = source.past.keys.map((layer) => turnedKeys(layer, buffer(layer.length), source.ids.length, moved, turns, layout.kvHeads));
+  const keys = source.past.keys.map((layer) => turnedKeys(layer, buffer(layer.length), source.ids.length, moved, turns, layout));
   return { run, from, past: { keys, values: source.past.values, length: source.ids.length }, hidden };
 }
 
@@ -128,9 +128,8 @@ function turnedKeys(
   length: number,
   moved: Stretch[],
   turns: Map<number, { cos: Float64Array; sin: Float64Array }>,
-  kvHeads: number,
+  { kvHeads, headDim }: Layout,
 ): Float32Array {
-  const headDim = layer.length / kvHeads / length;
   for (const { start, count, move } of moved) {
     for (let h = 0; h < kvHeads; h++) {
       const at = (h * length + start) * headDim;

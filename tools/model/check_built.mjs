@@ -15,7 +15,7 @@
 // per check with its figure; exits 1 on any failure.
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkCache, checkDecide, checkRotary, int64, maxDiff, ort, pastFeeds } from './onnx_checks.mjs';
+import { checkCache, checkDecide, checkRotary, fullPass, maxDiff, ort } from './onnx_checks.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -32,16 +32,7 @@ const readF32 = (f) => {
   return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
 };
 const session = await ort.InferenceSession.create(path.join(modelDir, cfg.onnx.file));
-const { inputs, cache, decide } = cfg.onnx;
-
-/** A full pass: every position run, no past. */
-async function forward(ids, mask, positions, b, s) {
-  const feeds = { [inputs.inputIds]: int64(ids, [b, s]), [inputs.logitPositions]: int64(positions, [b, positions.length / b]) };
-  if (inputs.attentionMask) feeds[inputs.attentionMask] = int64(mask, [b, s]);
-  if (inputs.positionIds) feeds[inputs.positionIds] = int64(Array.from({ length: b * s }, (_, i) => i % s), [b, s]);
-  if (cache) Object.assign(feeds, pastFeeds(cache, b));
-  return session.run(feeds);
-}
+const { cache, decide } = cfg.onnx;
 
 let ok = true;
 const report = (what, good, text) => {
@@ -52,7 +43,7 @@ const report = (what, good, text) => {
 const [b, s] = c.inputs.input_ids.dims;
 const n = c.inputs.logit_positions.dims[1];
 const mask = c.inputs.attention_mask.data;
-const results = await forward(c.inputs.input_ids.data, mask, c.inputs.logit_positions.data, b, s);
+const results = await fullPass(session, cfg.onnx, c.inputs.input_ids.data, mask, c.inputs.logit_positions.data, b, s);
 const out = results[cfg.onnx.output];
 console.log(`${path.basename(path.resolve(modelDir))} (${cfg.family}, ${cfg.precision}):`);
 report('shape', JSON.stringify(out.dims) === JSON.stringify(c.dims) && out.type === 'float32', `${out.type} ${JSON.stringify(out.dims)}`);
@@ -83,7 +74,7 @@ const canvas = [...c.canvas];
 const shift = cfg.family === 'dream' ? 1 : 0;
 while (c.fill && canvas.includes(cfg.maskTokenId)) {
   const masked = canvas.flatMap((t, i) => (t === cfg.maskTokenId ? [i] : []));
-  const r = await forward(canvas, canvas.map(() => 1), masked.map((m) => m - shift), 1, canvas.length);
+  const r = await fullPass(session, cfg.onnx, canvas, canvas.map(() => 1), masked.map((m) => m - shift), 1, canvas.length);
   const logits = r[cfg.onnx.output].data;
   let best = { conf: -Infinity };
   masked.forEach((m, j) => {

@@ -19,7 +19,7 @@ import torch
 from .onnx_case import check_stored
 from .qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, write_model_json
 from .safetensors_io import load_weights
-from .train import RECIPE_TOKENIZER
+from .train import RECIPE_TOKENIZER, same_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -196,7 +196,7 @@ def main(argv=None):
     n_params = sum(p.numel() for p in model.parameters())
     with open(os.path.join(args.out, "MODEL_CARD.md"), "w") as f:
         f.write(card(cfg, summary, manifest, n_params, size, args.precision, sampler, eval_doc, humaneval, notes,
-                     recipe_tokenizer=open(args.tokenizer, "rb").read() == open(RECIPE_TOKENIZER, "rb").read()))
+                     recipe_tokenizer=same_file(args.tokenizer, RECIPE_TOKENIZER)))
     print(f"wrote {args.out} ({size:.1f} MB, {args.precision}) from step {summary['step']}")
 
 

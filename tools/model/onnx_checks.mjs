@@ -27,6 +27,16 @@ export const pastFeeds = (cache, b, fill) =>
     ),
   );
 
+/** A full pass over `b` canvases `s` long: every position run, an empty past, the rows `logitPositions` asked. */
+export function fullPass(session, onnx, ids, mask, logitPositions, b, s) {
+  const { inputs, cache } = onnx;
+  const feeds = { [inputs.inputIds]: int64(ids, [b, s]), [inputs.logitPositions]: int64(logitPositions, [b, logitPositions.length / b]) };
+  if (inputs.attentionMask) feeds[inputs.attentionMask] = int64(mask, [b, s]);
+  if (inputs.positionIds) feeds[inputs.positionIds] = int64(Array.from({ length: b * s }, (_, i) => i % s), [b, s]);
+  if (cache) Object.assign(feeds, pastFeeds(cache, b));
+  return session.run(feeds);
+}
+
 /**
  * onnx.decide's outputs against the graph's own logits, in float64 as the engine's sampler computes them.
  * A NaN output counts as an infinite difference.
@@ -102,22 +112,9 @@ export async function checkCache(session, onnx, caseInputs, mask, results, [b, s
  * Returns the largest difference.
  */
 export async function checkRotary(session, onnx, ids) {
-  const { inputs, cache } = onnx;
+  const { cache } = onnx;
   const keys = async (canvas) => {
-    const s = canvas.length;
-    const r = await session.run({
-      [inputs.inputIds]: int64(canvas, [1, s]),
-      [inputs.positionIds]: int64(
-        canvas.map((_, i) => i),
-        [1, s],
-      ),
-      [inputs.attentionMask]: int64(
-        canvas.map(() => 1),
-        [1, s],
-      ),
-      [inputs.logitPositions]: int64([0], [1, 1]),
-      ...pastFeeds(cache, 1),
-    });
+    const r = await fullPass(session, onnx, canvas, canvas.map(() => 1), [0], 1, canvas.length);
     return r[cache.presentKey.replace('{layer}', '0')].data;
   };
   const before = await keys(ids);
