@@ -142,6 +142,11 @@ def test_run(tmp, train_path, held_path):
     s3 = train.main(common + ["--init", folder, "--ckpt", "", "--max-steps", "2", "--workers", "0", "--ar-frac", "0"])
     check(s3["init"] == folder and s3["heldout_masked_ce"] < hist[0]["masked_ce"],
           f"started from the exported folder (held-out ce {s3['heldout_masked_ce']})")
+    # Or a run's own weights (the tied output layer stored once), as the next GPU run starts from the last.
+    s4 = train.main(common[:-2] + ["--out", os.path.join(tmp, "out2"), "--init", out, "--ckpt", "", "--max-steps", "2",
+                                   "--workers", "0", "--ar-frac", "0"])
+    check(s4["init"] == out and s4["heldout_masked_ce"] < hist[0]["masked_ce"],
+          f"started from a run's weights folder (held-out ce {s4['heldout_masked_ce']})")
 
 
 class Broken(torch.nn.Module):

@@ -121,6 +121,8 @@ def initial_weights(args, model):
         state = weights_from_onnx(onnx) if os.path.exists(onnx) else load_weights(folder)
         if state is None:
             raise SystemExit(f"--init {folder}: its graph does not name its weights (export it again)")
+        if model.config.tie_word_embeddings and "lm_head.weight" not in state:  # --out stores it once
+            state["lm_head.weight"] = state["model.embed_tokens.weight"]
         return state, folder
     onnx = os.path.join(BUNDLED, "model.onnx")
     if not same_file(os.path.join(BUNDLED, "tokenizer.json"), args.tokenizer) or not os.path.exists(onnx):
