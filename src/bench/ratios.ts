@@ -50,7 +50,13 @@ function stale(file: string, sources: string[]): boolean {
 
 function prepare(): { fp32: string; int8: string } {
   const py = (...args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (stale(path.join(BENCH, 'qwen-vocab', 'model.json'), [...EXPORTER, path.join(ROOT, 'tools', 'model', 'make_bench_model.py')])) {
+  if (
+    stale(path.join(BENCH, 'qwen-vocab', 'model.json'), [
+      ...EXPORTER,
+      path.join(ROOT, 'tools', 'model', 'make_bench_model.py'),
+      path.join(bundledModelDir(), 'model.json'),
+    ])
+  ) {
     console.log('writing models/.bench (random models and single-op graphs; once per exporter change)');
     py('-m', 'tools.model.make_bench_model', BENCH);
   }
@@ -206,10 +212,10 @@ async function flops(model: OnnxLogitsModel, repeats: number) {
 
 /** Deciding in the graph against the forward, and the sampler it replaces, at two vocabularies. */
 async function deciding(repeats: number) {
-  const decide = await ort.InferenceSession.create(path.join(BENCH, 'decide.onnx'), { intraOpNumThreads: os.availableParallelism() });
   for (const dir of [bundledModelDir(), path.join(BENCH, 'qwen-vocab')]) {
     const { model } = await open(dir);
     const vocab = model.vocabSize;
+    const decide = await ort.InferenceSession.create(path.join(BENCH, `decide_${vocab}.onnx`), { intraOpNumThreads: os.availableParallelism() });
     const c = holeCanvas(Math.min(256, readModelConfig(dir).maxContext), vocab, readModelConfig(dir).maskTokenId);
     const forwardMs = await timed(() => model.proposeBatch([c.ids], [c.request()], async () => []), repeats);
     const rng = seededRng(4);
@@ -224,8 +230,8 @@ async function deciding(repeats: number) {
     ratio(`deciding / forward at vocab ${vocab}`, decideMs / forwardMs, vocab > 100000 ? '< 0.03' : '');
     ratio(`sampler at temperature 0 / forward at vocab ${vocab} (what deciding replaces)`, samplerMs / forwardMs);
     await model.dispose();
+    await decide.release();
   }
-  await decide.release();
 }
 
 /**

@@ -125,7 +125,7 @@ def write_graph(out_dir, a, tensors, precision, block_size=32, accuracy_level=0,
     logits = w.matmul(x, glob["embed"] if a.tied else glob["lm_head"])
     g.output(logits, "logits", FLOAT, ["batch", "n", a.vocab])
     if cache:
-        for key, value in decide_graph.decide(g, logits).items():
+        for key, value in decide_graph.decide(g, logits, a.vocab).items():
             g.output(value, decide_graph.NAMES[key], decide_graph.TYPES[key], ["batch", "n"])
     g.save(os.path.join(out_dir, "model.onnx"), {"diffusion_infill.family": a.family,
                                                  "diffusion_infill.precision": precision})

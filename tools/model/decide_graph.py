@@ -2,12 +2,18 @@
 build_onnx.py and the benchmark's standalone graph (make_bench_model.py) all write.
 
 At temperature 0 every algorithm needs four numbers per row of logits: the argmax (the first on
-ties, as TopK orders them), its softmax probability, the runner-up's, and the entropy in nats.
-Every op runs over all rows at once, which onnxruntime spreads over its threads: a Scan that kept
-one row in a core's cache through the softmax sums was faster on one thread but not on two, and
-slower at a small vocabulary (npm run bench, deciding / forward).
-The entropy is log z - sum(e * d) / z with d = logit - max and e = exp(d), so that the top logit's
-term is exactly 0 and the small ones are not lost beside it.
+ties), its softmax probability, the runner-up's, and the entropy in nats.  Each full pass over a
+[rows x vocab] tensor costs about as much as the next, so the decision makes as few as it can
+(npm run bench, deciding / forward):
+- the top two by blocks: the maximum of each block of BLOCK logits (one pass), the top two blocks,
+  then the top two inside the best block; the runner-up is the better of its second and the second
+  block's maximum.  TopK over the whole row cost more than the rest of the decision together.
+- one Softmax (onnxruntime's fused kernel keeps a row in cache for its max, exp and sum), whose
+  value at the top token is the probability, and one Mul and ReduceSum for the entropy, taken as
+  log Z - E[x] with log Z = max - log p(top).  Subtracting the max first (exact for the small terms
+  beside a certain top token) cost two more passes; float32 keeps this form within ~1e-5 nats of the
+  float64 sampler at logits up to 30 (onnx_checks.checkDecide holds it to 1e-4).
+Every op runs over all rows at once, which onnxruntime spreads over its threads.
 """
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
@@ -40,33 +46,46 @@ class Nodes:
         return name
 
 
-def decide(g, logits):
+BLOCK = 64
+
+
+def decide(g, logits, vocab):
     """Appends the decision over float32 logits [..., vocab] to g (onnx_graph.Graph or Nodes);
     returns {key of NAMES: value}, each shaped as the logits without their last axis."""
     shape = g.op("Shape", [logits])
     lead = g.op("Slice", [shape, g.const([0]), g.const([-1])])
-    vocab = g.op("Slice", [shape, g.const([-1]), g.const([2**62])])
-    rows = g.op("Reshape", [logits, g.op("Concat", [g.const([-1]), vocab], axis=0)])
-    top, idx = g.op("TopK", [rows, g.const([2])], n_out=2, axis=-1, largest=1, sorted=1)
-    first = g.op("Slice", [top, g.const([0]), g.const([1]), g.const([1])])  # [rows, 1]
-    second = g.op("Slice", [top, g.const([1]), g.const([2]), g.const([1])])
-    d = g.op("Sub", [rows, first])
-    e = g.op("Exp", [d])
-    z = g.op("ReduceSum", [e, g.const([-1])], keepdims=1)  # [rows, 1]
-    s = g.op("ReduceSum", [g.op("Mul", [e, d]), g.const([-1])], keepdims=1)
+    rows = g.op("Reshape", [logits, g.const([-1, vocab])])
+    padded = rows if vocab % BLOCK == 0 else g.op(  # -inf never wins a block
+        "Pad", [rows, g.const([0, 0, 0, -vocab % BLOCK]), g.const(-np.inf, np.float32)])
+    blocks = g.op("Reshape", [padded, g.const([0, -1, BLOCK])])  # [rows, vocab / BLOCK, BLOCK]
+    block_max, block_idx = g.op("TopK", [g.op("ReduceMax", [blocks], axes=[-1], keepdims=0), g.const([2])],
+                                n_out=2, axis=-1, largest=1, sorted=1)
+    best_block = g.op("Slice", [block_idx, g.const([0]), g.const([1]), g.const([1])])  # [rows, 1]
+    where = g.op("Expand", [g.op("Unsqueeze", [best_block, g.const([-1])]), g.const([1, 1, BLOCK])])
+    inside = g.op("Reshape", [g.op("GatherElements", [blocks, where], axis=1), g.const([0, BLOCK])])
+    top, idx = g.op("TopK", [inside, g.const([2])], n_out=2, axis=-1, largest=1, sorted=1)
+    first = g.op("Slice", [top, g.const([0]), g.const([1]), g.const([1])])
+    second = g.op("Max", [g.op("Slice", [top, g.const([1]), g.const([2]), g.const([1])]),
+                          g.op("Slice", [block_max, g.const([1]), g.const([2]), g.const([1])])])
+    token = g.op("Add", [g.op("Mul", [best_block, g.const([BLOCK])]),
+                         g.op("Slice", [idx, g.const([0]), g.const([1]), g.const([1])])])
+    p = g.op("Softmax", [rows], axis=-1)
+    prob = g.op("GatherElements", [p, token], axis=1)
+    mean = g.op("ReduceSum", [g.op("Mul", [p, rows]), g.const([-1])], keepdims=1)  # E[x]
+    log_z = g.op("Sub", [first, g.op("Log", [prob])])
     out = {
-        "token": g.op("Slice", [idx, g.const([0]), g.const([1]), g.const([1])]),
-        "prob": g.op("Reciprocal", [z]),
-        "secondProb": g.op("Div", [g.op("Exp", [g.op("Sub", [second, first])]), z]),
-        "entropy": g.op("Sub", [g.op("Log", [z]), g.op("Div", [s, z])]),
+        "token": token,
+        "prob": prob,
+        "secondProb": g.op("Mul", [g.op("Exp", [g.op("Sub", [second, first])]), prob]),
+        "entropy": g.op("Max", [g.op("Sub", [log_z, mean]), g.const([0.0], np.float32)]),
     }
     return {k: g.op("Reshape", [v, lead]) for k, v in out.items()}
 
 
-def append_to_model(m, logits, shape=("batch", "n")):
+def append_to_model(m, logits, vocab, shape=("batch", "n")):
     """Adds the decision over the graph's `logits` to a ModelProto, as outputs named NAMES after it."""
     g = Nodes("decide/")
-    out = decide(g, logits)
+    out = decide(g, logits, vocab)
     g.nodes += [helper.make_node("Identity", [out[k]], [NAMES[k]], name=f"decide/output_{NAMES[k]}") for k in NAMES]
     m.graph.node.extend(g.nodes)
     m.graph.initializer.extend(g.inits)

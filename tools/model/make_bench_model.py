@@ -7,8 +7,10 @@ key-value heads, SwiGLU 1280, vocab 16384) with a 2,048-token context, float32: 
 cost grows with the context.  OUT/qwen-vocab: the same at Qwen2.5's 151,936-token vocabulary,
 weights stored float16: what deciding costs beside a forward there.  OUT/matmul_KxN.onnx: one
 MatMul by a constant [K, N] weight, for what onnxruntime's MatMul reaches at the model's shapes.
-OUT/decide.onnx: only the graph's decision (decide_graph.py) over float32 logits [rows, vocab].
+OUT/decide_V.onnx: only the graph's decision (decide_graph.py) over float32 logits [rows, V], at
+Qwen2.5's vocabulary and the bundled model's.
 """
+import json
 import os
 import sys
 
@@ -45,12 +47,12 @@ def matmul_graph(path, k, n):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
 
 
-def decide_graph_alone(path):
+def decide_graph_alone(path, vocab):
     g = decide_graph.Nodes("")
-    out = decide_graph.decide(g, "logits")
+    out = decide_graph.decide(g, "logits", vocab)
     names = decide_graph.NAMES
     g.nodes += [helper.make_node("Identity", [out[k]], [n]) for k, n in names.items()]
-    graph = helper.make_graph(g.nodes, "decide", [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["rows", "vocab"])],
+    graph = helper.make_graph(g.nodes, "decide", [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["rows", vocab])],
                               [helper.make_tensor_value_info(n, decide_graph.TYPES[k], ["rows"]) for k, n in names.items()], g.inits)
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
 
@@ -60,7 +62,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     for k, n in ((384, 384), (384, 128), (384, 1280), (1280, 384), (384, 16384)):
         matmul_graph(os.path.join(out, f"matmul_{k}x{n}.onnx"), k, n)
-    decide_graph_alone(os.path.join(out, "decide.onnx"))
+    bundled = os.path.join(os.path.dirname(__file__), "..", "..", "models", "bundled", "model.json")
+    for vocab in {151936, json.load(open(bundled))["vocabSize"]}:
+        decide_graph_alone(os.path.join(out, f"decide_{vocab}.onnx"), vocab)
     random_model(os.path.join(out, "long"), 16384, "float32")
     random_model(os.path.join(out, "qwen-vocab"), 151936, "float16")
 

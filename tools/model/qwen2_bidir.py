@@ -279,7 +279,7 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     _name_weights(m, model)
     if precision != "float32":
         _store_weights(m, precision)
-    decide_graph.append_to_model(m, "logits")
+    decide_graph.append_to_model(m, "logits", model.config.vocab_size)
     nbytes = sum(len(t.raw_data) for t in m.graph.initializer)
     for f in os.listdir(tmp_dir):
         os.remove(os.path.join(tmp_dir, f))
