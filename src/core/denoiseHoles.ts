@@ -2,7 +2,7 @@ import { CanvasHole } from './canvas';
 import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, InfillEvent, MASK_PLACEHOLDER, ResultEvent } from './events';
 import { applyFills, Hole, InfillRequest, singleLineFill } from './holes';
 import { LoadedModel } from './modelFolder';
-import { Deadline, denoise } from './sampling/denoise';
+import { Deadline, denoise, DenoiseInput, prefill } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
 import { ResolvedSampler } from './options';
 
@@ -25,8 +25,8 @@ export interface HoleGeneration {
 
 /** Denoises the holes of a canvas, yielding a draft per step; returns each hole's final text. */
 export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEvent, { fills: FilledHole[]; steps: number }> {
-  const { config, tokenizer, network } = g.model;
-  const masked = g.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
+  const { config, tokenizer } = g.model;
+  const input = denoiseInput(g);
   const stopIds = new Set([config.eosTokenId, config.padTokenId]);
   const holeTokens = (h: CanvasHole) => {
     const tokens = Array.from(g.ids.subarray(h.start, h.start + h.length));
@@ -50,17 +50,7 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
   const committedProb = new Map<number, number>();
   // Only the holes a step touched are decoded again: with many holes, decoding dominated a step.
   const drafts: DraftHole[] = g.holes.map((h) => ({ text: MASK_PLACEHOLDER.repeat(h.length), masked: h.length }));
-  for await (const step of denoise({
-    network,
-    ids: g.ids,
-    masked,
-    shifted: config.family === 'dream',
-    maskTokenId: config.maskTokenId,
-    rules,
-    sampler: g.sampler,
-    signal: g.signal,
-    deadline: g.deadline,
-  })) {
+  for await (const step of denoise({ ...input, rules })) {
     steps = step.step;
     for (const c of step.commits) committedProb.set(c.pos, c.prob);
     const committed: CommittedToken[] = step.commits.map((c) => {
@@ -75,6 +65,26 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     g.holes.map(async (h) => ({ text: asFill(await tokenizer.decode(holeTokens(h), true), h), confidence: fillConfidence(h, g.ids, rules, committedProb) })),
   );
   return { fills, steps };
+}
+
+/** The first forward of denoiseHoles alone, for a request soon after (sampling/denoise.ts prefill). */
+export function prefillHoles(g: HoleGeneration): Promise<void> {
+  return prefill(denoiseInput(g));
+}
+
+/** The loop's input for the holes of a canvas, less the hole rules. */
+function denoiseInput(g: HoleGeneration): DenoiseInput {
+  const { config, network } = g.model;
+  return {
+    network,
+    ids: g.ids,
+    masked: g.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k)),
+    shifted: config.family === 'dream',
+    maskTokenId: config.maskTokenId,
+    sampler: g.sampler,
+    signal: g.signal,
+    deadline: g.deadline,
+  };
 }
 
 /**

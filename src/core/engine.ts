@@ -1,6 +1,6 @@
 import { buildCanvas, Canvas, countTokensUpTo } from './canvas';
 import { InfillEvent } from './events';
-import { localGeneration } from './denoiseHoles';
+import { localGeneration, prefillHoles } from './denoiseHoles';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
 import { checkWindowOptions, resolveSampler, SamplerSettings } from './options';
@@ -48,6 +48,12 @@ export interface InfillEngine {
   countTokens?(text: string, cap?: number): Promise<number>;
   /** Repair (repair.ts): needs every token of a span scored, so only where the model runs here. */
   readonly repair?: Repairer;
+  /**
+   * Reads a request's canvas ahead of it (sampling/denoise.ts prefill): an editor calls it when a
+   * file comes into view, so the first request there starts from these keys and values instead of
+   * a full pass.  Absent where the model runs elsewhere.
+   */
+  prefill?(request: InfillRequest, options?: InfillOptions, signal?: AbortSignal): Promise<void>;
   /** Counters for GET /health (the batcher's shared forwards), where the engine keeps any. */
   figures?(): Record<string, number>;
 }
@@ -78,6 +84,19 @@ export class LocalEngine implements InfillEngine {
   get info(): ModelInfo {
     const { config } = this.model;
     return { name: config.name, family: config.family, device: this.model.executionProvider, maxContext: config.maxContext };
+  }
+
+  async prefill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<void> {
+    if (this.model.config.onnx?.cache?.ropeTheta === undefined) return; // no later pass could start from it
+    const canvas = await canvasFor(this.model, request.text, validateHoles(request), options);
+    await prefillHoles({
+      model: this.model,
+      ids: canvas.ids,
+      holes: canvas.holes,
+      sampler: resolveSampler(this.model.config.sampler, options),
+      stops: 'cut',
+      signal,
+    });
   }
 
   async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {

@@ -8,6 +8,7 @@ import { reportFailure } from './featureDependencies';
 import { FILL_SELECTION_COMMAND, fillSelection, FillOutcome } from './fill/fillSelection';
 import { Generations } from './generations';
 import { DiffusionInlineProvider } from './inline/inlineProvider';
+import { ContextPrefill } from './inline/prefill';
 import { ModelService } from './modelService';
 import { ExtensionSettings, readSettings } from './settings';
 import { createStatusBar, SHOW_LOG_COMMAND } from './statusBar';
@@ -26,6 +27,7 @@ export interface DiffusionInfillApi {
   generations: Generations;
   models: ModelService;
   inline: DiffusionInlineProvider;
+  prefill: ContextPrefill;
   fillSelection(editor?: vscode.TextEditor): Promise<FillOutcome>;
 }
 
@@ -54,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   const errors = new ErrorReporter(log);
   const snooze = new Snooze();
   const inline = new DiffusionInlineProvider({ models, generations, settings, log, errors, snooze });
+  const prefill = new ContextPrefill({ models, generations, settings, log, errors, snooze });
   const proposals = registerRefactor(context, { models, generations, settings, log, errors });
   const fillDeps = { models, generations, settings, log, errors, proposals };
   // Anything unforeseen is said in our words and logged, not as VS Code's bare "command failed".
@@ -64,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     models,
     generations,
     inline,
+    prefill,
     snooze,
     createStatusBar(models, generations, settings, snooze),
     registerStatusMenu(snooze, settings, models),
@@ -93,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   registerDraftsPanel(context, { models, generations, proposals, log });
   log.info(`activated (VS Code ${vscode.version}, ${process.platform}-${process.arch}, node ${process.versions.node})`);
   startTestEntryIfAsked(log);
-  return { generations, models, inline, fillSelection: fill };
+  return { generations, models, inline, prefill, fillSelection: fill };
 }
 
 export function deactivate(): Promise<void> {

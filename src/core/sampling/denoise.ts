@@ -117,6 +117,24 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
 let nextCacheId = 0;
 
 /**
+ * A generation's first forward alone, nothing committed: the network keeps the canvas's keys and
+ * values as it keeps a first pass's, so a request soon after, on mostly the same canvas, runs only
+ * what changed (contextReuse.ts).  Nothing to do where that cannot happen (no cache, reuse off).
+ */
+export async function prefill(input: DenoiseInput): Promise<void> {
+  const s = input.sampler;
+  if (s.cacheRefresh <= 1 || !s.contextReuse || input.masked.length === 0 || !input.network.forget) return;
+  throwIfAborted(input.signal);
+  const block = input.masked.slice(0, s.blockLength ?? input.masked.length);
+  const cacheId = nextCacheId++;
+  try {
+    await propose(input, block, seededRng(s.seed), { id: cacheId, span: spanOf(block, input.shifted), refresh: true, reuse: true });
+  } finally {
+    input.network.forget(cacheId);
+  }
+}
+
+/**
  * Fast-dLLM's dual cache refreshes at each block's start: the context's keys and values go stale as
  * the hole is written, not as steps pass (a step may decide one position or thirty). So a full pass
  * starts each block and comes again once `every` of its positions have been decided since the last

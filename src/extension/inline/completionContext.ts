@@ -1,3 +1,6 @@
+import { codeFollowsOnLine, InfillOptions, InfillRequest, numberOption } from '../../core';
+import { ExtensionSettings } from '../settings';
+
 /**
  * The text around the cursor that an inline completion sends to the engine. The engine fits the
  * canvas to its token budget itself; this cut only keeps a huge file from being tokenized on
@@ -30,4 +33,18 @@ export function completionWindow(text: string, cursor: number, maxChars: number)
 /** Roughly four characters per token for code; used only to size the window. */
 export function charsForTokens(tokens: number): number {
   return tokens * 4;
+}
+
+/** Sizes the window when the setting is unset (VS Code hands over its contributed default, so only outside it). */
+const DEFAULT_CONTEXT_TOKENS = numberOption('contextTokens').setting!.default as number;
+
+/** The engine request of an inline completion at `cursor`: the window around it, the cursor its hole. */
+export function inlineRequest(
+  text: string,
+  cursor: number,
+  settings: ExtensionSettings,
+): { window: CompletionWindow; request: InfillRequest; options: InfillOptions } {
+  const window = completionWindow(text, cursor, charsForTokens(settings.sampler.contextTokens ?? DEFAULT_CONTEXT_TOKENS));
+  const request = { text: window.text, holes: [{ start: window.cursor, end: window.cursor, singleLine: codeFollowsOnLine(window.text, window.cursor) }] };
+  return { window, request, options: { ...settings.sampler, defaultHoleTokens: settings.inline.holeTokens } };
 }

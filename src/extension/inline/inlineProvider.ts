@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
 import { Generation } from '../generations';
 import { languageEnabled } from '../settings';
-import { codeFollowsOnLine, numberOption } from '../../core';
 import { CompletionCache } from './completionCache';
-import { charsForTokens, completionWindow } from './completionContext';
+import { inlineRequest } from './completionContext';
 import { debounce } from './debounce';
 import { DecorationDraftView, editorOf } from './draftViews';
 import { confidentEnough, CursorContext, postprocessFill } from './postprocess';
@@ -32,9 +31,6 @@ interface LiveCompletion {
   finished: Promise<string | undefined>;
 }
 
-/** Sizes the window when the setting is unset (VS Code hands over its contributed default, so only outside it). */
-const DEFAULT_CONTEXT_TOKENS = numberOption('contextTokens').setting!.default as number;
-
 /**
  * Inline completions where the cursor is the hole, as a pipeline of small stages:
  * settings gate -> cache -> debounce -> window of context -> generation (drafts shown live)
@@ -59,7 +55,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     // it (as Copilot does): the model writes after the chosen word, as if it were typed already.
     const chosen = context.selectedCompletionInfo;
     const asTyped = chosenAsTyped(document, position, chosen);
-    const window = completionWindow(asTyped.text, asTyped.cursor, charsForTokens(settings.sampler.contextTokens ?? DEFAULT_CONTEXT_TOKENS));
+    const { window, request, options } = inlineRequest(asTyped.text, asTyped.cursor, settings);
     const prefix = window.text.slice(0, window.cursor);
     const suffix = window.text.slice(window.cursor);
     const place: Place = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), chosen: chosen?.text };
@@ -85,8 +81,6 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     }
     if (token.isCancellationRequested || document.version !== place.version) return undefined;
 
-    const request = { text: window.text, holes: [{ start: window.cursor, end: window.cursor, singleLine: codeFollowsOnLine(window.text, window.cursor) }] };
-    const options = { ...settings.sampler, defaultHoleTokens: settings.inline.holeTokens };
     const generation = this.deps.generations.start('inline', request, (signal) => engine.infill(request, options, signal));
     if (!generation) return undefined; // a Fill Selection or refactor is running: it has the model.
     const watch = this.watchMovedOn(document, place, generation, token);

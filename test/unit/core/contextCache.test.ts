@@ -135,7 +135,7 @@ describe('context cache and deciding in the graph (tiny model)', () => {
       const out = await collect(engine.infill(parseMarkers(text), options));
       return { out, forwards: [...forwards] };
     };
-    return { run };
+    return { run, engine, forwards, loaded };
   }
 
   /** The rule as the docs state it: a full pass first, and again once `every` positions were decided since the last one. */
@@ -184,6 +184,32 @@ describe('context cache and deciding in the graph (tiny model)', () => {
       [12, 10, 8, 6, 4, 2],
     );
     assert.ok(forwards.every((f) => !f.cached));
+  });
+
+  it('prefills a request: its first pass alone, which the request after it starts from, for the same fill', async () => {
+    const { engine, run, forwards, loaded } = recordedEngine();
+    const text = 'def perimeter(w, h):\n    return <|hole:8|>\n\nprint(perimeter(2, 3))\n';
+    const options = { steps: 8, cacheRefresh: 3, tokenHealing: false };
+    forwards.length = 0;
+    await engine.prefill(parseMarkers(text), { ...options, contextReuse: false });
+    assert.equal(forwards.length, 0, 'without contextReuse nothing can start from it: no forward');
+    const bare = readModelConfig(TINY);
+    delete bare.onnx.cache!.ropeTheta;
+    await new LocalEngine({ ...loaded, config: bare }).prefill(parseMarkers(text), options);
+    assert.equal(forwards.length, 0, 'nor for a graph that cannot turn keys to new positions');
+    const cold = await run(text, { ...options, contextReuse: false });
+
+    forwards.length = 0;
+    const before = { ...model.passes };
+    await engine.prefill(parseMarkers(text), options);
+    assert.deepEqual(forwards, [{ asked: 8, cached: false, refresh: true, reuse: true }]);
+    assert.deepEqual({ full: model.passes.full - before.full, reused: model.passes.reused - before.reused }, { full: 1, reused: 0 });
+    assert.equal(model.cachedGenerations, 0, "the prefill's own entry is forgotten; its keys stay as a source");
+
+    const warm = await run(text, options);
+    assert.equal(model.passes.reused - before.reused, 1, "the request's first pass ran over the prefill's keys and values");
+    assert.equal(model.passes.full - before.full, 1 + warm.forwards.filter((f) => !f.cached && !f.reuse).length);
+    assert.equal(warm.out.result.holes[0].text, cold.out.result.holes[0].text);
   });
 
   it("lets only a generation's first pass start from an earlier request's keys and values, unless contextReuse is off", async () => {

@@ -170,6 +170,47 @@ describe('Diffusion Infill in a real VS Code', () => {
     assert.equal(again.events.length, 0, 'no generation for a cached place');
   });
 
+  it("reads the cursor's canvas when a file comes into view, once per window, and never as a generation", async () => {
+    await api.models.engine(); // loaded: a prefill never loads the model itself
+    const prefills: string[] = [];
+    const starts: string[] = [];
+    const subscriptions = [api.prefill.onDidPrefill((e) => prefills.push(e.uri)), api.generations.onDidStart((g) => starts.push(g.kind))];
+    const waitFor = async (count: number) => {
+      for (let i = 0; i < 100 && prefills.length < count; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    try {
+      const content = 'function area(w, h) {\n  return w * h;\n}\n\nfunction perimeter(w, h) {\n  return ';
+      const editor = await openEditor(content);
+      await waitFor(1);
+      assert.deepEqual(prefills, [editor.document.uri.toString()], 'the new editor was read once');
+      // The cursor moved within the window read: nothing to read again.
+      editor.selection = selectionAt(editor, 10, 10);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(prefills.length, 1);
+      const other = await openEditor('const total = items.reduce((a, b) => a + b, 0);\n');
+      await waitFor(2);
+      assert.deepEqual(prefills, [editor.document.uri.toString(), other.document.uri.toString()]);
+      assert.deepEqual(starts, [], 'no generation started: the panel and the status bar see nothing');
+    } finally {
+      subscriptions.forEach((s) => s.dispose());
+    }
+  });
+
+  it('reads nothing ahead in a language turned off', async () => {
+    await api.models.engine();
+    await setSetting('languages', { '*': true, javascript: false });
+    const prefills: string[] = [];
+    const subscription = api.prefill.onDidPrefill((e) => prefills.push(e.uri));
+    try {
+      await openEditor('const x = 1;\nconst y = ');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual(prefills, []);
+    } finally {
+      subscription.dispose();
+      await setSetting('languages', undefined);
+    }
+  });
+
   it('offers no inline completion the model was less sure of than inline.minConfidence', async () => {
     await setSetting('inline.minConfidence', 0.99);
     try {
