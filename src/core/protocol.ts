@@ -8,9 +8,10 @@ import { ALG_OPTION, BOOLEAN_OPTIONS, DEFAULT_TIME_LIMIT_SECONDS, NUMBER_OPTIONS
 /**
  * The wire protocol of `diffusion-infill serve`, in one place for the server (src/server) and its
  * client (remote/serverEngine.ts): the paths, the POST /v1/infill body (built by infillBody,
- * parsed by parseInfillBody), the events streamed back (checkEvent) and GET /v1/model's answer.
+ * parsed by parseInfillBody; POST /v1/prefill takes the same and answers 204), the events streamed
+ * back (checkEvent) and GET /v1/model's answer.
  */
-export const PATHS = { health: '/health', model: '/v1/model', infill: '/v1/infill' } as const;
+export const PATHS = { health: '/health', model: '/v1/model', infill: '/v1/infill', prefill: '/v1/prefill' } as const;
 
 /** The two framings of the event stream: NDJSON by default, server-sent events when asked for. */
 export const NDJSON_TYPE = 'application/x-ndjson';

@@ -23,6 +23,8 @@ export interface InfillServerOptions {
 
 export interface ServerCounters {
   served: number;
+  /** POST /v1/prefill answered. */
+  prefilled: number;
   cancelled: number;
   failed: number;
   rejected: number;
@@ -38,11 +40,11 @@ export interface InfillServer {
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-/** The engine behind HTTP: GET /health, GET /v1/model, POST /v1/infill (NDJSON or SSE). */
+/** The engine behind HTTP: GET /health, GET /v1/model, POST /v1/infill (NDJSON or SSE), POST /v1/prefill. */
 export function createInfillServer(engine: InfillEngine, options: InfillServerOptions = {}): InfillServer {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const queue = new BoundedQueue(options.maxRunning ?? 4, options.maxWaiting ?? 32);
-  const counters: ServerCounters = { served: 0, cancelled: 0, failed: 0, rejected: 0 };
+  const counters: ServerCounters = { served: 0, prefilled: 0, cancelled: 0, failed: 0, rejected: 0 };
   const running = new Set<AbortController>();
 
   const server = http.createServer((req, res) => {
@@ -68,7 +70,7 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
       });
       return;
     }
-    if (path === PATHS.model || path === PATHS.infill) checkBearer(req.headers.authorization, options.token);
+    if (path === PATHS.model || path === PATHS.infill || path === PATHS.prefill) checkBearer(req.headers.authorization, options.token);
     if (path === PATHS.model) {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET /v1/model', { Allow: 'GET' });
       const answer: ModelAnswer = {
@@ -84,10 +86,19 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
       await infill(req, res);
       return;
     }
-    throw new HttpError(404, `no such endpoint: ${req.method} ${path} (there are GET /health, GET /v1/model, POST /v1/infill)`);
+    if (path === PATHS.prefill) {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST /v1/prefill', { Allow: 'POST' });
+      await prefill(req, res);
+      return;
+    }
+    throw new HttpError(404, `no such endpoint: ${req.method} ${path} (there are GET /health, GET /v1/model, POST /v1/infill, POST /v1/prefill)`);
   }
 
-  async function infill(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /**
+   * A POST body read and checked, then a place in the queue; null when the client left while it
+   * waited.  The abort fires when the client goes away before the answer is finished.
+   */
+  async function admit(req: http.IncomingMessage, res: http.ServerResponse) {
     // The body is read as JSON whatever its Content-Type says (curl -d sends form encoding).
     const raw = await readBody(req, maxBody);
     let body: unknown;
@@ -109,8 +120,42 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
       }
       throw e;
     });
-    if (!release) return;
+    if (!release) return null;
     running.add(abort);
+    return {
+      call,
+      abort,
+      release: () => {
+        running.delete(abort);
+        release();
+      },
+    };
+  }
+
+  /** The request's first forward alone (InfillEngine.prefill), answered 204 once done: a later request on the same text starts from it. */
+  async function prefill(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const admitted = await admit(req, res);
+    if (!admitted) return;
+    try {
+      await engine.prefill?.(admitted.call.request, admitted.call.options, admitted.abort.signal);
+      counters.prefilled++;
+      res.writeHead(204).end();
+    } catch (e) {
+      if (e instanceof InfillAborted || admitted.abort.signal.aborted) {
+        counters.cancelled++;
+        res.destroy();
+        return;
+      }
+      throw e instanceof InfillError ? new HttpError(400, e.message) : e;
+    } finally {
+      admitted.release();
+    }
+  }
+
+  async function infill(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const admitted = await admit(req, res);
+    if (!admitted) return;
+    const { call, abort } = admitted;
     const started = performance.now();
     const writer = eventWriter(res, wantsSse(req.headers.accept));
     let events = 0;
@@ -140,8 +185,7 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
         res.end();
       }
     } finally {
-      running.delete(abort);
-      release();
+      admitted.release();
     }
   }
 

@@ -13,6 +13,7 @@ export interface ServerEngineOptions {
 /** The project's own server (`diffusion-infill serve`): POST /v1/infill, NDJSON back. */
 export class ServerEngine implements InfillEngine {
   private readonly base: URL;
+  private noPrefill = false;
 
   constructor(
     url: string,
@@ -93,6 +94,18 @@ export class ServerEngine implements InfillEngine {
     }
     if (signal?.aborted) throw new InfillAborted();
     throw new InfillError(`${where}: the stream ended after ${drafts} drafts without a result (the server stopped or the connection was cut)`);
+  }
+
+  /** POST /v1/prefill: the server reads the canvas ahead of a request (InfillEngine.prefill); a server without it is not asked again. */
+  async prefill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<void> {
+    if (this.noPrefill) return;
+    try {
+      await postJson(this.urlOf(PATHS.prefill), infillBody(request, validateHoles(request), options), this.headers(), [this.options.token], signal);
+    } catch (e) {
+      // An older server: there is no such endpoint, and the requests run as before.
+      if (e instanceof RemoteStatusError && e.status === 404) this.noPrefill = true;
+      else throw e;
+    }
   }
 
   /** A path of the protocol under the server's base, which may have a path of its own (a proxy's prefix). */

@@ -140,6 +140,22 @@ describe('serve: the real server process on loopback', function () {
     assert.equal(again[again.length - 1].type, 'result');
   });
 
+  it('prefills: POST /v1/prefill runs one forward and answers 204, and the ServerEngine sends it', async () => {
+    const before = await health(served.url);
+    const engine = new ServerEngine(served.url, { token: TOKEN });
+    const request = parseMarkers('def scale(v, k):\n    return [x * k for x in <|hole:6|>]\n');
+    await engine.prefill(request, { cacheRefresh: 4 });
+    const after = await health(served.url);
+    assert.equal(after.prefilled - before.prefilled, 1);
+    assert.equal(after.forwardCalls - before.forwardCalls, 1, 'one forward, no generation');
+    assert.equal(after.served, before.served);
+    const bad = await fetch(`${served.url}/v1/prefill`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: '{"text": 3}' });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /text/);
+    const unauthorized = await fetch(`${served.url}/v1/prefill`, { method: 'POST', body: JSON.stringify({ text: 'x<|hole|>' }) });
+    assert.equal(unauthorized.status, 401);
+  });
+
   it('concurrent requests of the same shape share forwards', async () => {
     const before = await health(served.url);
     const engine = new ServerEngine(served.url, { token: TOKEN });

@@ -61,6 +61,24 @@ describe('remote: the ServerEngine against scripted servers', () => {
     assert.deepEqual(seen, { body: { text: 'a = ', holes: [{ start: 4, end: 4 }], steps: 3, alg: 'entropy' }, auth: 'Bearer sekrit', path: '/v1/infill' });
   });
 
+  it('prefills with the infill body; a server without the endpoint is not asked again, other errors surface', async () => {
+    const seen: string[] = [];
+    let status = 204;
+    script = async (req, res) => {
+      seen.push(`${req.url} ${await readBody(req)}`);
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(status === 204 ? undefined : '{"error": "no"}');
+    };
+    const engine = new ServerEngine(server.url, { token: 'sekrit' });
+    await engine.prefill(REQUEST, { steps: 3 });
+    assert.deepEqual(seen, ['/v1/prefill {"text":"a = ","holes":[{"start":4,"end":4}],"steps":3}']);
+    status = 500;
+    await assert.rejects(engine.prefill(REQUEST), /500/);
+    status = 404;
+    await engine.prefill(REQUEST);
+    await engine.prefill(REQUEST);
+    assert.equal(seen.length, 3, 'after a 404 the server is not asked again');
+  });
+
   it('a line that is not JSON is a clear error naming the line', async () => {
     script = ndjson([JSON.stringify(draft(1)), '{"type": "draft", "step": 2', JSON.stringify(result)]);
     await assert.rejects(collect(new ServerEngine(server.url).infill(REQUEST)), (e: unknown) => {
