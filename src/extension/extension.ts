@@ -33,7 +33,8 @@ export interface DiffusionInfillApi {
 
 /**
  * Wires the small modules together; it owns no behaviour of its own. Nothing heavy happens
- * here: the model is opened on first use by ModelService.
+ * here: the model is opened on first use by ModelService (a completion, or the read ahead of one
+ * when a file comes into view).
  */
 export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   const log = vscode.window.createOutputChannel('Diffusion Infill', { log: true });

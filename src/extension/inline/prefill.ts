@@ -17,8 +17,9 @@ export interface PrefillEvent {
 /**
  * Reads the canvas of the cursor's inline completion ahead of it (engine.prefill): when an editor
  * comes into view, and when the cursor comes to rest out of the window last read there.  The first
- * completion then starts from those keys and values instead of a full pass over the context.  Only
- * with the model loaded and idle, where completions would run; a new read cancels the one before.
+ * completion then starts from those keys and values instead of a full pass over the context.  The
+ * first file in view opens the model, so the first completion does not wait for that either.  Only
+ * while no generation runs, where completions would run; a new read cancels the one before.
  */
 export class ContextPrefill implements vscode.Disposable {
   private readonly done = new Emitter<PrefillEvent>();
@@ -61,7 +62,8 @@ export class ContextPrefill implements vscode.Disposable {
     const settings = read();
     const document = editor.document;
     if (!settings.inline.enabled || snooze.active || !languageEnabled(settings.languages, document.languageId)) return;
-    if (models.state.kind !== 'ready' || generations.running) return;
+    // A model that failed to open is left to the next completion, which says why.
+    if (models.state.kind === 'error' || generations.running) return;
     const engine = await models.engine();
     if (!engine.prefill || signal.aborted) return;
     const { window, request, options } = inlineRequest(document.getText(), document.offsetAt(editor.selection.active), settings);

@@ -171,7 +171,7 @@ describe('Diffusion Infill in a real VS Code', () => {
   });
 
   it("reads the cursor's canvas when a file comes into view, once per window, and never as a generation", async () => {
-    await api.models.engine(); // loaded: a prefill never loads the model itself
+    api.models.reset(); // the first file in view opens the model
     const prefills: string[] = [];
     const starts: string[] = [];
     const subscriptions = [api.prefill.onDidPrefill((e) => prefills.push(e.uri)), api.generations.onDidStart((g) => starts.push(g.kind))];
@@ -183,6 +183,7 @@ describe('Diffusion Infill in a real VS Code', () => {
       const editor = await openEditor(content);
       await waitFor(1);
       assert.deepEqual(prefills, [editor.document.uri.toString()], 'the new editor was read once');
+      assert.equal(api.models.state.kind, 'ready');
       // The cursor moved within the window read: nothing to read again.
       editor.selection = selectionAt(editor, 10, 10);
       await new Promise((r) => setTimeout(r, 1500));
