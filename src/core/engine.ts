@@ -51,7 +51,7 @@ export interface InfillEngine {
   /**
    * Reads a request's canvas ahead of it (sampling/denoise.ts prefill): an editor calls it when a
    * file comes into view, so the first request there starts from these keys and values instead of
-   * a full pass.  Absent where the model runs elsewhere.
+   * a full pass.  Absent where nothing is kept between requests (an OpenAI-compatible server).
    */
   prefill?(request: InfillRequest, options?: InfillOptions, signal?: AbortSignal): Promise<void>;
   /** Counters for GET /health (the batcher's shared forwards), where the engine keeps any. */

@@ -35,6 +35,8 @@ export class ContextPrefill implements vscode.Disposable {
       vscode.window.onDidChangeTextEditorSelection((e) => e.textEditor === vscode.window.activeTextEditor && this.schedule(e.textEditor)),
       // Typing is the inline provider's business: its requests reuse each other's passes.
       vscode.workspace.onDidChangeTextDocument(() => this.cancel()),
+      // A generation asked for goes first: a read not yet at the model stops.
+      deps.generations.onDidStart(() => this.cancel()),
     ];
   }
 
