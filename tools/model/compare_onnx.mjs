@@ -11,7 +11,7 @@
 // quantizes its activations per call, so there the two passes agree only to the int8 rounding.
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkCache, checkDecide, checkRotary, int64, maxDiff, ort, pastFeeds } from './onnx_checks.mjs';
+import { checkCache, checkDecide, checkRotary, fullPass, maxDiff, ort } from './onnx_checks.mjs';
 
 const args = process.argv.slice(2);
 const tolIdx = args.indexOf('--tol');
@@ -30,19 +30,10 @@ const buf = fs.readFileSync(path.join(caseDir, 'expected.f32'));
 const expected = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
 
 const session = await ort.InferenceSession.create(path.join(modelDir, cfg.onnx.file));
-const feeds = {};
-for (const [key, name] of Object.entries(cfg.onnx.inputs)) {
-  if (name === null) continue;
-  const inp = c.inputs[name];
-  if (!inp) continue;
-  feeds[name] = int64(inp.data, inp.dims);
-}
 const [b, s] = c.inputs.input_ids.dims;
-const { positionIds } = cfg.onnx.inputs;
-if (positionIds && !feeds[positionIds]) feeds[positionIds] = int64(Array.from({ length: b * s }, (_, i) => i % s), [b, s]);
 const cache = cfg.onnx.cache;
-Object.assign(feeds, pastFeeds(cache, b));
-const results = await session.run(feeds);
+const mask = c.inputs.attention_mask?.data ?? new Array(b * s).fill(1);
+const results = await fullPass(session, cfg.onnx, c.inputs.input_ids.data, mask, c.inputs.logit_positions.data, b, s);
 const out = results[cfg.onnx.output];
 if (out.type !== 'float32') throw new Error(`output type ${out.type}, want float32`);
 if (JSON.stringify(out.dims) !== JSON.stringify(c.dims)) {
@@ -67,7 +58,6 @@ if (cfg.onnx.decide) {
 }
 
 if (cache) {
-  const mask = c.inputs.attention_mask?.data ?? new Array(b * s).fill(1);
   const { q, diff } = await checkCache(session, cfg.onnx, c.inputs, mask, results, [b, s, n]);
   const good = diff <= tolCache;
   ok &&= good;

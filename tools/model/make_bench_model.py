@@ -20,6 +20,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from . import decide_graph
 from .qwen2_bidir import Qwen2Bidir, Qwen2Config, export_onnx, write_model_json
+from .train import BUNDLED
 
 SHAPE = dict(hidden_size=384, num_hidden_layers=12, num_attention_heads=6, num_key_value_heads=2,
              intermediate_size=1280, rope_theta=10000.0, tie_word_embeddings=True, max_position_embeddings=2048)
@@ -62,8 +63,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     for k, n in ((384, 384), (384, 128), (384, 1280), (1280, 384), (384, 16384)):
         matmul_graph(os.path.join(out, f"matmul_{k}x{n}.onnx"), k, n)
-    bundled = os.path.join(os.path.dirname(__file__), "..", "..", "models", "bundled", "model.json")
-    for vocab in {151936, json.load(open(bundled))["vocabSize"]}:
+    for vocab in {151936, json.load(open(os.path.join(BUNDLED, "model.json")))["vocabSize"]}:
         decide_graph_alone(os.path.join(out, f"decide_{vocab}.onnx"), vocab)
     random_model(os.path.join(out, "long"), 16384, "float32")
     random_model(os.path.join(out, "qwen-vocab"), 151936, "float16")
