@@ -9,8 +9,11 @@ ties), its softmax probability, the runner-up's, and the entropy in nats.  Each 
   then the top two inside the best block; the runner-up is the better of its second and the second
   block's maximum.  TopK over the whole row cost more than the rest of the decision together.
 - one Softmax (onnxruntime's fused kernel keeps a row in cache for its max, exp and sum), whose
-  value at the top token is the probability, and one Mul and ReduceSum for the entropy, taken as
-  log Z - E[x] with log Z = max - log p(top).  Subtracting the max first (exact for the small terms
+  value at the top token is the probability, and one dot product per row for the entropy, taken as
+  log Z - E[x] with log Z = max - log p(top).  The dot product is a MatMul of [rows, 1, vocab] by the
+  transposed probabilities: onnxruntime folds the Transpose into the MatMul and reads each pair of
+  rows once, where Mul then ReduceSum wrote and read a third tensor (and a MatMul by [rows, vocab, 1]
+  without the Transpose, or an Einsum, took a slow path).  Subtracting the max first (exact for the small terms
   beside a certain top token) cost two more passes; float32 keeps this form within ~1e-5 nats of the
   float64 sampler at logits up to 30 (onnx_checks.checkDecide holds it to 1e-4).
 Every op runs over all rows at once, which onnxruntime spreads over its threads.
@@ -71,7 +74,11 @@ def decide(g, logits, vocab):
                          g.op("Slice", [idx, g.const([0]), g.const([1]), g.const([1])])])
     p = g.op("Softmax", [rows], axis=-1)
     prob = g.op("GatherElements", [p, token], axis=1)
-    mean = g.op("ReduceSum", [g.op("Mul", [p, rows]), g.const([-1])], keepdims=1)  # E[x]
+    # E[x], one dot product per row: [rows, 1, vocab] x [rows, vocab, 1], written with a Transpose
+    # that onnxruntime folds into the MatMul (a transposed B), which reads each row once.
+    as_row = g.const([-1, 1, vocab])
+    mean = g.op("Reshape", [g.op("MatMul", [g.op("Reshape", [rows, as_row]), g.op(
+        "Transpose", [g.op("Reshape", [p, as_row])], perm=[0, 2, 1])]), g.const([-1, 1])])
     log_z = g.op("Sub", [first, g.op("Log", [prob])])
     out = {
         "token": token,
