@@ -26,17 +26,25 @@ const HOLE = 32;
 
 const ratio = (what: string, value: number, goal = '') => console.log(`ratio: ${what}: ${value.toFixed(3)}${goal ? ` (goal ${goal})` : ''}`);
 
-/** The median ms of `repeats` runs after one warm-up; a run that returns a number times itself (its set-up left out). */
-async function timed(run: () => Promise<unknown>, repeats: number): Promise<number> {
-  await run();
-  const times: number[] = [];
+/**
+ * The median ms of each run over `repeats` rounds after one warm-up, the runs taken in turn within a
+ * round (so the two sides of a ratio see the same load); a run that returns a number times itself
+ * (its set-up left out).
+ */
+async function timedInTurn(runs: (() => Promise<unknown>)[], repeats: number): Promise<number[]> {
+  for (const run of runs) await run();
+  const times = runs.map(() => [] as number[]);
   for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    const own = await run();
-    times.push(typeof own === 'number' ? own : performance.now() - t0);
+    for (const [i, run] of runs.entries()) {
+      const t0 = performance.now();
+      const own = await run();
+      times[i].push(typeof own === 'number' ? own : performance.now() - t0);
+    }
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
+
+const timed = async (run: () => Promise<unknown>, repeats: number) => (await timedInTurn([run], repeats))[0];
 
 /** The exporter's files: a bench model older than any of them was written by an older graph contract. */
 const EXPORTER = ['qwen2_bidir.py', 'decide_graph.py', 'int8_compute.py'].map((f) => path.join(ROOT, 'tools', 'model', f));
@@ -91,43 +99,78 @@ async function open(dir: string) {
   const model = await OnnxLogitsModel.load(dir, readModelConfig(dir));
   const sample = async (l: Float32Array, r: ProposeRequest) => proposeFromLogits(l, model.vocabSize, r);
   const config = readModelConfig(dir);
-  /** ms of a full step (no cache), a refresh (full, keeping the cache) and a step over the cache. */
-  const steps = async (length: number, repeats: number) => {
+  /**
+   * The three passes over a canvas `length` long, as runs: a full step (no cache), a refresh (full,
+   * keeping the cache as entry `length`) and a step over that cache (so it runs after a refresh).
+   */
+  const passes = (length: number) => {
     const c = holeCanvas(length, model.vocabSize, config.maskTokenId);
-    const full = await timed(() => model.proposeBatch([c.ids], [c.request()], sample), repeats);
-    const refresh = await timed(() => model.proposeBatch([c.ids], [c.request({ id: 1, span: c.span, refresh: true })], sample), repeats);
-    const cached = await timed(() => model.proposeBatch([c.ids], [c.request({ id: 1, span: c.span, refresh: false })], sample), repeats);
-    model.forget(1);
-    return { full, refresh, cached };
+    const run = (request: ProposeRequest) => () => model.proposeBatch([c.ids], [request], sample);
+    return {
+      full: run(c.request()),
+      refresh: run(c.request({ id: length, span: c.span, refresh: true })),
+      cached: run(c.request({ id: length, span: c.span, refresh: false })),
+    };
+  };
+  /** ms of each pass at each length, the lengths in turn. */
+  const steps = async (lengths: number[], repeats: number) => {
+    const runs = lengths.map(passes);
+    const full = await timedInTurn(
+      runs.map((r) => r.full),
+      repeats,
+    );
+    const refresh = await timedInTurn(
+      runs.map((r) => r.refresh),
+      repeats,
+    );
+    const cached = await timedInTurn(
+      runs.map((r) => r.cached),
+      repeats,
+    );
+    for (const length of lengths) model.forget(length);
+    return lengths.map((_, i) => ({ full: full[i], refresh: refresh[i], cached: cached[i] }));
   };
   /**
    * A whole generation of the hole as the engine runs it (denoise, the model's sampler with the
-   * default refresh rule): ms a step, its full passes included, and the passes it ran.  Each timed
-   * generation comes after, over the canvas a keystroke earlier (one token typed before the hole,
-   * the window moved on by one): `prefill`, the editor's read of a file as it came into view;
-   * `keystroke`, the editor's request before; `cold`, nothing (the repeats' canvases are the same,
-   * so reuse is off).
+   * default refresh rule) at each length, the lengths in turn: ms a step, its full passes included,
+   * and the passes it ran.  Each timed generation comes after, over the canvas a keystroke earlier
+   * (one token typed before the hole, the window moved on by one): `prefill`, the editor's read of a
+   * file as it came into view; `keystroke`, the editor's request before; `cold`, nothing (the
+   * repeats' canvases are the same, so reuse is off).
    */
-  const generation = async (length: number, repeats: number, earlier: 'cold' | 'prefill' | 'keystroke') => {
-    const c = holeCanvas(length, model.vocabSize, config.maskTokenId);
+  const generation = async (lengths: number[], repeats: number, earlier: 'cold' | 'prefill' | 'keystroke') => {
     const sampler = resolveSampler(config.sampler, { contextReuse: earlier !== 'cold' });
-    const input = (ids: Int32Array) => ({ network: model, ids: Int32Array.from(ids), masked: c.hole, shifted: true, maskTokenId: config.maskTokenId, sampler });
-    const typed = Int32Array.from([c.ids[0], ...c.ids.subarray(2, c.hole[0]), 11, ...c.ids.subarray(c.hole[0])]);
-    let steps = 0;
-    let passes = { full: 0, cached: 0, reused: 0 };
-    const ms = await timed(async () => {
-      if (earlier === 'prefill') await prefill(input(c.ids));
-      if (earlier === 'keystroke') for await (const _ of denoise(input(c.ids)));
-      const before = { ...model.passes };
-      const t0 = performance.now();
-      for await (const step of denoise(input(earlier === 'cold' ? c.ids : typed))) steps = step.step;
-      const spent = performance.now() - t0;
-      passes = { full: model.passes.full - before.full, cached: model.passes.cached - before.cached, reused: model.passes.reused - before.reused };
-      return spent;
-    }, repeats);
-    return { msPerStep: ms / steps, steps, passes, threshold: sampler.threshold };
+    const runs = lengths.map((length) => {
+      const c = holeCanvas(length, model.vocabSize, config.maskTokenId);
+      const input = (ids: Int32Array) => ({
+        network: model,
+        ids: Int32Array.from(ids),
+        masked: c.hole,
+        shifted: true,
+        maskTokenId: config.maskTokenId,
+        sampler,
+      });
+      const typed = Int32Array.from([c.ids[0], ...c.ids.subarray(2, c.hole[0]), 11, ...c.ids.subarray(c.hole[0])]);
+      const seen = { steps: 0, passes: { full: 0, cached: 0, reused: 0 } };
+      const run = async () => {
+        if (earlier === 'prefill') await prefill(input(c.ids));
+        if (earlier === 'keystroke') for await (const _ of denoise(input(c.ids)));
+        const before = { ...model.passes };
+        const t0 = performance.now();
+        for await (const step of denoise(input(earlier === 'cold' ? c.ids : typed))) seen.steps = step.step;
+        const spent = performance.now() - t0;
+        seen.passes = { full: model.passes.full - before.full, cached: model.passes.cached - before.cached, reused: model.passes.reused - before.reused };
+        return spent;
+      };
+      return { run, seen };
+    });
+    const ms = await timedInTurn(
+      runs.map((r) => r.run),
+      repeats,
+    );
+    return runs.map(({ seen }, i) => ({ msPerStep: ms[i] / seen.steps, ...seen, threshold: sampler.threshold }));
   };
-  return { model, steps, generation };
+  return { model, passes, steps, generation };
 }
 
 async function contextCache(repeats: number) {
@@ -138,16 +181,16 @@ async function contextCache(repeats: number) {
   console.log(
     `  context  full pass  refresh  over the cache  a whole generation (cache refresh ${CACHE_REFRESH}, threshold decoding), from cold / after a prefill / after a keystroke`,
   );
-  type Whole = Awaited<ReturnType<typeof generation>>;
-  const at: Record<number, Awaited<ReturnType<typeof steps>> & Record<'cold' | 'prefill' | 'keystroke', Whole>> = {};
+  type Whole = Awaited<ReturnType<typeof generation>>[number];
+  const at: Record<number, Awaited<ReturnType<typeof steps>>[number] & Record<'cold' | 'prefill' | 'keystroke', Whole>> = {};
   const passes = (w: Whole) => `${w.passes.full} full, ${w.passes.reused} over an earlier canvas, ${w.passes.cached - w.passes.reused} over the cache`;
-  for (const length of [256, 2048]) {
-    const s = (at[length] = {
-      ...(await steps(length, repeats)),
-      cold: await generation(length, repeats, 'cold'),
-      prefill: await generation(length, repeats, 'prefill'),
-      keystroke: await generation(length, repeats, 'keystroke'),
-    });
+  const lengths = [256, 2048];
+  const kinds = await steps(lengths, repeats);
+  const cold = await generation(lengths, repeats, 'cold');
+  const prefilled = await generation(lengths, repeats, 'prefill');
+  const keystroke = await generation(lengths, repeats, 'keystroke');
+  for (const [i, length] of lengths.entries()) {
+    const s = (at[length] = { ...kinds[i], cold: cold[i], prefill: prefilled[i], keystroke: keystroke[i] });
     const wholes = [s.cold, s.prefill, s.keystroke];
     console.log(
       `  ${String(length).padStart(7)}  ${s.full.toFixed(1).padStart(9)}  ${s.refresh.toFixed(1).padStart(7)}  ${s.cached.toFixed(1).padStart(14)}  ${wholes.map((w) => w.msPerStep.toFixed(1)).join(' / ')} a step over ${wholes.map((w) => w.steps).join(' / ')} steps (threshold ${s.cold.threshold}; ${wholes.map(passes).join(' / ')})`,
@@ -350,9 +393,14 @@ async function engineFigures(fp32: string, repeats: number) {
 async function int8Speed(fp32: string, int8: string, repeats: number) {
   const a = await open(fp32);
   const b = await open(int8);
-  const [sa, sb] = [await a.steps(256, repeats), await b.steps(256, repeats)];
-  ratio('int8 / fp32 bundled model, full step at 256', sb.full / sa.full);
-  ratio('int8 / fp32 bundled model, step over the cache', sb.cached / sa.cached);
+  const [ra, rb] = [a.passes(256), b.passes(256)];
+  const full = await timedInTurn([ra.full, rb.full], repeats);
+  await timedInTurn([ra.refresh, rb.refresh], 1);
+  const cached = await timedInTurn([ra.cached, rb.cached], repeats);
+  ratio('int8 / fp32 bundled model, full step at 256', full[1] / full[0]);
+  ratio('int8 / fp32 bundled model, step over the cache', cached[1] / cached[0]);
+  a.model.forget(256);
+  b.model.forget(256);
   await Promise.all([a.model.dispose(), b.model.dispose()]);
 }
 
