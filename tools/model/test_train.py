@@ -139,9 +139,12 @@ def test_run(tmp, train_path, held_path):
     s2 = train.main(common + ["--init", "auto", "--ckpt", ckpt, "--max-steps", "5", "--workers", "0", "--budget-min", "60"])
     check(s2["step"] == 45 and s2["init"].startswith("checkpoint"), f"resumed from the checkpoint at step 40 -> {s2['step']}")
     # Without a checkpoint, --init takes a model folder's weights.
-    s3 = train.main(common + ["--init", folder, "--ckpt", "", "--max-steps", "2", "--workers", "0", "--ar-frac", "0"])
+    s3 = train.main(common + ["--init", folder, "--ckpt", "", "--max-steps", "2", "--workers", "0", "--ar-frac", "0",
+                              "--bf16", "off"])
     check(s3["init"] == folder and s3["heldout_masked_ce"] < hist[0]["masked_ce"],
           f"started from the exported folder (held-out ce {s3['heldout_masked_ce']})")
+    check(s1["bf16"] == train.cpu_has_bf16() and not s3["bf16"],
+          f"bfloat16 autocast on the CPU as its instructions allow ({s1['bf16']}), off when asked")
     # Or a run's own weights (the tied output layer stored once), as the next GPU run starts from the last.
     s4 = train.main(common[:-2] + ["--out", os.path.join(tmp, "out2"), "--init", out, "--ckpt", "", "--max-steps", "2",
                                    "--workers", "0", "--ar-frac", "0"])
