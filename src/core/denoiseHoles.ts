@@ -1,6 +1,6 @@
 import { CanvasHole } from './canvas';
 import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, InfillEvent, MASK_PLACEHOLDER, ResultEvent } from './events';
-import { applyFills, Hole, InfillRequest, singleLineFill } from './holes';
+import { applyFills, Hole, InfillRequest, lineAfter, singleLineFill, withoutRepeatedLineSuffix } from './holes';
 import { LoadedModel } from './modelFolder';
 import { Deadline, denoise, DenoiseInput, prefill } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
@@ -155,14 +155,15 @@ export function resultEvent(
 ): ResultEvent {
   const { started, ...rest } = figures;
   const elapsedMs = performance.now() - started;
+  const filled = fills.map((f, i) => (holes[i].singleLine ? { ...f, text: withoutRepeatedLineSuffix(f.text, lineAfter(text, holes[i].end)) } : f));
   return {
     type: 'result',
     text: applyFills(
       text,
       holes,
-      fills.map((f) => f.text),
+      filled.map((f) => f.text),
     ),
-    holes: fills,
+    holes: filled,
     stats: {
       ...rest,
       elapsedMs,

@@ -88,8 +88,7 @@ export function withoutMarkers(text: string, markers: Marker[]): InfillRequest {
  * does mid-line): markers, selections and the inline cursor become single-line holes by this rule.
  */
 export function codeFollowsOnLine(text: string, offset: number): boolean {
-  const eol = text.indexOf('\n', offset);
-  return text.slice(offset, eol === -1 ? text.length : eol).trim() !== '';
+  return lineAfter(text, offset).trim() !== '';
 }
 
 /**
@@ -98,6 +97,42 @@ export function codeFollowsOnLine(text: string, offset: number): boolean {
  */
 export function singleLineFill(text: string): string {
   return text.split(/\r\n|\r|\n/, 1)[0];
+}
+
+/**
+ * A mid-line fill less the closing text it wrote again, which the line already has after the hole:
+ * `x;` before `;` becomes `x`, `a, b)` before `);` becomes `a, b`, while `f()` before `)` stays (its
+ * own brackets close).  Only punctuation comes off, never a word, and only where the fill's brackets
+ * balance no worse without it.
+ */
+export function withoutRepeatedLineSuffix(fill: string, lineSuffix: string): string {
+  const suffix = lineSuffix.trimStart();
+  const lineEnd = fill.search(/\r|\n/);
+  const line = (lineEnd === -1 ? fill : fill.slice(0, lineEnd)).trimEnd();
+  const rest = lineEnd === -1 ? '' : fill.slice(lineEnd);
+  for (let k = Math.min(suffix.length, line.length); k > 0; k--) {
+    const repeated = suffix.slice(0, k);
+    if (/\w/.test(repeated) || !line.endsWith(repeated)) continue;
+    const kept = line.slice(0, line.length - k);
+    if (kept.trim() !== '' && Math.abs(unclosed(kept)) <= Math.abs(unclosed(line))) return kept.trimEnd() + rest;
+  }
+  return fill;
+}
+
+/** Openers minus closers among ( [ {. */
+export function unclosed(text: string): number {
+  let n = 0;
+  for (const c of text) {
+    if (c === '(' || c === '[' || c === '{') n++;
+    else if (c === ')' || c === ']' || c === '}') n--;
+  }
+  return n;
+}
+
+/** The text after `offset` on its line. */
+export function lineAfter(text: string, offset: number): string {
+  const eol = text.slice(offset).search(/\r|\n/);
+  return eol === -1 ? text.slice(offset) : text.slice(offset, offset + eol);
 }
 
 /** Checks that holes lie inside the text, in order and without overlap; returns them sorted. */

@@ -1,3 +1,4 @@
+import { unclosed } from '../holes';
 import { HoleContext } from './holeByHole';
 
 /**
@@ -153,14 +154,4 @@ function withoutEchoedSuffix(text: string, suffix: string, wholeLines: boolean):
 
 function squeeze(text: string): string {
   return text.replace(/\s+/g, '');
-}
-
-/** Openers minus closers among ( [ {. */
-function unclosed(text: string): number {
-  let n = 0;
-  for (const c of text) {
-    if (c === '(' || c === '[' || c === '{') n++;
-    else if (c === ')' || c === ']' || c === '}') n--;
-  }
-  return n;
 }

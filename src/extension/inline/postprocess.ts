@@ -23,7 +23,6 @@ export function postprocessFill(fill: string, context: CursorContext): string | 
   let text = fill;
   text = keepOneLineMidLine(text, context);
   text = stopAtSuffix(text, context);
-  text = dropRepeatedLineSuffix(text, context);
   text = text.replace(/[ \t]+$/gm, '').replace(/\n+$/, '');
   if (text.trim() === '') return undefined;
   if (repeatsNextLine(text, context)) return undefined;
@@ -48,16 +47,6 @@ export function stopAtSuffix(fill: string, context: CursorContext): string {
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() !== '' && lines[i].trim() === next.trim()) return lines.slice(0, i).join('\n');
   }
-  return fill;
-}
-
-/** "a + b)" before ")" becomes "a + b": the closing text is already in the document. */
-export function dropRepeatedLineSuffix(fill: string, context: CursorContext): string {
-  const suffix = context.lineSuffix.trim();
-  if (suffix === '') return fill;
-  const firstLineEnd = fill.indexOf('\n') === -1 ? fill.length : fill.indexOf('\n');
-  const firstLine = fill.slice(0, firstLineEnd).trimEnd();
-  if (firstLine.endsWith(suffix)) return firstLine.slice(0, firstLine.length - suffix.length) + fill.slice(firstLineEnd);
   return fill;
 }
 

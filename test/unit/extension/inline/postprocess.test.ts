@@ -12,10 +12,6 @@ describe('inline post-processing', () => {
     assert.equal(postprocessFill('a, b\nconsole.log(1)', at('add(', ');')), 'a, b');
   });
 
-  it('drops the closing text the line already has', () => {
-    assert.equal(postprocessFill('a, b);', at('add(', ');')), 'a, b');
-  });
-
   it('stops where the fill starts repeating the code after the cursor', () => {
     const fill = 'const sum = a + b;\n  return sum;\n}\n\nfunction sub() {';
     assert.equal(postprocessFill(fill, at('  ', '', ['}', '', 'function sub() {'])), 'const sum = a + b;\n  return sum;');
