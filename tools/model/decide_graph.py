@@ -12,10 +12,11 @@ ties), its softmax probability, the runner-up's, and the entropy in nats.  Each 
   value at the top token is the probability, and one dot product per row for the entropy, taken as
   log Z - E[x] with log Z = max - log p(top).  The dot product is a MatMul of [rows, 1, vocab] by the
   transposed probabilities: onnxruntime folds the Transpose into the MatMul and reads each pair of
-  rows once, where Mul then ReduceSum wrote and read a third tensor (and a MatMul by [rows, vocab, 1]
-  without the Transpose, or an Einsum, took a slow path).  Subtracting the max first (exact for the small terms
-  beside a certain top token) cost two more passes; float32 keeps this form within ~1e-5 nats of the
-  float64 sampler at logits up to 30 (onnx_checks.checkDecide holds it to 1e-4).
+  rows once, where Mul then ReduceSum wrote and read a third tensor (and a MatMul by
+  [rows, vocab, 1] without the Transpose, or an Einsum, took a slow path).  Subtracting the max
+  first (exact for the small terms beside a certain top token) cost two more passes; float32 keeps
+  this form within ~1e-5 nats of the float64 sampler at logits up to 30 (onnx_checks.checkDecide
+  holds it to 1e-4).
 Every op runs over all rows at once, which onnxruntime spreads over its threads.
 """
 import numpy as np
