@@ -107,9 +107,9 @@ export function singleLineFill(text: string): string {
  */
 export function withoutRepeatedLineSuffix(fill: string, lineSuffix: string): string {
   const suffix = lineSuffix.trimStart();
-  const lineEnd = fill.search(/\r|\n/);
-  const line = (lineEnd === -1 ? fill : fill.slice(0, lineEnd)).trimEnd();
-  const rest = lineEnd === -1 ? '' : fill.slice(lineEnd);
+  const first = singleLineFill(fill);
+  const line = first.trimEnd();
+  const rest = fill.slice(first.length);
   for (let k = Math.min(suffix.length, line.length); k > 0; k--) {
     const repeated = suffix.slice(0, k);
     if (/\w/.test(repeated) || !line.endsWith(repeated)) continue;
@@ -131,8 +131,7 @@ export function unclosed(text: string): number {
 
 /** The text after `offset` on its line. */
 export function lineAfter(text: string, offset: number): string {
-  const eol = text.slice(offset).search(/\r|\n/);
-  return eol === -1 ? text.slice(offset) : text.slice(offset, offset + eol);
+  return singleLineFill(text.slice(offset));
 }
 
 /** Checks that holes lie inside the text, in order and without overlap; returns them sorted. */
