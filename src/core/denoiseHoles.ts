@@ -53,11 +53,12 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
   for await (const step of denoise({ ...input, rules })) {
     steps = step.step;
     for (const c of step.commits) committedProb.set(c.pos, c.prob);
+    for (const p of step.remasked ?? []) committedProb.delete(p);
     const committed: CommittedToken[] = step.commits.map((c) => {
       const hole = holeOf(c.pos);
       return { pos: c.pos, hole, offset: c.pos - g.holes[hole].start, token: c.token, text: tokenTexts[c.token], confidence: c.prob };
     });
-    const touched = [...new Set(committed.map((c) => c.hole))];
+    const touched = [...new Set([...committed.map((c) => c.hole), ...(step.remasked ?? []).map(holeOf)])];
     await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k]), g.holes[k]))));
     yield { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
   }

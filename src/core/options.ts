@@ -2,7 +2,8 @@ import type { InfillOptions } from './engine';
 import { InfillError } from './errors';
 import { NUMBER_OPTIONS, NumberOption, NumberOptionSpec } from './optionTable';
 
-export const DREAM_ALGS = ['origin', 'maskgit_plus', 'topk_margin', 'entropy'] as const;
+/** Sampled as Dream's `sample_tokens` does (temperature, then top-p, then top-k). */
+export const DREAM_ALGS = ['origin', 'maskgit_plus', 'topk_margin', 'entropy', 'p2'] as const;
 export const LLADA_ALGS = ['low_confidence', 'random'] as const;
 export const ALGS = [...DREAM_ALGS, ...LLADA_ALGS] as const;
 export type Alg = (typeof ALGS)[number];
@@ -13,7 +14,9 @@ export type Alg = (typeof ALGS)[number];
  * `random`) follows LLaDA's even schedule. `blockLength` decodes the holes' positions in blocks,
  * left to right, each with an even share of the steps. `threshold` replaces the schedule by
  * Fast-dLLM's rule: commit every position whose chosen token has at least that probability,
- * and at least the most confident one.
+ * and at least the most confident one. Open-dLLM's `p2` (path planning) plans all the holes'
+ * positions at every step and may mask committed ones again (sampling/pathPlanning.ts): its own
+ * schedule, so `threshold` and `blockLength` do not apply to it.
  */
 export interface SamplerSettings {
   steps?: number;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The model tooling's tests: the export round trip (tiny HF checkpoint -> export -> onnxruntime-node
 # against torch), the ONNX builder's (Dream and LLaDA layouts, every precision), the decision graph's, the corpus builder's filters, the
-# Python canvas against the engine's, and the training run at toy size on the CPU (the script the GPU job runs).
+# Python canvas against the engine's, the training run at toy size on the CPU (the script the GPU job runs), and the
+# recorded run of Open-dLLM's p2 sampler (test/fixtures/p2-reference.json) against its script.
 # Exits non-zero on failure.  Needs /usr/bin/python3 with torch + onnx.
 set -e
 cd "$(dirname "$0")/../.."
@@ -12,3 +13,4 @@ PY="${PYTHON:-/usr/bin/python3}"
 "$PY" -m tools.model.test_build_corpus
 "$PY" -m tools.model.test_canvas
 "$PY" -m tools.model.test_train
+"$PY" -m tools.model.p2_reference --check

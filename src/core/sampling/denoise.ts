@@ -21,6 +21,8 @@ export interface Step {
   /** Forward passes planned for the whole generation (with a threshold: the most there can be). */
   steps: number;
   commits: Commit[];
+  /** Positions masked again (only `p2`, which may take back what it committed). */
+  remasked?: number[];
 }
 
 export interface DenoiseInput {
@@ -52,6 +54,10 @@ export interface Deadline {
  * masked position of the current block, and some of them committed as the schedule says.
  */
 export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
+  if (input.sampler.alg === 'p2') {
+    yield* denoiseByPathPlanning(input);
+    return;
+  }
   const { ids, sampler: s } = input;
   const rng = seededRng(s.seed);
   const dream = (DREAM_ALGS as readonly Alg[]).includes(s.alg);
@@ -79,12 +85,7 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
         const count = s.threshold !== null ? null : dream ? dreamCount(i, steps, masked.length) : llada[i];
         if (count === 0 && s.alg !== 'origin') continue;
 
-        if (input.deadline && performance.now() > input.deadline.at) {
-          throw new InfillError(
-            `the generation reached its time limit (timeLimitSeconds ${input.deadline.seconds}) after ${forward} of ${planned} steps, so nothing was written: ` +
-              'raise timeLimitSeconds, or ask for fewer steps, shorter holes or less context',
-          );
-        }
+        checkDeadline(input, forward, planned);
         input.rules?.prepare(ids);
         const refresh = refreshDue(maskedAtRefresh, masked.length, s.cacheRefresh);
         const first = b === 0 && maskedAtRefresh === null;
@@ -115,6 +116,80 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
 }
 
 let nextCacheId = 0;
+
+/**
+ * Open-dLLM's `p2` (`_mdm_sample`, alg "p2"): every step proposes a token for each of the holes'
+ * positions, committed or not; the floor(n * (1 - (i + 1) / steps)) least confident of the n are
+ * masked (again, for committed ones) and the other masked ones take their proposals, while a
+ * committed position that stays keeps its token.  The hole rules add what they add elsewhere: a
+ * position that must wait stays masked (the least confident, and masked even past the count), and
+ * steps go on past the planned ones while the rules hold one back.  As theirs, a position whose
+ * proposal is the mask token itself stays masked.
+ */
+async function* denoiseByPathPlanning(input: DenoiseInput): AsyncGenerator<Step> {
+  const { ids, sampler: s, maskTokenId: mask } = input;
+  const variable = input.masked;
+  const rng = seededRng(s.seed);
+  const steps = s.steps ?? variable.length;
+  const span = spanOf(variable, input.shifted);
+  const cacheId = nextCacheId++;
+  let maskedAtRefresh: number | null = null;
+  // Positions the rules kept masked at the last step: only they make steps past the planned ones.
+  let held = 0;
+  try {
+    for (let i = 0; i < steps || (held > 0 && i < steps + variable.length); i++) {
+      throwIfAborted(input.signal);
+      const masked = variable.filter((p) => ids[p] === mask);
+      if (masked.length === 0) break;
+      checkDeadline(input, i, steps);
+      input.rules?.prepare(ids);
+      const refresh = refreshDue(maskedAtRefresh, masked.length, s.cacheRefresh);
+      const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh, reuse: maskedAtRefresh === null && s.contextReuse } : undefined;
+      if (refresh) maskedAtRefresh = masked.length;
+      const proposals = await propose(input, variable, rng, cache);
+      throwIfAborted(input.signal);
+      const waiting = variable.map((p, k) => ids[p] === mask && input.rules?.waits(p, proposals[k].token, ids) === true);
+      const { toMask, unmask } = pathPlan(
+        variable.map((p, k) => ({ masked: ids[p] === mask, confidence: waiting[k] ? -Infinity : proposals[k].prob })),
+        i,
+        steps,
+      );
+      const remasked = toMask.filter((k) => ids[variable[k]] !== mask).map((k) => variable[k]);
+      const commits = unmask.filter((k) => !waiting[k]).map((k) => ({ pos: variable[k], ...proposals[k] }));
+      held = unmask.length - commits.length;
+      for (const p of remasked) ids[p] = mask;
+      for (const c of commits) ids[c.pos] = c.token;
+      input.rules?.settle(ids);
+      yield { step: i + 1, steps: Math.max(steps, i + 1), commits, remasked };
+    }
+  } finally {
+    input.network.forget?.(cacheId);
+  }
+}
+
+/**
+ * One step of `p2` over the holes' positions (each masked or not, with its proposal's
+ * confidence): which to mask and which masked ones take their proposal, as indices.  At step i
+ * of `steps` it masks the floor(n * (1 - (i + 1) / steps)) least confident, the count worked out
+ * in float32 as torch does; past the planned steps, none.
+ */
+export function pathPlan(positions: { masked: boolean; confidence: number }[], step: number, steps: number): { toMask: number[]; unmask: number[] } {
+  const n = positions.length;
+  const count = step < steps ? Math.floor(Math.fround(n * Math.fround(1 - (step + 1) / steps))) : 0;
+  const byConfidence = positions.map((_, k) => k).sort((a, b) => positions[a].confidence - positions[b].confidence || a - b);
+  const toMask = byConfidence.slice(0, Math.min(count, n)).sort((a, b) => a - b);
+  const chosen = new Set(toMask);
+  return { toMask, unmask: positions.flatMap((p, k) => (p.masked && !chosen.has(k) ? [k] : [])) };
+}
+
+function checkDeadline(input: DenoiseInput, forward: number, planned: number): void {
+  if (input.deadline && performance.now() > input.deadline.at) {
+    throw new InfillError(
+      `the generation reached its time limit (timeLimitSeconds ${input.deadline.seconds}) after ${forward} of ${planned} steps, so nothing was written: ` +
+        'raise timeLimitSeconds, or ask for fewer steps, shorter holes or less context',
+    );
+  }
+}
 
 /**
  * A generation's first forward alone, nothing committed: the network keeps the canvas's keys and
