@@ -2,6 +2,7 @@
  * Where a step's time goes: the forward pass against the sampler's work, for a few canvas sizes.
  * First the ratios of issue #12 (ratios.ts), then the older per-size figures.
  * usage: node dist/bench.js [--model DIR] [--repeats N] [--sizes 64,128] [--hole-cases N] [--heldout SINGLE,MULTI] [--ratios-only]
+ *          [--length-search SINGLE,MULTI] [--length-search-cost N] [--length-search-only] [--length-search-validation SINGLE,MULTI]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import { seededRng } from '../core/sampling/rng';
 import { topByScore } from '../core/sampling/select';
 import { benchEventLoop } from './eventLoop';
 import { benchHoleEnds } from './holeEnds';
+import { benchLengthSearch, validateLengthSearch } from './lengthSearch';
 import { benchRatios } from './ratios';
 
 async function main() {
@@ -24,12 +26,25 @@ async function main() {
       'hole-cases': { type: 'string' },
       heldout: { type: 'string' },
       'ratios-only': { type: 'boolean' },
+      'length-search': { type: 'string' },
+      'length-search-cost': { type: 'string' },
+      'length-search-only': { type: 'boolean' },
+      'length-search-validation': { type: 'string' },
     },
   });
   const dir = values.model ?? bundledModelDir();
   const repeats = Number(values.repeats ?? 10);
   const [single, multi] = (values.heldout ?? '100,50').split(',').map(Number);
+  if (values['length-search-validation']) {
+    const [s, m] = values['length-search-validation'].split(',').map(Number);
+    await validateLengthSearch(s, m);
+    return;
+  }
+  const [searchSingle, searchMulti] = (values['length-search'] ?? '100,50').split(',').map(Number);
+  const lengthSearch = () => benchLengthSearch(searchSingle, searchMulti, Number(values['length-search-cost'] ?? 4));
+  if (values['length-search-only']) return lengthSearch();
   await benchRatios(repeats, { single, multi });
+  if (searchSingle + searchMulti > 0) await lengthSearch();
   if (values['ratios-only']) return;
   const model = await loadModelFolder(dir);
   const { config, network } = model;

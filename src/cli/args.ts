@@ -19,7 +19,7 @@ const FIELD_FLAGS = new Map(NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[o.flag, o.
 /** The sampler and window flags shared by `fill` and `serve`. */
 export const SAMPLER_FLAGS: Record<string, { type: 'string' | 'boolean' }> = {
   ...Object.fromEntries([ALG_OPTION.flag, ...FIELD_FLAGS.keys()].map((flag) => [flag, { type: 'string' as const }])),
-  ...Object.fromEntries(BOOLEAN_OPTIONS.flatMap((o) => (o.off ? [[o.off, { type: 'boolean' as const }]] : []))),
+  ...Object.fromEntries(BOOLEAN_OPTIONS.flatMap((o) => [o.on, o.off].flatMap((flag) => (flag ? [[flag, { type: 'boolean' as const }]] : [])))),
 };
 
 /** The usage lines of the sampler and window flags, from the option table. */
@@ -27,7 +27,7 @@ export function samplerFlagsUsage(): string {
   const rows = [
     [`--${ALG_OPTION.flag} A`, `${ALG_OPTION.description}: ${ALGS.join(', ')}`],
     ...NUMBER_OPTIONS.flatMap((o) => (o.flag ? [[`--${o.flag} ${o.integer ? 'N' : 'X'}`, `${o.description} (${o.min} to ${o.max})`]] : [])),
-    ...BOOLEAN_OPTIONS.flatMap((o) => (o.off ? [[`--${o.off}`, o.description]] : [])),
+    ...BOOLEAN_OPTIONS.flatMap((o) => (o.off || o.on ? [[[o.on, o.off].flatMap((f) => (f ? [`--${f}`] : [])).join(', '), o.description]] : [])),
   ];
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n');
@@ -72,7 +72,11 @@ export function samplerOptions(values: FlagValues): InfillOptions {
     throw new UsageError(`--${ALG_OPTION.flag} must be one of ${ALGS.join(', ')}, not "${alg}"`);
   const options: Record<string, unknown> = { alg };
   for (const [flag, field] of FIELD_FLAGS) options[field] = num(flag);
-  for (const { off, field } of BOOLEAN_OPTIONS) if (off && values[off] === true) options[field] = false;
+  for (const { on, off, field } of BOOLEAN_OPTIONS) {
+    if (on && off && values[on] === true && values[off] === true) throw new UsageError(`--${on} and --${off} contradict each other`);
+    if (on && values[on] === true) options[field] = true;
+    if (off && values[off] === true) options[field] = false;
+  }
   // Out of range is a usage error (exit 2) that names the flag, not the engine's field.
   try {
     resolveSampler(options as InfillOptions);

@@ -121,10 +121,11 @@ export class ForwardBatcher implements LogitsModel {
     this.busy = true;
     const round = this.pending;
     this.pending = [];
-    // One forward takes canvases of one length, all asking for logits or all for proposals.
+    // One call to the network takes calls all asking for logits (of one canvas length) or all for
+    // proposals (the network groups those by what each runs: a length search's canvases differ).
     const groups = new Map<string, Pending[]>();
     for (const p of round) {
-      const key = `${'request' in p ? 'propose' : 'logits'}:${p.ids.length}`;
+      const key = 'request' in p ? 'propose' : `logits:${p.ids.length}`;
       const group = groups.get(key) ?? [];
       group.push(p);
       groups.set(key, group);

@@ -80,7 +80,13 @@ async function takeHeal(context: string[], tokens: number[][], i: number, tokeni
   return text;
 }
 
-async function holeLength(text: string, hole: Hole, tokenizer: TextTokenizer, options: CanvasOptions): Promise<number> {
+/** The masks a hole gets: its token count when given, else the default for a cursor, else the replaced text's tokens and the slack. */
+export async function holeLength(
+  text: string,
+  hole: Hole,
+  tokenizer: TextTokenizer,
+  options: Pick<CanvasOptions, 'defaultHoleTokens' | 'holeSlack'>,
+): Promise<number> {
   if (hole.tokens !== undefined) return hole.tokens;
   if (hole.end === hole.start) return options.defaultHoleTokens;
   const replaced = await countTokensUpTo(text.slice(hole.start, hole.end), tokenizer, MAX_HOLE_TOKENS);
@@ -173,4 +179,22 @@ async function fitWindow(segments: string[], tokenizer: TextTokenizer, budget: n
 function keptText(lines: string[], k: { head: number; tail: number; total: number }): string {
   if (k.head + k.tail >= k.total) return lines.join('');
   return lines.slice(0, k.head).join('') + lines.slice(k.total - k.tail).join('');
+}
+
+/**
+ * The canvas with hole `index` `length` masks long (a heal's own position included when it has
+ * one) and the holes after it moved by the difference: a length search's candidates, and a hole
+ * that grows or shrinks (DreamOn).  The context is the same tokens.
+ */
+export function resizeHole(canvas: Pick<Canvas, 'ids' | 'holes'>, index: number, length: number, fill: number): Pick<Canvas, 'ids' | 'holes'> {
+  const hole = canvas.holes[index];
+  const kept = Math.min(hole.length, length);
+  const end = hole.start + hole.length;
+  const ids = new Int32Array(canvas.ids.length - hole.length + length);
+  ids.set(canvas.ids.subarray(0, hole.start + kept));
+  ids.fill(fill, hole.start + kept, hole.start + length);
+  ids.set(canvas.ids.subarray(end), hole.start + length);
+  const move = length - hole.length;
+  const holes = canvas.holes.map((h, i) => (i === index ? { ...h, length } : i > index ? { ...h, start: h.start + move } : h));
+  return { ids, holes };
 }

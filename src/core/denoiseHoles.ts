@@ -2,7 +2,7 @@ import { CanvasHole } from './canvas';
 import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, InfillEvent, MASK_PLACEHOLDER, ResultEvent } from './events';
 import { applyFills, Hole, InfillRequest, lineAfter, singleLineFill, withoutRepeatedLineSuffix } from './holes';
 import { LoadedModel } from './modelFolder';
-import { Deadline, denoise, DenoiseInput, prefill } from './sampling/denoise';
+import { Deadline, denoise, DenoiseInput, prefill, Step } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
 import { ResolvedSampler } from './options';
 
@@ -25,14 +25,44 @@ export interface HoleGeneration {
 
 /** Denoises the holes of a canvas, yielding a draft per step; returns each hole's final text. */
 export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEvent, { fills: FilledHole[]; steps: number }> {
+  const reader = await holeReader(g);
+  let steps = 0;
+  const committedProb = new Map<number, number>();
+  const drafts = reader.emptyDrafts();
+  for await (const step of denoise(reader.input)) {
+    steps = step.step;
+    yield await reader.draftEvent(step, committedProb, drafts);
+  }
+  return { fills: await reader.fills(committedProb), steps };
+}
+
+/** How a generation over the holes of one canvas reads its steps: the loop's input, its drafts and its fills. */
+export interface HoleReader {
+  /** The loop's input, the hole rules included. */
+  input: DenoiseInput;
+  rules: HoleRules;
+  /** Hole k's tokens as its fill reads them (cut at its first end, or with ends dropped). */
+  tokens(k: number): number[];
+  /** A placeholder a position for each hole: the drafts before any step. */
+  emptyDrafts(): DraftHole[];
+  /**
+   * The draft after `step`: `drafts` (each hole's, updated in place for the holes the step
+   * touched) and `committedProb` (each committed position's probability) are carried across steps.
+   */
+  draftEvent(step: Step, committedProb: Map<number, number>, drafts: DraftHole[]): Promise<DraftEvent>;
+  /** Each hole's text and confidence once the loop has ended. */
+  fills(committedProb: ReadonlyMap<number, number>): Promise<FilledHole[]>;
+}
+
+export async function holeReader(g: HoleGeneration): Promise<HoleReader> {
   const { config, tokenizer } = g.model;
-  const input = denoiseInput(g);
   const stopIds = new Set([config.eosTokenId, config.padTokenId]);
-  const holeTokens = (h: CanvasHole) => {
-    const tokens = Array.from(g.ids.subarray(h.start, h.start + h.length));
-    if (g.stops === 'drop') return tokens.filter((t) => !stopIds.has(t));
-    const cut = tokens.findIndex((t) => stopIds.has(t));
-    return cut === -1 ? tokens : tokens.slice(0, cut);
+  const tokens = (k: number) => {
+    const h = g.holes[k];
+    const all = Array.from(g.ids.subarray(h.start, h.start + h.length));
+    if (g.stops === 'drop') return all.filter((t) => !stopIds.has(t));
+    const cut = all.findIndex((t) => stopIds.has(t));
+    return cut === -1 ? all : all.slice(0, cut);
   };
   const holeOf = (pos: number) => g.holes.findIndex((h) => pos >= h.start && pos < h.start + h.length);
   // Read off the table the model folder's load computed, not decoded a call each: every call is a
@@ -45,27 +75,34 @@ export async function* denoiseHoles(g: HoleGeneration): AsyncGenerator<DraftEven
     padTokenId: config.padTokenId,
     lineBreakTokenIds: g.holes.some((h) => h.singleLine) ? await tokenizer.lineBreakTokens() : undefined,
     tokenTexts: g.holes.some((h) => h.heal) ? tokenTexts : undefined,
+    // A model that grows holes never grows one of fixed length (DreamOn's batch_generate).
+    forbidden: config.expandTokenId === undefined ? undefined : { ids: [config.expandTokenId], vocabSize: config.vocabSize },
   });
-  let steps = 0;
-  const committedProb = new Map<number, number>();
-  // Only the holes a step touched are decoded again: with many holes, decoding dominated a step.
-  const drafts: DraftHole[] = g.holes.map((h) => ({ text: MASK_PLACEHOLDER.repeat(h.length), masked: h.length }));
-  for await (const step of denoise({ ...input, rules })) {
-    steps = step.step;
-    for (const c of step.commits) committedProb.set(c.pos, c.prob);
-    for (const p of step.remasked ?? []) committedProb.delete(p);
-    const committed: CommittedToken[] = step.commits.map((c) => {
-      const hole = holeOf(c.pos);
-      return { pos: c.pos, hole, offset: c.pos - g.holes[hole].start, token: c.token, text: tokenTexts[c.token], confidence: c.prob };
-    });
-    const touched = [...new Set([...committed.map((c) => c.hole), ...(step.remasked ?? []).map(holeOf)])];
-    await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, holeTokens(g.holes[k]), g.holes[k]))));
-    yield { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
-  }
-  const fills = await Promise.all(
-    g.holes.map(async (h) => ({ text: asFill(await tokenizer.decode(holeTokens(h), true), h), confidence: fillConfidence(h, g.ids, rules, committedProb) })),
-  );
-  return { fills, steps };
+  return {
+    input: { ...denoiseInput(g), rules },
+    rules,
+    tokens,
+    emptyDrafts: () => g.holes.map((h) => ({ text: MASK_PLACEHOLDER.repeat(h.length), masked: h.length })),
+    async draftEvent(step, committedProb, drafts) {
+      for (const c of step.commits) committedProb.set(c.pos, c.prob);
+      for (const p of step.remasked ?? []) committedProb.delete(p);
+      const committed: CommittedToken[] = step.commits.map((c) => {
+        const hole = holeOf(c.pos);
+        return { pos: c.pos, hole, offset: c.pos - g.holes[hole].start, token: c.token, text: tokenTexts[c.token], confidence: c.prob };
+      });
+      // Only the holes a step touched are decoded again: with many holes, decoding dominated a step.
+      const touched = [...new Set([...committed.map((c) => c.hole), ...(step.remasked ?? []).map(holeOf)])];
+      await Promise.all(touched.map(async (k) => (drafts[k] = await draftText(g.model, tokens(k), g.holes[k]))));
+      return { type: 'draft', step: step.step, steps: step.steps, holes: [...drafts], committed };
+    },
+    fills: (committedProb) =>
+      Promise.all(
+        g.holes.map(async (h, k) => ({
+          text: asFill(await tokenizer.decode(tokens(k), true), h),
+          confidence: fillConfidence(h, g.ids, rules, committedProb),
+        })),
+      ),
+  };
 }
 
 /** The first forward of denoiseHoles alone, for a request soon after (sampling/denoise.ts prefill). */
@@ -124,7 +161,7 @@ function fillConfidence(h: CanvasHole, ids: Int32Array, rules: HoleRules, commit
 }
 
 /** Committed runs decoded, a placeholder for each masked position, as asFill shows them. */
-async function draftText(model: LoadedModel, tokens: number[], hole: CanvasHole): Promise<DraftHole> {
+export async function draftText(model: LoadedModel, tokens: number[], hole: CanvasHole): Promise<DraftHole> {
   const mask = model.config.maskTokenId;
   const runs: number[][] = [[]];
   for (const t of tokens) {
@@ -140,7 +177,7 @@ async function draftText(model: LoadedModel, tokens: number[], hole: CanvasHole)
  * A hole's text as the fill: less what it has written of the heal (the document already holds
  * it), and for a single-line hole, up to its first line break (where the line ended).
  */
-function asFill(text: string, hole: CanvasHole): string {
+export function asFill(text: string, hole: CanvasHole): string {
   let k = 0;
   while (k < hole.heal.length && k < text.length && text[k] === hole.heal[k]) k++;
   const fill = text.slice(k);

@@ -1,6 +1,8 @@
 import { buildCanvas, Canvas, countTokensUpTo } from './canvas';
 import { InfillEvent } from './events';
-import { localGeneration, prefillHoles } from './denoiseHoles';
+import { HoleGeneration, localGeneration, prefillHoles } from './denoiseHoles';
+import { growingCanvas, growingGeneration, growsHoles } from './expandingHoles';
+import { searchedHole, searchGeneration } from './lengthSearch';
 import { Hole, InfillRequest, validateHoles } from './holes';
 import { LoadedModel } from './modelFolder';
 import { checkWindowOptions, resolveSampler, SamplerSettings } from './options';
@@ -104,15 +106,27 @@ export class LocalEngine implements InfillEngine {
     const { config } = this.model;
     const sampler = resolveSampler(config.sampler, options);
     const holes = validateHoles(request);
+    const deadline = deadlineFor(started, options);
+    if (growsHoles(this.model, holes)) {
+      // A growing hole starts from its own first tokens: no healing (the canvas keeps the context's last token).
+      const build = (sized: Hole[]) => canvasFor(this.model, request.text, sized, { ...options, tokenHealing: false });
+      const usual = { defaultHoleTokens: options.defaultHoleTokens ?? DEFAULT_HOLE_TOKENS, holeSlack: options.holeSlack ?? DEFAULT_HOLE_SLACK };
+      const canvas = await growingCanvas(this.model, request.text, holes, sampler.expandLimit, build, usual);
+      const grows = holes.map((h) => h.tokens === undefined);
+      yield* growingGeneration({ model: this.model, ...canvas, grows, sampler, signal, deadline }, { text: request.text, holes }, started);
+      return;
+    }
     const canvas = await canvasFor(this.model, request.text, holes, options);
     const masked = canvas.holes.reduce((a, h) => a + h.length, 0);
-    const deadline = deadlineFor(started, options);
-    yield* localGeneration(
-      { model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal, deadline },
-      { text: request.text, holes },
-      masked,
-      started,
-    );
+    const g: HoleGeneration = { model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal, deadline };
+    const searched = sampler.lengthSearch
+      ? searchedHole(
+          holes,
+          canvas.holes.map((h) => h.length),
+        )
+      : -1;
+    if (searched >= 0) yield* searchGeneration(g, searched, { text: request.text, holes }, started);
+    else yield* localGeneration(g, { text: request.text, holes }, masked, started);
   }
 }
 

@@ -17,6 +17,13 @@ export interface ModelConfig {
   eosTokenId: number;
   padTokenId: number;
   bosTokenId: number | null;
+  /**
+   * DreamOn's `[expand]`: present for a model trained to grow a hole, whose holes of unknown length
+   * then grow where a mask becomes it and shrink at `deleteTokenId` (sampling/expansion.ts).
+   */
+  expandTokenId?: number;
+  /** The token that deletes its position and the masks after it in a growing hole: DreamOn's is its end of text (the default). */
+  deleteTokenId?: number;
   sampler: SamplerSettings;
   /**
    * Whether to heal the token boundary at each hole's start (CanvasHole.heal): right for models
@@ -105,6 +112,12 @@ export function readModelConfig(dir: string): ModelConfig {
   tokenId('eosTokenId');
   tokenId('padTokenId');
   tokenId('bosTokenId', true);
+  tokenId('expandTokenId', true);
+  tokenId('deleteTokenId', true);
+  if (c.deleteTokenId !== undefined && c.expandTokenId === undefined) bad('"deleteTokenId" needs "expandTokenId": only a model that grows holes deletes');
+  if (c.expandTokenId !== undefined && [c.maskTokenId, c.eosTokenId, c.padTokenId, c.deleteTokenId].includes(c.expandTokenId))
+    bad(`"expandTokenId" ${c.expandTokenId} must differ from maskTokenId, eosTokenId, padTokenId and deleteTokenId`);
+  if (c.deleteTokenId !== undefined && c.deleteTokenId === c.maskTokenId) bad(`"deleteTokenId" ${c.deleteTokenId} must differ from maskTokenId`);
   // The mask is what the model fills; were it also the end or the pad, a fill would end at once.
   if (c.maskTokenId === c.eosTokenId || c.maskTokenId === c.padTokenId) bad(`"maskTokenId" ${c.maskTokenId} must differ from eosTokenId and padTokenId`);
   if (c.tokenHealing !== undefined && typeof c.tokenHealing !== 'boolean') bad('"tokenHealing" must be true or false');
@@ -118,6 +131,7 @@ export function readModelConfig(dir: string): ModelConfig {
     ...(c as ModelConfig),
     name: c.name ?? path.basename(dir),
     bosTokenId: c.bosTokenId ?? null,
+    ...(c.expandTokenId !== undefined && c.expandTokenId !== null && { expandTokenId: c.expandTokenId, deleteTokenId: c.deleteTokenId ?? c.eosTokenId! }),
     sampler: c.sampler ?? {},
     tokenHealing: c.tokenHealing ?? true,
     onnx: {

@@ -52,11 +52,13 @@ async function openModelFolder(dir: string, options: RuntimeOptions, onStop: () 
   if (tokenizer.size > config.vocabSize) {
     throw new InfillError(`${dir}: the tokenizer has ${tokenizer.size} tokens but the logits have vocabSize ${config.vocabSize}: tokenizer and model disagree`);
   }
-  for (const [name, id] of [
+  const named: [string, number][] = [
     ['mask', config.maskTokenId],
     ['end', config.eosTokenId],
     ['pad', config.padTokenId],
-  ] as const) {
+  ];
+  if (config.expandTokenId !== undefined) named.push(['expand', config.expandTokenId], ['delete', config.deleteTokenId!]);
+  for (const [name, id] of named) {
     if (tokenizer.tokenText(id) === null) throw new InfillError(`${dir}: the tokenizer does not know the ${name} token id ${id}`);
   }
   // Each token's text (the drafts and the hole rules read it) is computed on the tokenizer's

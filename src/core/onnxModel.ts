@@ -170,10 +170,10 @@ export class OnnxLogitsModel implements LogitsModel {
   async proposeBatch(
     batch: Int32Array[],
     requests: ProposeRequest[],
-    sample: (logits: Float32Array, request: ProposeRequest) => Promise<Proposal[]>,
+    sample: (logits: Float32Array, request: ProposeRequest) => Promise<Proposal[]> = async (logits, r) => proposeFromLogits(logits, this.vocabSize, r),
   ): Promise<Proposal[][]> {
-    const n = batch[0]?.length ?? 0;
     const runs: CanvasRun[] = requests.map((r, i) => {
+      const n = batch[i].length;
       const entry = this.cache && r.cache && !r.cache.refresh ? this.cache.usable(r.cache.id, r.cache.span, n) : undefined;
       if (entry && rowsOf(r).every((row) => entry.run.includes(row))) return entry;
       const plan = this.cache && r.cache?.reuse ? this.cache.reusePlan(batch[i], r.cache.span) : null;
@@ -211,19 +211,20 @@ export class OnnxLogitsModel implements LogitsModel {
         }),
       );
     };
-    // One forward for the full passes, one for each length of past (a batch's pasts stack).
-    const byPast = new Map<number, number[]>();
+    // One forward for the full passes of each canvas length, one for each length of past (a
+    // batch's pasts stack; the canvases over one past may differ in length, as a length search's).
+    const byPast = new Map<string, number[]>();
     runs.forEach((r, i) => {
-      const key = r.past?.length ?? -1;
+      const key = r.past ? `past ${r.past.length}` : `full ${batch[i].length}`;
       byPast.set(key, [...(byPast.get(key) ?? []), i]);
     });
-    for (const [, members] of [...byPast].sort(([a], [b]) => a - b)) await group(members);
+    for (const members of byPast.values()) await group(members);
     return out;
   }
 
   /** One canvas's proposals, sampled on this thread where the graph does not decide (the worker has its own pool). */
   async propose(ids: Int32Array, request: ProposeRequest): Promise<Proposal[]> {
-    const [out] = await this.proposeBatch([ids], [request], async (logits, r) => proposeFromLogits(logits, this.vocabSize, r));
+    const [out] = await this.proposeBatch([ids], [request]);
     return out;
   }
 
@@ -246,7 +247,8 @@ export class OnnxLogitsModel implements LogitsModel {
     const b = batch.length;
     if (b === 0) throw new InfillError('forward: no canvas');
     const n = batch[0].length;
-    if (batch.some((ids) => ids.length !== n)) throw new InfillError('logitsBatch: every canvas of a batch must have the same length');
+    if (runs.some((r) => r.past === null) && batch.some((ids) => ids.length !== n))
+      throw new InfillError('logitsBatch: every canvas of a batch must have the same length');
     if (rows.length !== b || rows.some((r) => r.length === 0)) throw new InfillError('logitsBatch: one non-empty row list per canvas');
     const pasts = runs.map((r) => r.past);
     const past = pasts[0]?.length ?? 0;

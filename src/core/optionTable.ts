@@ -21,6 +21,7 @@ export type NumberOption =
   | 'threshold'
   | 'blockLength'
   | 'cacheRefresh'
+  | 'expandLimit'
   | 'seed'
   | 'contextTokens'
   | 'defaultHoleTokens'
@@ -158,6 +159,19 @@ export const NUMBER_OPTIONS: readonly NumberOptionSpec[] = [
       'With a graph that has a context cache: a full pass at each block start and again once this many of its masked tokens are decided, the steps between over the cache (1: no cache)',
   },
   {
+    field: 'expandLimit',
+    scope: 'sampler',
+    flag: 'expand-limit',
+    http: ['expandLimit'],
+    integer: true,
+    min: 1,
+    max: MAX_HOLE_TOKENS,
+    nullable: false,
+    fallback: 64,
+    description:
+      "With a model that grows holes (model.json expandTokenId, DreamOn): the most tokens a hole of unknown length may grow to (DreamOn's max_gen_len)",
+  },
+  {
     field: 'seed',
     scope: 'sampler',
     flag: 'seed',
@@ -234,8 +248,17 @@ export const ALG_OPTION = {
   description: 'Which masked positions a step commits',
 } as const;
 
-/** The true-or-false fields of InfillOptions: body fields, and a flag that turns one off where it has one. */
-export const BOOLEAN_OPTIONS: readonly { field: 'tokenHealing' | 'contextReuse'; off?: string; description: string }[] = [
+/**
+ * The true-or-false fields of InfillOptions: body fields, a flag that turns one on or off where it
+ * has one, and the VS Code setting that passes it through unchanged (null: the model's default).
+ */
+export const BOOLEAN_OPTIONS: readonly {
+  field: 'tokenHealing' | 'contextReuse' | 'lengthSearch';
+  on?: string;
+  off?: string;
+  setting?: { key: string; default: null };
+  description: string;
+}[] = [
   /** model.json's tokenHealing when unset. */
   { field: 'tokenHealing', description: 'Heal the token boundary at each hole start' },
   /** On when unset (SAMPLER_FALLBACK). */
@@ -243,5 +266,13 @@ export const BOOLEAN_OPTIONS: readonly { field: 'tokenHealing' | 'contextReuse';
     field: 'contextReuse',
     off: 'no-context-reuse',
     description: "Never start a generation's first pass from an earlier request's keys and values (on a server: from another client's)",
+  },
+  /** model.json's sampler, else off (SAMPLER_FALLBACK): npm run bench measures it. */
+  {
+    field: 'lengthSearch',
+    on: 'length-search',
+    off: 'no-length-search',
+    setting: { key: 'sampler.lengthSearch', default: null },
+    description: 'Decode a lone cursor hole of unknown length at several lengths side by side and keep the best scored',
   },
 ];

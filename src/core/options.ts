@@ -1,6 +1,6 @@
 import type { InfillOptions } from './engine';
 import { InfillError } from './errors';
-import { NUMBER_OPTIONS, NumberOption, NumberOptionSpec } from './optionTable';
+import { BOOLEAN_OPTIONS, NUMBER_OPTIONS, NumberOption, NumberOptionSpec } from './optionTable';
 
 /** Sampled as Dream's `sample_tokens` does (temperature, then top-p, then top-k). */
 export const DREAM_ALGS = ['origin', 'maskgit_plus', 'topk_margin', 'entropy', 'p2'] as const;
@@ -39,6 +39,13 @@ export interface SamplerSettings {
    * first pass runs only the positions an earlier request's canvas does not share (contextReuse.ts).
    */
   contextReuse?: boolean;
+  /** With a model that grows holes (model.json expandTokenId): the most tokens a hole may grow to. */
+  expandLimit?: number;
+  /**
+   * A single hole of unknown length (no token count given) is decoded at several lengths side by
+   * side and the best scored kept (lengthSearch.ts), instead of at its usual length cut at the end.
+   */
+  lengthSearch?: boolean;
   seed?: number;
 }
 
@@ -53,10 +60,11 @@ export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshol
 export const SAMPLER_FALLBACK: ResolvedSampler = {
   ...(Object.fromEntries(NUMBER_OPTIONS.filter((o) => o.scope === 'sampler').map((o) => [o.field, o.fallback])) as Omit<
     ResolvedSampler,
-    'alg' | 'contextReuse'
+    'alg' | 'contextReuse' | 'lengthSearch'
   >),
   alg: 'entropy',
   contextReuse: true,
+  lengthSearch: false,
 };
 
 /** Merges settings (later ones win; undefined leaves the earlier value) and checks every field. */
@@ -71,7 +79,9 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
   if (!(ALGS as readonly string[]).includes(s.alg)) throw new InfillError(`unknown alg "${s.alg}": use one of ${ALGS.join(', ')}`);
   for (const o of NUMBER_OPTIONS) if (o.scope === 'sampler') checkOption(o, s[o.field as keyof ResolvedSampler]);
   if (s.topP === 0) throw new OptionError('topP', 'must be above 0');
-  if (typeof s.contextReuse !== 'boolean') throw new InfillError(`contextReuse must be true or false, not ${JSON.stringify(s.contextReuse)}`);
+  for (const { field } of BOOLEAN_OPTIONS)
+    if (field in s && typeof s[field as keyof ResolvedSampler] !== 'boolean')
+      throw new InfillError(`${field} must be true or false, not ${JSON.stringify(s[field as keyof ResolvedSampler])}`);
   return s;
 }
 

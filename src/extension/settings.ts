@@ -1,4 +1,4 @@
-import { ALG_OPTION, ALGS, Alg, EXECUTION_PROVIDERS, ExecutionProvider, InfillOptions, NUMBER_OPTIONS } from '../core';
+import { ALG_OPTION, ALGS, Alg, BOOLEAN_OPTIONS, EXECUTION_PROVIDERS, ExecutionProvider, InfillOptions, NUMBER_OPTIONS } from '../core';
 
 /**
  * Where the model comes from: the folder shipped in the .vsix, a folder of the user's, a
@@ -104,6 +104,9 @@ export function readSettings(get: SettingReader): ExtensionSettings {
     sampler: {
       alg: typeof alg === 'string' && (ALGS as readonly string[]).includes(alg) ? (alg as Alg) : undefined,
       ...Object.fromEntries(NUMBER_OPTIONS.flatMap((o) => (o.setting ? [[o.field, num(o.setting.key)]] : []))),
+      ...Object.fromEntries(
+        BOOLEAN_OPTIONS.flatMap((o) => (o.setting ? [[o.field, typeof get(o.setting.key) === 'boolean' ? get(o.setting.key) : undefined]] : [])),
+      ),
     },
     inline: {
       enabled: get('inline.enabled') !== false,

@@ -204,12 +204,18 @@ def main():
     ap.add_argument("--typed", type=int, default=1, help="--context-reuse on: characters typed since the earlier request")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--show", type=int, default=0, help="print this many example fills")
+    ap.add_argument("--write-cases", metavar="OUT",
+                    help="only write the cases (kind, prefix, suffix, target) to this JSON file, for the bench's length search")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     tok = ByteBPE(args.tokenizer)
     with open(os.path.join(args.corpus, "heldout.jsonl")) as f:
         docs = [json.loads(line)["text"] for line in f]
     cases, skipped = make_cases(docs, tok, args.single, args.multi, seed=args.case_seed)
+    if args.write_cases:
+        with open(args.write_cases, "w") as f:
+            json.dump([{k: c[k] for k in ("kind", "prefix", "suffix", "target")} for c in cases], f)
+        return
     frequent = most_frequent_line(os.path.join(args.corpus, "train.jsonl"))
     baselines = {
         f"most frequent line ({frequent!r})": [frequent for c in cases],

@@ -19,6 +19,8 @@ export interface HoleRulesInput {
   lineBreakTokenIds?: Int32Array;
   /** Each token's text; needed when a hole heals. */
   tokenTexts?: readonly string[];
+  /** Tokens no hole may take (a DreamOn model's `[expand]` in a hole of given length), and the vocabulary's size. */
+  forbidden?: { ids: number[]; vocabSize: number };
 }
 
 /**
@@ -42,7 +44,13 @@ export class HoleRules {
   private healWaiting = new Set<number>();
   private readonly allowedForHeal = new Map<string, Uint8Array>();
 
+  private readonly allowedAnywhere: Uint8Array | null = null;
+
   constructor(private readonly input: HoleRulesInput) {
+    if (input.forbidden) {
+      this.allowedAnywhere = new Uint8Array(input.forbidden.vocabSize).fill(1);
+      for (const id of input.forbidden.ids) this.allowedAnywhere[id] = 0;
+    }
     this.holeStarts = new Set(input.holes.map((h) => h.start));
     for (const h of input.holes) for (let p = h.start; p < h.start + h.length; p++) this.holeAt.set(p, h);
     this.lineBreaks = new Set(input.lineBreakTokenIds ?? []);
@@ -63,7 +71,7 @@ export class HoleRules {
   /** The tokens masked position `pos` may take in this step (1 = allowed), or null for any. */
   allowedAt(pos: number): Uint8Array | null {
     const owed = this.healFrontier.get(pos);
-    return owed === undefined ? null : this.allowedFor(owed);
+    return owed === undefined ? this.allowedAnywhere : this.allowedFor(owed);
   }
 
   /** True when `pos`, proposing `token`, must not be committed in this step. */
@@ -116,7 +124,7 @@ export class HoleRules {
       const texts = this.input.tokenTexts!;
       allowed = new Uint8Array(texts.length);
       texts.forEach((t, id) => {
-        if (t.length > 0 && (t.startsWith(owed) || owed.startsWith(t))) allowed![id] = 1;
+        if (t.length > 0 && (t.startsWith(owed) || owed.startsWith(t)) && this.allowedAnywhere?.[id] !== 0) allowed![id] = 1;
       });
       this.allowedForHeal.set(owed, allowed);
     }

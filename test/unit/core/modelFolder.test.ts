@@ -26,6 +26,31 @@ describe('model folder checks', () => {
     assert.equal(model.config.family, 'dream');
   });
 
+  it("reads a grown hole's tokens: [expand], and the delete token, which is the end of text unless given", () => {
+    assert.equal(readModelConfig(dir).expandTokenId, undefined);
+    editConfig((c) => (c.expandTokenId = 255));
+    assert.deepEqual([readModelConfig(dir).expandTokenId, readModelConfig(dir).deleteTokenId], [255, 257]);
+    editConfig((c) => (c.deleteTokenId = 258));
+    assert.equal(readModelConfig(dir).deleteTokenId, 258);
+  });
+
+  it('refuses [expand] that is another special token, a delete without [expand], and ids past the vocabulary', async () => {
+    editConfig((c) => (c.expandTokenId = 256));
+    await refused(/"expandTokenId" 256 must differ from maskTokenId/);
+    editConfig((c) => {
+      c.expandTokenId = undefined;
+      c.deleteTokenId = 257;
+    });
+    await refused(/"deleteTokenId" needs "expandTokenId"/);
+    editConfig((c) => {
+      c.expandTokenId = 9999;
+      c.deleteTokenId = undefined;
+    });
+    await refused(/"expandTokenId" must be a token id below vocabSize/);
+    editConfig((c) => (c.expandTokenId = 259));
+    await refused(/the tokenizer does not know the expand token id 259/);
+  });
+
   it('names a missing file', async () => {
     fs.rmSync(path.join(dir, 'model.onnx'));
     await refused(/has no model\.onnx/);

@@ -44,6 +44,12 @@ describe('server: POST /v1/infill bodies', () => {
     assert.equal(parseInfillBody({ text: '<|hole|>' }, serverDefaults).options.contextReuse, false);
     assert.equal(parseInfillBody({ text: '<|hole|>', context_reuse: true }, serverDefaults).options.contextReuse, true);
     assert.equal(samplerOptions({}).contextReuse, undefined);
+    // serve --length-search turns it on for every request that does not say otherwise; --no-length-search off.
+    assert.equal(parseInfillBody({ text: '<|hole|>' }, samplerOptions({ 'length-search': true })).options.lengthSearch, true);
+    assert.equal(parseInfillBody({ text: '<|hole|>', length_search: false }, samplerOptions({ 'length-search': true })).options.lengthSearch, false);
+    assert.equal(samplerOptions({ 'no-length-search': true }).lengthSearch, false);
+    assert.throws(() => samplerOptions({ 'length-search': true, 'no-length-search': true }), /--length-search and --no-length-search contradict/);
+    assert.equal(parseInfillBody({ text: '<|hole|>', alg: 'p2', expandLimit: 16 }).options.expandLimit, 16);
   });
 
   it('reads back exactly what the client sends (one protocol for both sides)', () => {
@@ -75,6 +81,8 @@ describe('server: POST /v1/infill bodies', () => {
     status400({ text: '<|hole|>', temperature: -1 }, /temperature must be/);
     status400({ text: '<|hole|>', alg: 'best' }, /field "alg" must be one of/);
     status400({ text: '<|hole|>', context_reuse: 'yes' }, /field "contextReuse" must be true or false/);
+    status400({ text: '<|hole|>', lengthSearch: 1 }, /field "lengthSearch" must be true or false/);
+    status400({ text: '<|hole|>', expandLimit: 0 }, /expandLimit must be a whole number from 1 to 4096/);
     status400({ text: '<|hole|>', holeTokens: 1.5 }, /field "holeTokens" must be a whole number/);
     status400({ text: '<|hole|>', top_p: 0.5, topP: 0.5 }, /field "topP" is given twice/);
     status400({}, /missing field "text"/);
