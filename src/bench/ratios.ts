@@ -296,7 +296,8 @@ async function engineFigures(fp32: string, repeats: number) {
   const model = await loadModelFolder(fp32);
   const engine = new LocalEngine(model);
   const request = parseMarkers(ORDER_SNIPPET);
-  const options = { defaultHoleTokens: 24 };
+  // One generation's steps, as the ratio below is about the engine's own time around a forward (the length search's is in its section).
+  const options = { defaultHoleTokens: 24, lengthSearch: false };
   const canvas = await canvasFor(model, request.text, request.holes, options);
   const masked = canvas.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
   const shifted = model.config.family === 'dream';

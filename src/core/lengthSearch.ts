@@ -3,15 +3,15 @@ import { HoleGeneration, HoleReader, holeReader, resultEvent } from './denoiseHo
 import { DraftEvent, DraftHole, FilledHole, InfillEvent } from './events';
 import { Hole, InfillRequest } from './holes';
 import { Lockstep } from './lockstep';
-import { denoise, prefill, Step } from './sampling/denoise';
+import { denoise, Step } from './sampling/denoise';
 
 /**
  * Length search: a hole of unknown length is decoded at several candidate lengths side by side,
  * each candidate its own canvas (the code after the hole moved by the difference) and its own
- * generation, their forwards shared (lockstep.ts): a forward a round for all of them.  One pass
- * over the longest candidate's canvas comes first, so that every candidate's first pass runs only
- * its hole over those keys and values, the context's turned to its new positions
- * (contextReuse.ts), instead of a full pass each.  After each round the candidates that are
+ * generation, their forwards shared (lockstep.ts): a forward a round for all of them.  The longest
+ * candidate's first step comes first, alone, so that every other candidate's first pass runs only
+ * its hole over its keys and values, the context's turned to its new positions (contextReuse.ts),
+ * instead of a full pass each.  After each round the candidates that are
  * clearly losing stop; the one with the best score at the end gives the fill.
  */
 
@@ -50,12 +50,10 @@ export interface LengthSearch {
 
 export interface SearchOutcome {
   fills: FilledHole[];
-  /** Rounds of forwards (each a batch of every live candidate). */
+  /** Rounds (each a forward for every live candidate), the longest candidate's first step alone counted. */
   steps: number;
   /** The chosen candidate's length. */
   length: number;
-  /** Forwards before the first round: the shared pass. */
-  extraForwards: number;
   /** With LengthSearch.everyFill: each candidate's fills, in the order of the lengths. */
   candidates?: { candidate: Candidate; fills: FilledHole[] }[];
 }
@@ -114,13 +112,15 @@ export async function* searchLength(g: HoleGeneration, search: LengthSearch): As
       return new Run(length, canvas.holes[search.hole].start, reader);
     }),
   );
-  // The shared pass: kept by the network as the source the candidates' first passes start from.
-  const source = runs.find((r) => r.candidate.length === longest)!;
-  await prefill({ ...source.reader.input, network: g.model.network });
   let live = runs;
   let round = 0;
   let shown: DraftEvent | null = null;
   try {
+    // The longest candidate's first step goes alone: its full pass is what the network keeps for
+    // the others' first passes to start from, and its draft is as early as a fixed hole's.
+    const source = runs.find((r) => r.candidate.length === longest)!;
+    await lockstep.round([() => source.next()]);
+    if (source.event) yield (shown = source.event);
     while (live.some((r) => !r.candidate.finished)) {
       const stepping = live.filter((r) => !r.candidate.finished);
       await lockstep.round(stepping.map((r) => () => r.next()));
@@ -130,7 +130,8 @@ export async function* searchLength(g: HoleGeneration, search: LengthSearch): As
         runs.map((r) => r.candidate),
       );
       const leader = best(live, policy);
-      if (leader.event && leader.event !== shown) yield { ...leader.event, step: round, steps: Math.max(round, ...live.map((r) => r.event?.steps ?? 0)) };
+      if (leader.event && leader.event !== shown)
+        yield { ...leader.event, step: round + 1, steps: Math.max(round + 1, ...live.map((r) => r.event?.steps ?? 0)) };
       shown = leader.event;
       const stopped = new Set(
         policy.stop(
@@ -143,7 +144,7 @@ export async function* searchLength(g: HoleGeneration, search: LengthSearch): As
     }
     const chosen = best(live, policy);
     const candidates = search.everyFill ? await Promise.all(runs.map(async (r) => ({ candidate: r.candidate, fills: await r.fills() }))) : undefined;
-    return { fills: await chosen.fills(), steps: round, length: chosen.candidate.length, extraForwards: 1, candidates };
+    return { fills: await chosen.fills(), steps: round + 1, length: chosen.candidate.length, candidates };
   } finally {
     await Promise.all(live.map((r) => r.stop()));
   }

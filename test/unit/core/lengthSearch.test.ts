@@ -84,12 +84,12 @@ describe('length search', () => {
     const { model, network } = await prefersLength('alpha(b)');
     const lengths = candidateLengths(32);
     await collect(new LocalEngine(model).infill(request(), { ...options, lengthSearch: true }));
-    const [shared, first, ...rest] = network.batches;
-    assert.equal(shared.length, 1, 'one pass over the longest canvas first');
+    const [alone, first, ...rest] = network.batches;
+    assert.equal(alone.length, 1, "the longest candidate's first step first, alone: its pass is the others' context");
     assert.equal(first.length, lengths.length, 'then every candidate in one batch');
-    const suffix = Array.from(shared[0].slice(-(await tiny.tokenizer.encode(AFTER)).length));
+    const suffix = Array.from(alone[0].slice(-(await tiny.tokenizer.encode(AFTER)).length));
     for (const [i, canvas] of first.entries()) {
-      assert.equal(canvas.length, shared[0].length - 32 + lengths[i]);
+      assert.equal(canvas.length, alone[0].length - 32 + lengths[i]);
       assert.deepEqual(Array.from(canvas.slice(-suffix.length)), suffix);
     }
     const sizes = [first.length, ...rest.map((b) => b.length)];
