@@ -1,5 +1,5 @@
 import { ConvertError } from './convertError';
-import { Arch, TensorNames } from './layout';
+import { Arch, LayerRole, TensorNames } from './layout';
 
 /** A checkpoint's config.json, as parsed. */
 export type HfConfig = Record<string, unknown>;
@@ -42,6 +42,10 @@ const num = (cfg: HfConfig, key: string, fallback: number) => (typeof cfg[key] =
 function refuseOptions(cfg: HfConfig, layout: string, checks: [boolean, string][]): void {
   const bad = checks.filter(([isBad]) => isBad).map(([, what]) => what);
   if (bad.length) throw new ConvertError(`config.json: ${layout} options the builder does not support: ${bad.join(', ')}`);
+}
+
+function dropRoles(layer: TensorNames['layer'], ...roles: LayerRole[]): void {
+  for (const r of roles) delete layer[r];
 }
 
 const QWEN2_NAMES: TensorNames = {
