@@ -80,8 +80,8 @@ function qwenArch(cfg: HfConfig, layout: string, logitsShifted: boolean, qwen3: 
   const [vocab, hidden, layers, heads, inter] = need(cfg, 'vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size');
   const qkvBias = qwen3 ? cfg.attention_bias === true : cfg.attention_bias !== false;
   const layer = { ...QWEN2_NAMES.layer };
-  if (!qwen3) (delete layer.qNorm, delete layer.kNorm);
-  if (!qkvBias) (delete layer.qBias, delete layer.kBias, delete layer.vBias);
+  if (!qwen3) dropRoles(layer, 'qNorm', 'kNorm');
+  if (!qkvBias) dropRoles(layer, 'qBias', 'kBias', 'vBias');
   return {
     layout,
     logitsShifted,
@@ -141,7 +141,7 @@ function lladaArch(cfg: HfConfig, layout: string): Arch {
   const vocab = typeof cfg.embedding_size === 'number' ? cfg.embedding_size : need(cfg, 'vocab_size')[0];
   const qkvBias = cfg.include_bias === true || cfg.include_qkv_bias === true;
   const layer = { ...LLADA_NAMES.layer };
-  if (!qkvBias) (delete layer.qBias, delete layer.kBias, delete layer.vBias);
+  if (!qkvBias) dropRoles(layer, 'qBias', 'kBias', 'vBias');
   return {
     layout,
     logitsShifted: false,
