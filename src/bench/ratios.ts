@@ -299,7 +299,7 @@ async function engineFigures(fp32: string, repeats: number) {
   const options = { defaultHoleTokens: 24 };
   const canvas = await canvasFor(model, request.text, request.holes, options);
   const masked = canvas.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
-  const shifted = model.config.family === 'dream';
+  const shifted = model.config.logitsShifted;
   const sampler = resolveSampler(model.config.sampler);
   const firstStep = (cache?: ProposeRequest['cache']): ProposeRequest => ({
     sampler,
