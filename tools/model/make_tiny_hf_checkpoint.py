@@ -7,7 +7,8 @@ for the builders' tests; and config.json-only folders of the checkpoints a build
   make(out, layout, tied=None, seed=0, tokenizer="json", overrides=None, drop=())
       -> {name: float32 tensor}: the weights the shards hold (after their BF16 / F16 rounding)
   facts(layout) -> {"layout", "network", "shifted", "mask", "eos", "pad", "bos", "vocab", "specials"}
-  make_refused(out, kind) -> "block-causal" | "moe" | "unknown" (what the refusal must say)
+  make_refused(out, kind) -> the reasons a refusal may give: ("block-causal",), ("moe",), ("unknown",), or
+                             ("block-causal", "moe") for LLaDA2, which is both
 
 Layouts (LAYOUTS): dream, open-dcoder, a2d-qwen2, coda, a2d-qwen3, llada, illada.  config.json carries
 the fields, model_type, architectures, auto_map and special ids where the real config has them (see each
@@ -81,7 +82,9 @@ def vocabulary(layout):
 def facts(layout):
     """What a builder must find in the tiny checkpoint of `layout`: the special ids (config.json first,
     then generation_config.json, then tokenizer_config.json / added_tokens.json), whether logits are
-    shifted, the logits' width and the network's layout name (iLLaDA is LLaDA's network)."""
+    shifted, the logits' width and the network's layout name (iLLaDA is LLaDA's network).  `pad` is
+    the checkpoint's pad id; the tiny Dream vocabulary also has DiffuCoder's `<|dlm_pad|>` (in
+    `specials`), which a builder may prefer for padding holes."""
     _, specials = vocabulary(layout)
     roles = TOKENS[layout][2]
     net = "llada" if layout == "illada" else layout
@@ -290,40 +293,42 @@ def _write_tokenizer(out, layout, kind):
             f.write("# Stands in for Dream's tokenization_dream.py (a Qwen2 byte-level BPE tokenizer).\n")
 
 
-# kind -> (what the refusal must say, config.json).  The Qwen-shaped fields are the tiny ones.
+# kind -> (the reasons a refusal may give, config.json).  The Qwen-shaped fields are the tiny ones.
 REFUSED = {
-    "sdar": ("block-causal", {"architectures": ["SDARForCausalLM"], "model_type": "sdar", "head_dim": 16,
+    "sdar": (("block-causal",), {"architectures": ["SDARForCausalLM"], "model_type": "sdar", "head_dim": 16,
                               "auto_map": {"AutoConfig": "configuration_sdar.SDARConfig",
                                            "AutoModel": "modeling_sdar.SDARModel",
                                            "AutoModelForCausalLM": "modeling_sdar.SDARForCausalLM"}}),
-    "fast-dllm-v2": ("block-causal", {"architectures": ["Fast_dLLM_QwenForCausalLM"], "model_type": "Fast_dLLM_Qwen",
+    "fast-dllm-v2": (("block-causal",), {"architectures": ["Fast_dLLM_QwenForCausalLM"], "model_type": "Fast_dLLM_Qwen",
                                       "bd_size": 32, "auto_map": {
                                           "AutoConfig": "configuration.Fast_dLLM_QwenConfig",
                                           "AutoModel": "modeling.Fast_dLLM_QwenModel",
                                           "AutoModelForCausalLM": "modeling.Fast_dLLM_QwenForCausalLM"}}),
-    "llada2": ("block-causal", {"architectures": ["LLaDA2MoeModelLM"], "model_type": "llada2_moe", "num_experts": 16,
+    "llada2": (("block-causal", "moe"), {"architectures": ["LLaDA2MoeModelLM"], "model_type": "llada2_moe", "num_experts": 16,
                                 "num_shared_experts": 1, "num_experts_per_tok": 2, "moe_intermediate_size": 32,
                                 "first_k_dense_replace": 1, "use_qk_norm": True, "use_qkv_bias": False,
                                 "partial_rotary_factor": 0.5, "auto_map": {
                                     "AutoConfig": "configuration_llada2_moe.LLaDA2MoeConfig",
                                     "AutoModelForCausalLM": "modeling_llada2_moe.LLaDA2MoeModelLM"}}),
-    "llada-moe": ("moe", {"architectures": ["LLaDAMoEModelLM"], "model_type": "lladamoe", "num_experts": 8,
+    "llada-moe": (("moe",), {"architectures": ["LLaDAMoEModelLM"], "model_type": "lladamoe", "num_experts": 8,
                           "num_experts_per_tok": 2, "expert_intermediate_size": 32, "qk_layernorm": True,
                           "auto_map": {"AutoConfig": "configuration_lladamoe.LLaDAMoEConfig",
                                        "AutoModel": "modeling_lladamoe.LLaDAMoEModelLM"}}),
-    "qwen2-moe": ("moe", {"architectures": ["Qwen2MoeForCausalLM"], "model_type": "qwen2_moe", "num_experts": 8,
+    "qwen2-moe": (("moe",), {"architectures": ["Qwen2MoeForCausalLM"], "model_type": "qwen2_moe", "num_experts": 8,
                           "num_experts_per_tok": 2, "moe_intermediate_size": 32, "shared_expert_intermediate_size": 64}),
-    "unknown": ("unknown", {"architectures": ["MambaForCausalLM"], "model_type": "mamba", "state_size": 16}),
+    "unknown": (("unknown",), {"architectures": ["MambaForCausalLM"], "model_type": "mamba", "state_size": 16}),
 }
 
 
 def make_refused(out, kind):
-    """config.json only, of a checkpoint the builder must refuse; returns the reason it must give."""
-    reason, extra = REFUSED[kind]
+    """config.json only, of a checkpoint the builder must refuse; returns the reasons it may give.  dLLM's
+    bd3lm A2D checkpoints are not here: their config.json is the mdlm one's (block diffusion lives only
+    in dLLM's trainer and sampler), so nothing in it can refuse them."""
+    reasons, extra = REFUSED[kind]
     os.makedirs(out, exist_ok=True)
     cfg = {**_qwen_fields(), **extra}
     _write_json(os.path.join(out, "config.json"), cfg)
-    return reason
+    return reasons
 
 
 def main():
@@ -335,7 +340,7 @@ def main():
     ap.add_argument("--refused", choices=sorted(REFUSED))
     args = ap.parse_args()
     if args.refused:
-        print(f"wrote {args.dir}: must be refused as {make_refused(args.dir, args.refused)}")
+        print(f"wrote {args.dir}: must be refused as {' or '.join(make_refused(args.dir, args.refused))}")
         return
     make(args.dir, args.layout, args.tied, tokenizer=args.tokenizer)
     print(f"wrote {args.dir}: {json.dumps({k: v for k, v in facts(args.layout).items() if k != 'specials'})}")
