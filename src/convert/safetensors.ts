@@ -30,38 +30,36 @@ export class LazyTensor {
   read(r0 = 0, r1 = this.rows): Float32Array {
     const item = ITEM_BYTES[this.dtype];
     const count = (r1 - r0) * this.rowSize;
-    const buf = Buffer.allocUnsafe(count * item);
+    // Read straight into the array the values are used from (F32), or whose halves they widen from.
+    const raw = item === 4 ? new Float32Array(count) : new Uint16Array(count);
+    const bytes = new Uint8Array(raw.buffer);
     const fd = fs.openSync(this.file, 'r');
     try {
       let done = 0;
-      while (done < buf.length) {
-        const n = fs.readSync(fd, buf, done, buf.length - done, this.offset + r0 * this.rowSize * item + done);
+      while (done < bytes.length) {
+        const n = fs.readSync(fd, bytes, done, bytes.length - done, this.offset + r0 * this.rowSize * item + done);
         if (n === 0) throw new ConvertError(`${this.file}: ${this.name} ends early: the shard is truncated`);
         done += n;
       }
     } finally {
       fs.closeSync(fd);
     }
-    return toFloat32(buf, this.dtype, count);
+    if (raw instanceof Float32Array) return raw;
+    return this.dtype === 'BF16' ? widenBfloat16(raw) : widenHalf(raw);
   }
 }
 
-function toFloat32(buf: Buffer, dtype: string, count: number): Float32Array {
-  if (dtype === 'F32') {
-    const out = new Float32Array(count);
-    new Uint8Array(out.buffer).set(buf);
-    return out;
-  }
-  const halves = new Uint16Array(count);
-  new Uint8Array(halves.buffer).set(buf);
-  const out = new Float32Array(count);
-  if (dtype === 'BF16') {
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < count; i++) bits[i] = halves[i] << 16;
-  } else {
-    const table = halfTable();
-    for (let i = 0; i < count; i++) out[i] = table[halves[i]];
-  }
+function widenBfloat16(halves: Uint16Array): Float32Array {
+  const out = new Float32Array(halves.length);
+  const bits = new Int32Array(out.buffer);
+  for (let i = 0; i < halves.length; i++) bits[i] = halves[i] << 16;
+  return out;
+}
+
+function widenHalf(halves: Uint16Array): Float32Array {
+  const t = halfTable();
+  const out = new Float32Array(halves.length);
+  for (let i = 0; i < halves.length; i++) out[i] = t[halves[i]];
   return out;
 }
 
