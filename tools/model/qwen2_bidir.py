@@ -1,14 +1,18 @@
-"""Bidirectional Qwen2 (Dream / DiffuCoder / LLaDA-style) network and its ONNX export.
+"""Bidirectional Qwen2 / Qwen3 network (Dream, DiffuCoder, Open-dCoder, dLLM's A2D models, CoDA) and its
+ONNX export.
 
-Parameter names follow the Hugging Face Qwen2 / Dream checkpoints so that
-`load_state_dict` accepts real weights unchanged.  The only architectural
-difference from Qwen2 is the missing causal mask: diffusion LMs see the whole
-canvas.
+Parameter names follow the Hugging Face Qwen2 / Qwen3 checkpoints so that `load_state_dict` accepts
+real weights unchanged.  The only architectural difference from Qwen2 is the missing causal mask:
+diffusion LMs see the whole canvas.  The Qwen3 body is the same network with `qk_norm` (an RMSNorm
+over each head's query and key before the rotary), a `head_dim` of its own and `attention_bias` on
+all four projections instead of Qwen2's q/k/v bias; tools/model/layouts.py reads each upstream
+configuration into these fields.
 """
 import json
 import math
 import os
 from dataclasses import dataclass, asdict
+from typing import Optional
 
 import numpy as np
 import torch
@@ -32,6 +36,15 @@ class Qwen2Config:
     rms_norm_eps: float = 1e-6
     tie_word_embeddings: bool = True
     max_position_embeddings: int = 512
+    head_dim: Optional[int] = None  # None: hidden_size // num_attention_heads
+    qkv_bias: bool = True  # Qwen2's q/k/v biases
+    o_bias: bool = False
+    qk_norm: bool = False  # Qwen3's q_norm / k_norm
+    hidden_act: str = "silu"
+
+    @property
+    def head_size(self):
+        return self.head_dim or self.hidden_size // self.num_attention_heads
 
     @classmethod
     def from_hf(cls, cfg: dict) -> "Qwen2Config":
@@ -56,13 +69,21 @@ class RMSNorm(nn.Module):
         return self.weight * x.to(dtype)
 
 
+# transformers' ACT2FN entries that real configs name.
+ACTIVATIONS = {"silu": F.silu, "swish": F.silu, "relu": F.relu, "gelu": F.gelu,
+               "gelu_pytorch_tanh": lambda x: F.gelu(x, approximate="tanh"),
+               "gelu_new": lambda x: F.gelu(x, approximate="tanh")}
+
+
 def rotate_half(x):
     h = x.shape[-1] // 2
     return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
 
 
 def rope_inv_freq(theta, head_dim):
-    return 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+    """In float32 step by step as transformers' default rope and LLaDA's RotaryEmbedding compute it:
+    the exponent 2i/d rounded to float32, theta to its power in float32, then the reciprocal."""
+    return 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim))
 
 
 def rope_angles(position_ids, inv_freq):
@@ -76,18 +97,24 @@ class Attention(nn.Module):
         super().__init__()
         self.nh = c.num_attention_heads
         self.nkv = c.num_key_value_heads
-        self.hd = c.hidden_size // c.num_attention_heads
-        self.q_proj = nn.Linear(c.hidden_size, self.nh * self.hd, bias=True)
-        self.k_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=True)
-        self.v_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=True)
-        self.o_proj = nn.Linear(self.nh * self.hd, c.hidden_size, bias=False)
+        self.hd = c.head_size
+        self.q_proj = nn.Linear(c.hidden_size, self.nh * self.hd, bias=c.qkv_bias)
+        self.k_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=c.qkv_bias)
+        self.v_proj = nn.Linear(c.hidden_size, self.nkv * self.hd, bias=c.qkv_bias)
+        self.o_proj = nn.Linear(self.nh * self.hd, c.hidden_size, bias=c.o_bias)
+        if c.qk_norm:
+            self.q_norm = RMSNorm(self.hd, c.rms_norm_eps)
+            self.k_norm = RMSNorm(self.hd, c.rms_norm_eps)
 
     def forward(self, x, cos, sin, bias, causal=False, past=None, presents=None):
         """past: the cached (key, value) of other positions, [b, nkv, p, hd] each, keys already rotated;
         presents: a list that receives this call's own (key, value)."""
         b, s, _ = x.shape
-        q = self.q_proj(x).view(b, s, self.nh, self.hd).transpose(1, 2)
-        k = self.k_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
+        q = self.q_proj(x).view(b, s, self.nh, self.hd)
+        k = self.k_proj(x).view(b, s, self.nkv, self.hd)
+        if hasattr(self, "q_norm"):
+            q, k = self.q_norm(q), self.k_norm(k)
+        q, k = q.transpose(1, 2), k.transpose(1, 2)
         v = self.v_proj(x).view(b, s, self.nkv, self.hd).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
@@ -134,9 +161,12 @@ class MLP(nn.Module):
         self.gate_proj = nn.Linear(c.hidden_size, c.intermediate_size, bias=False)
         self.up_proj = nn.Linear(c.hidden_size, c.intermediate_size, bias=False)
         self.down_proj = nn.Linear(c.intermediate_size, c.hidden_size, bias=False)
+        if c.hidden_act not in ACTIVATIONS:
+            raise ValueError(f"hidden_act {c.hidden_act!r}: expected one of {', '.join(ACTIVATIONS)}")
+        self.act = ACTIVATIONS[c.hidden_act]
 
     def forward(self, x):
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+        return self.down_proj(self.act(self.gate_proj(x)) * self.up_proj(x))
 
 
 class Layer(nn.Module):
@@ -168,8 +198,7 @@ class Qwen2Bidir(nn.Module):
         self.lm_head = nn.Linear(c.hidden_size, c.vocab_size, bias=False)
         if c.tie_word_embeddings:
             self.lm_head.weight = self.model.embed_tokens.weight
-        hd = c.hidden_size // c.num_attention_heads
-        inv = rope_inv_freq(c.rope_theta, hd)
+        inv = rope_inv_freq(c.rope_theta, c.head_size)
         # Not a checkpoint tensor: persistent=False keeps load_state_dict strict-compatible.
         self.register_buffer("inv_freq", inv, persistent=False)
 
@@ -247,7 +276,7 @@ def export_onnx(model: Qwen2Bidir, path: str, precision: str = "float32", opset:
     out_dir = os.path.dirname(os.path.abspath(path))
     os.makedirs(out_dir, exist_ok=True)
     c = model.config
-    hd = c.hidden_size // c.num_attention_heads
+    hd = c.head_size
     # Traced with a non-empty past so that the concatenation is in the graph; a full pass feeds p = 0.
     ids = torch.zeros(1, 8, dtype=torch.long)
     mask = torch.ones(1, 3 + 8, dtype=torch.long)
@@ -422,7 +451,7 @@ def onnx_section(c: Qwen2Config):
                    "positionIds": "position_ids", "logitPositions": "logit_positions"},
         "output": "logits",
         "cache": {"layers": c.num_hidden_layers, "kvHeads": c.num_key_value_heads,
-                  "headDim": c.hidden_size // c.num_attention_heads, "ropeTheta": c.rope_theta, **CACHE_NAMES},
+                  "headDim": c.head_size, "ropeTheta": c.rope_theta, **CACHE_NAMES},
         "decide": dict(decide_graph.NAMES),
     }
 

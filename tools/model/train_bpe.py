@@ -12,7 +12,6 @@ import argparse
 import heapq
 import json
 import os
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
