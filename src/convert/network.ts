@@ -35,19 +35,30 @@ export function writeNetwork(g: Graph, w: WeightWriter, a: Arch, cache: boolean)
   const bias = g.op('Unsqueeze', [g.op('Mul', [notKept, g.const(-1e9, 'float32')]), g.const([1, 2])]); // [b, 1, 1, keys]
   let x = w.gatherRows(ids, a.names.embed);
   for (let i = 0; i < a.layers; i++) {
-    const opt = (role: LayerRole) => a.names.layer[role]?.replace('{i}', String(i));
-    const n = (role: LayerRole) => opt(role)!;
-    x = g.op('Add', [x, attention(g, w, a, norm(g, w, a, x, n('attnNorm'), opt('attnNormBias')), n, rope, bias, cache, i)]);
-    x = g.op('Add', [x, mlp(g, w, norm(g, w, a, x, n('mlpNorm'), opt('mlpNormBias')), n)]);
+    const name = (role: LayerRole) => a.names.layer[role]?.replace('{i}', String(i));
+    const layer: Layer = { name, linear: (h, role) => linear(g, w, h, name(role)!, name(`${role}Bias` as LayerRole)) };
+    x = g.op('Add', [x, attention(g, w, a, norm(g, w, a, x, name('attnNorm'), name('attnNormBias')), layer, rope, bias, cache, i)]);
+    x = g.op('Add', [x, mlp(g, a, norm(g, w, a, x, name('mlpNorm'), name('mlpNormBias')), layer)]);
   }
   // The final norm and the output layer only at the asked positions.
   x = g.op('GatherND', [x, g.op('Unsqueeze', [logitPositions, g.const([-1])])], { batch_dims: 1 });
   x = norm(g, w, a, x, a.names.norm, a.names.normBias);
-  const logits = w.matmul(x, a.tied ? a.names.embed : a.names.lmHead);
+  const logits = linear(g, w, x, a.tied ? a.names.embed : a.names.lmHead, a.names.lmHeadBias);
   g.output(logits, 'logits', 'float32', ['batch', 'n', a.vocab]);
   if (!cache) return;
   const decided = decide(g, logits, a.vocab);
   for (const key of Object.keys(DECIDE_NAMES) as DecideKey[]) g.output(decided[key], DECIDE_NAMES[key], DECIDE_TYPES[key], ['batch', 'n']);
+}
+
+/** One layer's tensors: its names by role, and x @ W.T (+ bias) for a role. */
+interface Layer {
+  name(role: LayerRole): string | undefined;
+  linear(x: string, role: LayerRole): string;
+}
+
+function linear(g: Graph, w: WeightWriter, x: string, weight: string, bias: string | undefined): string {
+  const y = w.matmul(x, weight);
+  return bias ? g.op('Add', [y, w.vector(bias)]) : y;
 }
 
 /** Cos and sin of each position's angles, [b, 1, 1, s, headDim], in HF's rotate_half layout. */
@@ -69,19 +80,21 @@ export function ropeInvFreq(theta: number, headDim: number): number[] {
   return out;
 }
 
-function norm(g: Graph, w: WeightWriter, a: Arch, x: string, weight: string, bias: string | undefined): string {
-  if (a.norm === 'layer') {
-    const inputs = [x, w.vector(weight)];
-    if (bias) inputs.push(w.vector(bias));
-    return g.op('LayerNormalization', inputs, { axis: -1, epsilon: new FloatAttr(a.eps) });
+/** The layout's norm over the last axis; a norm without a weight (LLaDA's non-affine LayerNorm) scales by nothing. */
+function norm(g: Graph, w: WeightWriter, a: Arch, x: string, weight: string | undefined, bias: string | undefined): string {
+  if (a.norm.kind === 'layer') {
+    const scale = weight ? w.vector(weight) : g.const(new Array<number>(a.hidden).fill(1), 'float32');
+    return g.op('LayerNormalization', [x, scale, ...(bias ? [w.vector(bias)] : [])], { axis: -1, epsilon: new FloatAttr(a.norm.eps) });
   }
-  return rmsNorm(g, x, w.vector(weight), a.eps);
+  const y = rmsNorm(g, x, weight ? w.vector(weight) : undefined, a.norm.eps);
+  return bias ? g.op('Add', [y, w.vector(bias)]) : y;
 }
 
 /** Pow -> ReduceMean -> Add -> Sqrt -> Div -> Mul: the pattern onnxruntime fuses into one kernel. */
-function rmsNorm(g: Graph, x: string, weight: string, eps: number): string {
+function rmsNorm(g: Graph, x: string, weight: string | undefined, eps: number): string {
   const variance = g.op('ReduceMean', [g.op('Pow', [x, g.const(2, 'float32')])], { axes: [-1], keepdims: 1 });
-  return g.op('Mul', [g.op('Div', [x, g.op('Sqrt', [g.op('Add', [variance, g.const(eps, 'float32')])])]), weight]);
+  const y = g.op('Div', [x, g.op('Sqrt', [g.op('Add', [variance, g.const(eps, 'float32')])])]);
+  return weight ? g.op('Mul', [y, weight]) : y;
 }
 
 /** x * cos + rotate_half(x) * sin, over the last axis. */
@@ -97,36 +110,27 @@ function rotate(g: Graph, x: string, [cos, sin]: [string, string], half: number)
  * is copied per head; with the cache, the layer's past keys and values come before this call's.
  * bias [batch, 1, 1, keys] masks the keys.
  */
-function attention(
-  g: Graph,
-  w: WeightWriter,
-  a: Arch,
-  x: string,
-  n: (role: LayerRole) => string,
-  rope: [string, string],
-  bias: string,
-  cache: boolean,
-  layer: number,
-): string {
+function attention(g: Graph, w: WeightWriter, a: Arch, x: string, layer: Layer, rope: [string, string], bias: string, cache: boolean, index: number): string {
   const hd = a.headDim;
   const rep = a.heads / a.kvHeads;
-  const proj = (role: 'q' | 'k' | 'v', heads: number[]) => {
-    let y = w.matmul(x, n(role));
-    if (a.qkvBias) y = g.op('Add', [y, w.vector(n(`${role}Bias`))]);
+  const [qy, ky, vy] = a.fusedQkv
+    ? g.opN('Split', [layer.linear(x, 'qkv'), g.const([a.heads * hd, a.kvHeads * hd, a.kvHeads * hd])], 3, { axis: -1 })
+    : [layer.linear(x, 'q'), layer.linear(x, 'k'), layer.linear(x, 'v')];
+  const perHead = (y: string, heads: number[], normRole?: LayerRole) => {
     y = g.op('Reshape', [y, g.const([0, 0, ...heads, hd])]);
     // Qwen3: each head's query and key normalised over the head dimension, before the rotary.
-    if (a.qkNorm && role !== 'v') y = rmsNorm(g, y, w.vector(n(`${role}Norm`)), a.eps);
+    if (normRole) y = rmsNorm(g, y, w.vector(layer.name(normRole)!), a.norm.eps);
     return g.op('Transpose', [y], { perm: [0, 2, 3, 1, 4] }); // [b, kv, group, s, hd]
   };
-  let q = g.op('Mul', [rotate(g, proj('q', [a.kvHeads, rep]), rope, hd / 2), g.const(1 / Math.sqrt(hd), 'float32')]);
+  let q = g.op('Mul', [rotate(g, perHead(qy, [a.kvHeads, rep], a.qkNorm ? 'qNorm' : undefined), rope, hd / 2), g.const(1 / Math.sqrt(hd), 'float32')]);
   q = g.op('Reshape', [q, g.const([0, a.kvHeads, -1, hd])]);
-  let k = g.op('Squeeze', [rotate(g, proj('k', [a.kvHeads, 1]), rope, hd / 2), g.const([2])]); // [b, kv, s, hd]
-  let v = g.op('Squeeze', [proj('v', [a.kvHeads, 1]), g.const([2])]);
+  let k = g.op('Squeeze', [rotate(g, perHead(ky, [a.kvHeads, 1], a.qkNorm ? 'kNorm' : undefined), rope, hd / 2), g.const([2])]); // [b, kv, s, hd]
+  let v = g.op('Squeeze', [perHead(vy, [a.kvHeads, 1]), g.const([2])]);
   if (cache) {
-    g.output(k, layerName(CACHE_NAMES.presentKey, layer), 'float32', ['batch', a.kvHeads, 'seq', hd]);
-    g.output(v, layerName(CACHE_NAMES.presentValue, layer), 'float32', ['batch', a.kvHeads, 'seq', hd]);
-    const pastKey = g.input(layerName(CACHE_NAMES.pastKey, layer), 'float32', ['batch', a.kvHeads, 'past', hd]);
-    const pastValue = g.input(layerName(CACHE_NAMES.pastValue, layer), 'float32', ['batch', a.kvHeads, 'past', hd]);
+    g.output(k, layerName(CACHE_NAMES.presentKey, index), 'float32', ['batch', a.kvHeads, 'seq', hd]);
+    g.output(v, layerName(CACHE_NAMES.presentValue, index), 'float32', ['batch', a.kvHeads, 'seq', hd]);
+    const pastKey = g.input(layerName(CACHE_NAMES.pastKey, index), 'float32', ['batch', a.kvHeads, 'past', hd]);
+    const pastValue = g.input(layerName(CACHE_NAMES.pastValue, index), 'float32', ['batch', a.kvHeads, 'past', hd]);
     // A copy of the past a step, and still cheaper than scoring the past in place and merging two
     // softmaxes: that makes more passes over the scores, which outgrow the keys.
     k = g.op('Concat', [pastKey, k], { axis: 2 });
@@ -136,11 +140,15 @@ function attention(
   let y = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
   // [b, kv, group * s, hd] -> [b, s, kv, group, hd] -> [b, s, heads * hd]
   y = g.op('Transpose', [g.op('Reshape', [y, g.const([0, 0, rep, -1, hd])])], { perm: [0, 3, 1, 2, 4] });
-  return w.matmul(g.op('Reshape', [y, g.const([0, 0, a.heads * hd])]), n('o'));
+  return layer.linear(g.op('Reshape', [y, g.const([0, 0, a.heads * hd])]), 'o');
 }
 
-function mlp(g: Graph, w: WeightWriter, x: string, n: (role: LayerRole) => string): string {
-  const gate = w.matmul(x, n('gate'));
-  const act = g.op('Mul', [gate, g.op('Sigmoid', [gate])]); // SiLU
-  return w.matmul(g.op('Mul', [act, w.matmul(x, n('up'))]), n('down'));
+/** SiLU(gate) * up, or for a fused gate ([x, gate] halves of one projection) SiLU(gate) * x; then down. */
+function mlp(g: Graph, a: Arch, x: string, layer: Layer): string {
+  const silu = (t: string) => g.op('Mul', [t, g.op('Sigmoid', [t])]);
+  if (a.mlp === 'fusedSwiglu') {
+    const [value, gate] = g.opN('Split', [layer.linear(x, 'gate'), g.const([a.inter, a.inter])], 2, { axis: -1 });
+    return layer.linear(g.op('Mul', [silu(gate), value]), 'down');
+  }
+  return layer.linear(g.op('Mul', [silu(layer.linear(x, 'gate')), layer.linear(x, 'up')]), 'down');
 }
