@@ -20,93 +20,10 @@ import * as ort from 'onnxruntime-node';
 import { convertCheckpoint } from '../convert/convert';
 import { Arch, expectedShapes } from '../convert/layout';
 import { layoutOf } from '../convert/layouts';
+import { configOf, SHAPES, writeCheckpoint } from './syntheticCheckpoint';
 import { Graph } from '../convert/onnxGraph';
 import { lazyTensors } from '../convert/safetensors';
 import { WeightWriter } from '../convert/weights';
-
-const SHAPES = {
-  '0.5b': { vocab_size: 151936, hidden_size: 896, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864, tie_word_embeddings: true },
-  '7b': { vocab_size: 152064, hidden_size: 3584, num_hidden_layers: 28, num_attention_heads: 28, num_key_value_heads: 4, intermediate_size: 18944, tie_word_embeddings: false },
-} as const;
-type ShapeName = keyof typeof SHAPES;
-const SHARD_BYTES = 4 << 30;
-
-/** config.json of a Dream-layout checkpoint of these shapes. */
-function configOf(shape: ShapeName): Record<string, unknown> {
-  return { architectures: ['DreamModel'], model_type: 'Dream', hidden_act: 'silu', rope_theta: 1000000, rms_norm_eps: 1e-6, max_position_embeddings: 32768, mask_token_id: 257, eos_token_id: 256, pad_token_id: 256, bos_token_id: 256, ...SHAPES[shape] };
-}
-
-/** A synthetic checkpoint: random bfloat16 weights (or a sparse file of zeros), shards of at most 4 GiB, an index and a byte-level tokenizer. */
-function writeCheckpoint(dir: string, shape: ShapeName, zeros: boolean): void {
-  if (fs.existsSync(path.join(dir, 'model.safetensors.index.json'))) return;
-  fs.mkdirSync(dir, { recursive: true });
-  const cfg = configOf(shape);
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
-  const bytes = Array.from({ length: 256 }, (_, b) => String.fromCodePoint(b < 33 ? 256 + b : b));
-  fs.writeFileSync(
-    path.join(dir, 'tokenizer.json'),
-    JSON.stringify({
-      version: '1.0',
-      added_tokens: ['<|endoftext|>', '<|mask|>'].map((content, i) => ({ id: 256 + i, content, special: true, single_word: false, lstrip: false, rstrip: false, normalized: false })),
-      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-      decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-      model: { type: 'BPE', vocab: Object.fromEntries(bytes.map((s, i) => [s, i])), merges: [] },
-    }),
-  );
-  const arch = layoutOf(cfg).arch(cfg);
-  const groups: [string, number[]][][] = [[]];
-  let size = 0;
-  for (const [name, dims] of expectedShapes(arch)) {
-    const n = dims.reduce((a, b) => a * b, 1) * 2;
-    if (groups[groups.length - 1].length && size + n > SHARD_BYTES) {
-      groups.push([]);
-      size = 0;
-    }
-    groups[groups.length - 1].push([name, dims]);
-    size += n;
-  }
-  // Slices of one pool of noise at changing offsets: the values do not matter to the build, only the shapes.
-  const pool = new Uint16Array(32 << 20);
-  const f = new Float32Array(1);
-  const u = new Uint32Array(f.buffer);
-  let seed = 12345;
-  for (let i = 0; i < pool.length; i++) {
-    seed = (seed * 16807) % 2147483647;
-    f[0] = (seed / 2147483647 - 0.5) * 0.05;
-    pool[i] = u[0] >>> 16;
-  }
-  const weightMap: Record<string, string> = {};
-  groups.forEach((group, g) => {
-    const file = `model-${String(g + 1).padStart(5, '0')}-of-${String(groups.length).padStart(5, '0')}.safetensors`;
-    const header: Record<string, unknown> = {};
-    let off = 0;
-    for (const [name, dims] of group) {
-      const n = dims.reduce((a, b) => a * b, 1) * 2;
-      header[name] = { dtype: 'BF16', shape: dims, data_offsets: [off, off + n] };
-      off += n;
-      weightMap[name] = file;
-    }
-    let text = JSON.stringify(header);
-    text += ' '.repeat(-text.length & 7);
-    const head = Buffer.alloc(8);
-    head.writeBigUInt64LE(BigInt(text.length));
-    const fd = fs.openSync(path.join(dir, file), 'w');
-    fs.writeSync(fd, head);
-    fs.writeSync(fd, text);
-    if (zeros) fs.ftruncateSync(fd, 8 + text.length + off);
-    else {
-      let left = off / 2;
-      while (left > 0) {
-        const k = Math.min(left, pool.length >> 1);
-        const start = (seed = (seed * 16807) % 2147483647) % (pool.length >> 1);
-        fs.writeSync(fd, pool.subarray(start, start + k));
-        left -= k;
-      }
-    }
-    fs.closeSync(fd);
-  });
-  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
-}
 
 /** This process's peak resident memory, in bytes (VmHWM: reset when a process starts, unlike getrusage's maxrss, which a child inherits). */
 function peakRss(): number {
@@ -127,8 +44,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const int64 = (data: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(data, BigInt), dims);
 
-/** A full pass over `s` tokens and a step over its cache with `q` positions run, the median of `repeats` each, taken in turn. */
-async function stepTimes(session: ort.InferenceSession, cfg: { onnx: { cache: { layers: number; kvHeads: number; headDim: number } } }, s: number, q: number, repeats: number) {
+/** The feeds of a full pass over `s` tokens and of a step over its cache with `q` positions run. */
+async function stepFeeds(session: ort.InferenceSession, cfg: { onnx: { cache: { layers: number; kvHeads: number; headDim: number } } }, s: number, q: number) {
   const cache = cfg.onnx.cache;
   const layers = Array.from({ length: cache.layers }, (_, l) => l);
   const ids = Array.from({ length: s }, (_, i) => (i * 7919) % 1000);
@@ -136,18 +53,32 @@ async function stepTimes(session: ort.InferenceSession, cfg: { onnx: { cache: { 
   const empty = new ort.Tensor('float32', new Float32Array(0), [1, cache.kvHeads, 0, cache.headDim]);
   const full = {
     input_ids: int64(ids, [1, s]),
-    position_ids: int64(ids.map((_, i) => i), [1, s]),
-    attention_mask: int64(ids.map(() => 1), [1, s]),
+    position_ids: int64(
+      ids.map((_, i) => i),
+      [1, s],
+    ),
+    attention_mask: int64(
+      ids.map(() => 1),
+      [1, s],
+    ),
     logit_positions: int64(rows, [1, q]),
     ...Object.fromEntries(layers.flatMap((l) => [`past_key.${l}`, `past_value.${l}`].map((n) => [n, empty]))),
   };
   const out = await session.run(full);
   const step = {
-    input_ids: int64(rows.map((p) => ids[p]), [1, q]),
+    input_ids: int64(
+      rows.map((p) => ids[p]),
+      [1, q],
+    ),
     position_ids: int64(rows, [1, q]),
     attention_mask: int64([...ids.map((_, p) => (rows.includes(p) ? 0 : 1)), ...rows.map(() => 1)], [1, s + q]),
-    logit_positions: int64(rows.map((_, i) => i), [1, q]),
-    ...Object.fromEntries(layers.flatMap((l) => [[`past_key.${l}`, out[`present_key.${l}`]] as const, [`past_value.${l}`, out[`present_value.${l}`]] as const])),
+    logit_positions: int64(
+      rows.map((_, i) => i),
+      [1, q],
+    ),
+    ...Object.fromEntries(
+      layers.flatMap((l) => [[`past_key.${l}`, out[`present_key.${l}`]] as const, [`past_value.${l}`, out[`present_value.${l}`]] as const]),
+    ),
   };
   return { full, step };
 }
@@ -182,7 +113,10 @@ async function matmulsAlone(ck: string, dir: string, arch: Arch, q: number): Pro
   g.output(w.matmul(input(arch.hidden), arch.names.embed), `y${n++}`, 'float32', [1, q, arch.vocab]);
   flops += 2 * q * arch.vocab * arch.hidden;
   g.save(path.join(dir, 'matmuls.onnx'), {}, 'bench');
-  const session = await ort.InferenceSession.create(path.join(dir, 'matmuls.onnx'), { intraOpNumThreads: os.availableParallelism(), graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(path.join(dir, 'matmuls.onnx'), {
+    intraOpNumThreads: os.availableParallelism(),
+    graphOptimizationLevel: 'all',
+  });
   return { session, flops };
 }
 
@@ -194,7 +128,11 @@ function stepFlops(a: Arch, q: number, keys: number): number {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { work: { type: 'string' }, repeats: { type: 'string' }, 'no-7b': { type: 'boolean' }, child: { type: 'boolean' } }, allowPositionals: true, strict: false });
+  const { values } = parseArgs({
+    options: { work: { type: 'string' }, repeats: { type: 'string' }, 'no-7b': { type: 'boolean' }, child: { type: 'boolean' } },
+    allowPositionals: true,
+    strict: false,
+  });
   if (values.child) {
     const [ck, out] = process.argv.slice(-2);
     const t = performance.now();
@@ -206,24 +144,27 @@ async function main() {
   const repeats = Number(values.repeats ?? 7);
   const gb = (b: number) => (b / 2 ** 30).toFixed(2);
   const ck = path.join(work, 'ck-0.5b');
-  writeCheckpoint(ck, '0.5b', false);
+  writeCheckpoint(ck, SHAPES['0.5b'], false);
   const out = path.join(work, 'out-0.5b-int4');
   const small = await convertInChild(ck, out);
   console.log(`build 0.5B-shaped BF16 -> int4: ${small.seconds.toFixed(1)} s wall, peak RSS ${gb(small.rss)} GiB`);
   if (!values['no-7b']) {
     const big = path.join(work, 'ck-7b');
-    writeCheckpoint(big, '7b', true);
+    writeCheckpoint(big, SHAPES['7b'], true);
     const r = await convertInChild(big, path.join(work, 'out-7b-int4'));
     fs.rmSync(path.join(work, 'out-7b-int4'), { recursive: true, force: true });
     console.log(`build 7B-shaped -> int4: ${r.seconds.toFixed(0)} s wall, peak RSS ${gb(r.rss)} GiB (goal <= 1 GB)`);
   }
 
   const cfg = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
-  const arch = layoutOf(configOf('0.5b')).arch(configOf('0.5b'));
-  const session = await ort.InferenceSession.create(path.join(out, 'model.onnx'), { intraOpNumThreads: os.availableParallelism(), graphOptimizationLevel: 'all' });
+  const arch = layoutOf(configOf(SHAPES['0.5b'])).arch(configOf(SHAPES['0.5b']));
+  const session = await ort.InferenceSession.create(path.join(out, 'model.onnx'), {
+    intraOpNumThreads: os.availableParallelism(),
+    graphOptimizationLevel: 'all',
+  });
   const q = 32;
-  const long = await stepTimes(session, cfg, 1024, q, repeats);
-  const short = await stepTimes(session, cfg, 128, q, repeats);
+  const long = await stepFeeds(session, cfg, 1024, q);
+  const short = await stepFeeds(session, cfg, 128, q);
   const t = await inTurn(session, { full1024: long.full, step1024: long.step, step128: short.step }, repeats);
   const alone = await matmulsAlone(ck, work, arch, q);
   const x = { x0: new ort.Tensor('float32', new Float32Array(q * arch.hidden), [1, q, arch.hidden]) } as Record<string, ort.Tensor>;
@@ -231,7 +172,9 @@ async function main() {
   const feeds = Object.fromEntries(alone.session.inputNames.map((n) => [n, x[n] ?? x.x0]));
   const mm = (await inTurn(alone.session, { mm: feeds }, repeats)).mm;
   const gflops = (f: number, ms: number) => f / ms / 1e6;
-  console.log(`0.5B int4 graph: full pass at 1024 ${t.full1024.toFixed(0)} ms; step over the cache (${q} run) at 1024 ${t.step1024.toFixed(1)} ms, at 128 ${t.step128.toFixed(1)} ms`);
+  console.log(
+    `0.5B int4 graph: full pass at 1024 ${t.full1024.toFixed(0)} ms; step over the cache (${q} run) at 1024 ${t.step1024.toFixed(1)} ms, at 128 ${t.step128.toFixed(1)} ms`,
+  );
   console.log(`ratio: step at ~1,000 / at ~128 tokens of context: ${(t.step1024 / t.step128).toFixed(2)} (goal <= 1.5)`);
   console.log(`ratio: full pass / step over the cache at ~1,000: ${(t.full1024 / t.step1024).toFixed(1)} (goal >= 6)`);
   console.log(

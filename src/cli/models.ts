@@ -4,6 +4,7 @@ import { FlagValues, parse, UsageError } from './args';
 
 export const MODELS_USAGE = `diffusion-infill models convert HF_DIR OUT_DIR [--precision int4|int8|float16|float32]
     [--block-size N] [--accuracy-level 0-4] [--max-context N] [--name NAME] [--no-cache] [--overwrite]
+    [--sampler JSON] [--no-token-healing]
     [--mask-token-id ID] [--eos-token-id ID] [--pad-token-id ID] [--bos-token-id ID]`;
 
 const CONVERT_FLAGS = {
@@ -14,6 +15,8 @@ const CONVERT_FLAGS = {
   name: { type: 'string' },
   'no-cache': { type: 'boolean' },
   overwrite: { type: 'boolean' },
+  sampler: { type: 'string' },
+  'no-token-healing': { type: 'boolean' },
   'mask-token-id': { type: 'string' },
   'eos-token-id': { type: 'string' },
   'pad-token-id': { type: 'string' },
@@ -49,6 +52,8 @@ async function convertCommand(argv: string[]): Promise<void> {
     name: flags.name as string | undefined,
     cache: !flags['no-cache'],
     overwrite: Boolean(flags.overwrite),
+    sampler: samplerFlag(flags.sampler as string | undefined),
+    tokenHealing: !flags['no-token-healing'],
     special: { mask: whole('mask-token-id', 0), eos: whole('eos-token-id', 0), pad: whole('pad-token-id', 0), bos: whole('bos-token-id', 0) },
     onProgress: progressLine(),
   };
@@ -59,6 +64,19 @@ async function convertCommand(argv: string[]): Promise<void> {
     `\nwrote ${outDir} in ${((performance.now() - started) / 1000).toFixed(1)} s: ${doc.layout}, ${doc.precision}, vocab ${doc.vocabSize}, ` +
       `mask ${doc.maskTokenId}, eos ${doc.eosTokenId}, pad ${doc.padTokenId}\n`,
   );
+}
+
+/** --sampler: model.json sampler fields as a JSON object. */
+function samplerFlag(raw: string | undefined): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    throw new UsageError(`--sampler takes a JSON object of model.json sampler fields: ${(e as Error).message}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UsageError('--sampler takes a JSON object of model.json sampler fields');
+  return v as Record<string, unknown>;
 }
 
 /** A progress line on stderr, rewritten in place on a terminal, at most every 200 ms. */

@@ -26,6 +26,10 @@ export interface ConvertOptions {
   /** The graph with the context cache and the decide outputs (docs/model-folder.md); false for the plain graph. */
   cache: boolean;
   special: SpecialOverrides;
+  /** model.json sampler fields over the layout's defaults (a catalogue's recommended settings). */
+  sampler?: Record<string, unknown>;
+  /** model.json tokenHealing; default true (real checkpoints learned from text tokenized whole). */
+  tokenHealing?: boolean;
   /** Replace OUT_DIR if it exists (the new folder takes its place only once complete). */
   overwrite?: boolean;
   /** Called as each tensor is read: bytes of the checkpoint done so far, and in all. */
@@ -98,7 +102,8 @@ export function convertCheckpoint(hfDir: string, outDir: string, options: Conver
     } finally {
       g.closeData();
     }
-    writeFile(path.join(partial, 'tokenizer.json'), JSON.stringify(tokenizer, null, built ? 1 : undefined));
+    // The checkpoint's own tokenizer.json goes as it is, byte for byte.
+    writeFile(path.join(partial, 'tokenizer.json'), built ? JSON.stringify(tokenizer, null, 1) : fs.readFileSync(path.join(hfDir, 'tokenizer.json')));
     const name = o.name ?? path.basename(path.resolve(hfDir));
     const doc = modelJson(arch, layout.alg, special, cfg, name, o, accuracyLevel);
     writeFile(path.join(partial, 'model.json'), JSON.stringify(doc, null, 2) + '\n');
@@ -136,13 +141,13 @@ function modelJson(arch: Arch, alg: string, special: ReturnType<typeof specialId
     padTokenId: special.pad,
     bosTokenId: special.bos,
     // Fast-dLLM's rule: every position whose token is 0.9 likely, at least one a step.
-    sampler: { steps: null, alg, temperature: 0, topP: 1, topK: 0, algTemp: 0, threshold: 0.9, blockLength: null },
+    sampler: { steps: null, alg, temperature: 0, topP: 1, topK: 0, algTemp: 0, threshold: 0.9, blockLength: null, ...o.sampler },
     // Real checkpoints learned from text tokenized whole: heal the hole boundaries.
-    tokenHealing: true,
+    tokenHealing: o.tokenHealing ?? true,
     onnx,
     precision: o.precision,
     ...(o.precision === 'int4' || o.precision === 'int8' ? { quantization: { blockSize: o.blockSize, accuracyLevel } } : {}),
-    source: `${cfg._name_or_path || name} (model_type ${cfg.model_type}), built by diffusion-infill models convert ${BUILDER_VERSION}`,
+    source: `${cfg._name_or_path || name}; built by diffusion-infill models convert ${BUILDER_VERSION} from a ${cfg.model_type} checkpoint`,
   };
 }
 
@@ -169,7 +174,7 @@ export function checkNames(a: Arch, tensors: Map<string, LazyTensor>): void {
   if (problems.length) throw new ConvertError(`the ${a.layout} layout does not match the checkpoint: ${problems.join('; ')}`);
 }
 
-function writeFile(file: string, text: string): void {
+function writeFile(file: string, text: string | Buffer): void {
   try {
     const fd = fs.openSync(file, 'w');
     try {

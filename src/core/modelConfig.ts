@@ -90,7 +90,9 @@ export function readModelConfig(dir: string): ModelConfig {
   if (typeof c !== 'object' || c === null) bad('expected a JSON object');
   if (c.format !== MODEL_FORMAT) bad(`"format" must be "${MODEL_FORMAT}", not ${JSON.stringify(c.format)}`);
   if (typeof c.logitsShifted !== 'boolean') {
-    bad('"logitsShifted" must be true (the row at i predicts the token at i + 1, as in Dream) or false (as in LLaDA); a folder built before it was written: build it again with diffusion-infill models convert');
+    bad(
+      '"logitsShifted" must be true (the row at i predicts the token at i + 1, as in Dream) or false (as in LLaDA); a folder built before it was written: build it again with diffusion-infill models convert',
+    );
   }
   if (typeof c.layout !== 'string') bad('"layout" must name the checkpoint layout the folder was built from');
   const positive = (key: keyof ModelConfig, max: number) => {

@@ -74,7 +74,15 @@ const canvas = [...c.canvas];
 const shift = cfg.logitsShifted ? 1 : 0;
 while (c.fill && canvas.includes(cfg.maskTokenId)) {
   const masked = canvas.flatMap((t, i) => (t === cfg.maskTokenId ? [i] : []));
-  const r = await fullPass(session, cfg.onnx, canvas, canvas.map(() => 1), masked.map((m) => m - shift), 1, canvas.length);
+  const r = await fullPass(
+    session,
+    cfg.onnx,
+    canvas,
+    canvas.map(() => 1),
+    masked.map((m) => m - shift),
+    1,
+    canvas.length,
+  );
   const logits = r[cfg.onnx.output].data;
   let best = { conf: -Infinity };
   masked.forEach((m, j) => {

@@ -20,7 +20,11 @@ describe('convert: layouts are told from config.json, never from a name', () => 
   });
 
   for (const [what, cfg, says] of [
-    ['a block-causal model', { model_type: 'sdar', architectures: ['SDARForCausalLM'] }, /block-causal model: a block sees only the blocks before it, so a hole cannot see the code after it/],
+    [
+      'a block-causal model',
+      { model_type: 'sdar', architectures: ['SDARForCausalLM'] },
+      /block-causal model: a block sees only the blocks before it, so a hole cannot see the code after it/,
+    ],
     ['a mixture of experts', { model_type: 'llada_moe', architectures: ['LLaDAMoEModelLM'] }, /mixture of experts/],
     [
       'an unknown model_type',
