@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUILDER_VERSION, convertCheckpoint } from '../convert/convert';
+import { BUILDER_VERSION, convertCheckpoint, ConvertOptions } from '../convert/convert';
 import { Precision } from '../convert/weights';
 import { InfillError } from '../core/errors';
 import { catalogueEntry, folderBytes } from './catalogue';
@@ -22,7 +22,11 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Files downloaded at once. */
   parallel?: number;
+  /** Builds the folder: in this process by default; the extension runs it on a worker thread. */
+  convert?: (hfDir: string, outDir: string, options: ConvertOptions) => Promise<void>;
 }
+
+const convertHere = async (hfDir: string, outDir: string, options: ConvertOptions) => void convertCheckpoint(hfDir, outDir, options);
 
 /** The files a model folder is built from: the configs, the tokenizer files, the safetensors shards. */
 const NEEDED = /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|added_tokens\.json|vocab\.json|merges\.txt|model\.safetensors\.index\.json|[^/]+\.safetensors)$/;
@@ -75,7 +79,7 @@ export async function pullModel(ref: string, o: PullOptions): Promise<InstalledM
 
   await downloadAll(o, repo, info.commit, files, downloads, emit);
 
-  const manifest = (): Manifest => ({
+  const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     repo,
     revision,
@@ -84,9 +88,9 @@ export async function pullModel(ref: string, o: PullOptions): Promise<InstalledM
     builderVersion: BUILDER_VERSION,
     files,
     pulledAt: new Date().toISOString(),
-  });
+  };
   const dir = o.store.modelDir(repo, info.commit, o.precision);
-  convertCheckpoint(downloads, dir, {
+  await (o.convert ?? convertHere)(downloads, dir, {
     precision: o.precision,
     blockSize: 32,
     cache: true,
@@ -94,7 +98,7 @@ export async function pullModel(ref: string, o: PullOptions): Promise<InstalledM
     name: repo,
     sampler: catalogueEntry(repo)?.sampler,
     overwrite: true,
-    extraFiles: () => ({ [MANIFEST]: JSON.stringify(manifest(), null, 2) + '\n' }),
+    extraFiles: { [MANIFEST]: JSON.stringify(manifest, null, 2) + '\n' },
     onProgress: (done, all, tensor) => emit({ phase: 'convert', done, total: all, tensor }),
   });
   fs.rmSync(downloads, { recursive: true, force: true });
