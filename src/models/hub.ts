@@ -146,7 +146,8 @@ async function hubError(res: Response, repo: string, page: string, hasToken: boo
   let message = res.headers.get('x-error-message') ?? '';
   if (!message) message = (await res.text().catch(() => '')).slice(0, 300);
   if (code === 'GatedRepo' || (res.status === 403 && /gated|authorized list|ask for access/i.test(message))) {
-    return new HubError('gated', `${repo} is gated: request access on its page (${page}), then pull again with a token from that account`, page);
+    if (res.status === 401 || !hasToken) return new HubError('auth', `${repo} is gated: sign in with a Hugging Face token (HF_TOKEN) of an account that has access (request it on ${page})`, page);
+    return new HubError('gated', `${repo} is gated and this token's account has no access yet: request access on its page (${page}), then pull again`, page);
   }
   if (res.status === 401) {
     if (/invalid credentials/i.test(message)) return new HubError('auth', `the Hugging Face token was refused (invalid credentials): set a valid one (HF_TOKEN)`, page);

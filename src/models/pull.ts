@@ -22,6 +22,8 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Files downloaded at once. */
   parallel?: number;
+  /** Free bytes where the store is (statfs by default). */
+  freeBytes?: (dir: string) => number;
   /** Builds the folder: in this process by default; the extension runs it on a worker thread. */
   convert?: (hfDir: string, outDir: string, options: ConvertOptions) => Promise<void>;
 }
@@ -66,7 +68,7 @@ export async function pullModel(ref: string, o: PullOptions): Promise<InstalledM
   };
   const total = files.reduce((a, f) => a + f.size, 0);
   const toDownload = total - files.reduce((a, f) => a + onDisk(f), 0);
-  const free = freeBytes(o.store.home);
+  const free = (o.freeBytes ?? freeBytes)(o.store.home);
   const params = catalogueEntry(repo)?.params ?? total / 2;
   const needed = toDownload + folderBytes(params, o.precision) + (64 << 20);
   emit({ phase: 'resolved', repo, commit: info.commit, files: files.length, bytes: total, toDownload, freeBytes: free });
@@ -102,6 +104,7 @@ export async function pullModel(ref: string, o: PullOptions): Promise<InstalledM
     onProgress: (done, all, tensor) => emit({ phase: 'convert', done, total: all, tensor }),
   });
   fs.rmSync(downloads, { recursive: true, force: true });
+  if (fs.readdirSync(path.dirname(downloads)).length === 0) fs.rmdirSync(path.dirname(downloads));
   const model = o.store.installed().find((m) => m.dir === dir);
   if (!model) throw new InfillError(`${dir} was built but has no manifest`);
   emit({ phase: 'installed', model, reused: false });
