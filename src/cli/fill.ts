@@ -3,8 +3,10 @@ import { openEngine } from '../core/remote';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
 import { readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
+import { RECOMMENDED } from '../models/catalogue';
+import { resolveModelArg } from '../models/store';
 
-export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR] [sampler flags]
+export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR|ORG/NAME] [sampler flags]
     [--device cpu|webgpu|cuda|dml|coreml] [--threads N] [--server URL [--token T]] [--write] [--json] [--quiet]`;
 
 /** `fill`: fills every hole marker of FILE, printing the result (or writing it in place). */
@@ -38,7 +40,7 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
       ? { kind: 'server', url: flags.server as string, token: (flags.token as string | undefined) ?? process.env.DIFFUSION_INFILL_TOKEN }
       : {
           kind: 'local',
-          dir: (flags.model as string | undefined) ?? bundledModelDir(),
+          dir: flags.model === undefined ? bundledModelDir() : resolveModelArg(flags.model as string),
           runtime: { ...runtimeOptions(flags), log: (m) => process.stderr.write(`diffusion-infill: ${m}\n`) },
         },
     signal,
@@ -65,4 +67,8 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   } else if (!flags.json) {
     process.stdout.write(result.text);
   }
+  if (!flags.server && flags.model === undefined && !flags.json && !flags.quiet) process.stderr.write(`${DEMO_NOTE}\n`);
 }
+
+/** The last line of a fill by the bundled model: what it is, and the way to a real one. */
+export const DEMO_NOTE = `note: the bundled model is a small demo; for real fills pull a model: npx diffusion-infill models pull ${RECOMMENDED.repo} (about ${(RECOMMENDED.downloadBytes / 1e9).toFixed(1)} GB), then add --model ${RECOMMENDED.repo}`;

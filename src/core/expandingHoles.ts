@@ -71,7 +71,7 @@ export async function* growingGeneration(g: GrowingGeneration, document: InfillR
     network: g.model.network,
     ids: g.ids,
     holes,
-    shifted: config.family === 'dream',
+    shifted: config.logitsShifted,
     maskTokenId: config.maskTokenId,
     expandTokenId: config.expandTokenId!,
     deleteTokenId: config.deleteTokenId!,
