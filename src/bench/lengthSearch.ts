@@ -187,6 +187,12 @@ function prepareCostModel(): string {
   writeCheckpoint(ck, SHAPES['0.5b'], false);
   convertCheckpoint(ck, COST_MODEL, { precision: 'int4', blockSize: 32, cache: true, special: {}, overwrite: true, maxContext: 2048 });
   fs.rmSync(ck, { recursive: true, force: true });
+  // The synthetic tokenizer's three added tokens come after its 256 bytes (tokenizers numbers them
+  // so, whatever ids its file gives): model.json is pointed at those, so that the folder loads.
+  const json = path.join(COST_MODEL, 'model.json');
+  const config = JSON.parse(fs.readFileSync(json, 'utf8'));
+  Object.assign(config, { eosTokenId: 256, bosTokenId: 256, maskTokenId: 257, padTokenId: 258 });
+  fs.writeFileSync(json, JSON.stringify(config, null, 2));
   fs.writeFileSync(stamp, JSON.stringify({ builder: BUILDER_VERSION }));
   return COST_MODEL;
 }

@@ -90,7 +90,9 @@ export class LocalEngine implements InfillEngine {
 
   async prefill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<void> {
     if (this.model.config.onnx?.cache?.ropeTheta === undefined) return; // no later pass could start from it
-    const canvas = await canvasFor(this.model, request.text, validateHoles(request), options);
+    const holes = validateHoles(request);
+    if (growsHoles(this.model, holes)) return; // a growing hole's steps run whole canvases: nothing starts from it
+    const canvas = await canvasFor(this.model, request.text, holes, options);
     await prefillHoles({
       model: this.model,
       ids: canvas.ids,
