@@ -70,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     inline,
     prefill,
     snooze,
-    createStatusBar(models, generations, settings, snooze),
+    createStatusBar(models, generations, settings, snooze, inline.onDidDecide),
     registerStatusMenu(snooze, settings, models),
     registerSwitches(snooze, settings),
     trackGeneratingContextKey(generations),
