@@ -12,6 +12,7 @@ import { ContextPrefill } from './inline/prefill';
 import { ModelService } from './modelService';
 import { ExtensionSettings, readSettings } from './settings';
 import { createStatusBar, SHOW_LOG_COMMAND } from './statusBar';
+import { ProposalGate } from './syntax/proposalGate';
 import { startTestEntryIfAsked } from './testEntry';
 import { Snooze } from './menu/snooze';
 import { registerStatusMenu } from './menu/statusMenu';
@@ -58,8 +59,9 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   const snooze = new Snooze();
   const inline = new DiffusionInlineProvider({ models, generations, settings, log, errors, snooze });
   const prefill = new ContextPrefill({ models, generations, settings, log, errors, snooze });
-  const proposals = registerRefactor(context, { models, generations, settings, log, errors });
-  const fillDeps = { models, generations, settings, log, errors, proposals };
+  const gate = new ProposalGate(context.asAbsolutePath('dist/syntax'), () => settings().syntaxCheck, log);
+  const proposals = registerRefactor(context, { models, generations, settings, log, errors, gate });
+  const fillDeps = { models, generations, settings, log, errors, proposals, gate };
   // Anything unforeseen is said in our words and logged, not as VS Code's bare "command failed".
   const fill = (editor?: vscode.TextEditor) => fillSelection(fillDeps, editor).catch((e) => reportFailure(fillDeps, 'fill', e));
 

@@ -42,6 +42,8 @@ export interface ExtensionSettings {
   };
   /** Language id -> on/off; "*" is the default for languages not listed. */
   languages: Record<string, boolean>;
+  /** Withhold a Rewrite, Repair or Fill Selection result that adds syntax errors or empties a body (ProposalGate). */
+  syntaxCheck: boolean;
 }
 
 /**
@@ -116,6 +118,7 @@ export function readSettings(get: SettingReader): ExtensionSettings {
       holeTokens: numOr('fill.holeTokens'),
     },
     languages: isBooleanMap(languages) ? languages : { '*': true },
+    syntaxCheck: get('syntaxCheck') !== false,
   };
 }
 

@@ -1,4 +1,5 @@
 import { GenerationStats } from '../core';
+import { confidenceWords } from './confidence';
 import type { GenerationOutcome } from './generations';
 import type { InlineVerdict } from './inline/verdict';
 import type { ModelState } from './modelService';
@@ -79,12 +80,12 @@ function readyView(info: { name: string; device: string }, lastStats?: Generatio
     case 'heldBack':
       return {
         text: '$(eye-closed) Diffusion: unsure',
-        tooltip: `${model}; the last completion was held back because the model was unsure of it: confidence ${lastEnd.confidence.toFixed(2)} under ${lastEnd.floor} (diffusionInfill.inline.minConfidence). Alt+\\ shows it anyway`,
+        tooltip: `${model}; the last completion was held back because the model was unsure of it: ${confidenceWords(lastEnd.confidence)} under ${lastEnd.floor} (diffusionInfill.inline.minConfidence). Alt+\\ shows it anyway`,
       };
     case 'unsure':
       return {
         text: '$(question) Diffusion: unsure',
-        tooltip: `${model}; the completion shown was asked for with Alt+\\ and the model is unsure of it: confidence ${lastEnd.confidence.toFixed(2)} under ${lastEnd.floor}`,
+        tooltip: `${model}; the completion shown was asked for with Alt+\\ and the model is unsure of it: ${confidenceWords(lastEnd.confidence)} under ${lastEnd.floor}`,
       };
     case 'empty':
       return {

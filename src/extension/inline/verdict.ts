@@ -1,4 +1,5 @@
 import type { FilledHole } from '../../core';
+import { confidenceWords } from '../confidence';
 import { confidentEnough } from './postprocess';
 
 /**
@@ -24,11 +25,10 @@ export function inlineVerdict(hole: FilledHole | undefined, clean: (text: string
 export function verdictWords(verdict: InlineVerdict): string {
   switch (verdict.kind) {
     case 'shown': {
-      const sureness = verdict.confidence === undefined ? '' : `, confidence ${verdict.confidence.toFixed(2)}`;
-      return `shown${verdict.unsure ? ' marked unsure (asked for with Alt+\\)' : ''}${sureness}: ${JSON.stringify(verdict.fill.slice(0, 60))}`;
+      return `shown${verdict.unsure ? ' marked unsure (asked for with Alt+\\)' : ''}, ${confidenceWords(verdict.confidence)}: ${JSON.stringify(verdict.fill.slice(0, 60))}`;
     }
     case 'heldBack':
-      return `held back: confidence ${verdict.confidence.toFixed(2)} is under diffusionInfill.inline.minConfidence (${verdict.floor}); Alt+\\ shows it`;
+      return `held back: ${confidenceWords(verdict.confidence)} is under diffusionInfill.inline.minConfidence (${verdict.floor}); Alt+\\ shows it`;
     case 'empty':
       return 'nothing to show: the fill was empty or only repeated the code after the cursor';
   }

@@ -42,6 +42,8 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
   before(async () => {
     api = await extensionApi();
     await useFixtureModel();
+    // The fixture's random fills seldom parse: the syntax check has tests of its own (syntaxGate.test.ts).
+    await setSetting('syntaxCheck', false);
     await setSetting('inline.debounceMs', 0);
     await setSetting('inline.minConfidence', 0);
     await setEditorInlineSuggest(false);
