@@ -2,12 +2,16 @@ import { InfillAborted, InfillError } from '../core';
 import { samplerFlagsUsage, UsageError } from './args';
 import { FILL_USAGE, fillCommand } from './fill';
 import { SERVE_USAGE, serveCommand } from './serve';
+import { sourceFlagsUsage } from './source';
 
 const USAGE = `Fill holes in code with a masked-diffusion model.
 
 usage:
   ${FILL_USAGE}
   ${SERVE_USAGE}
+
+model source flags (fill; the bundled model without any):
+${sourceFlagsUsage()}
 
 sampler flags:
 ${samplerFlagsUsage()}
