@@ -34,11 +34,23 @@ async function answer(page, request, artifacts) {
       // innerText and aria-label of every element the selector finds, in every frame (webviews are frames).
       return (
         await Promise.all(
-          page
-            .frames()
-            .map((frame) =>
-              frame.$$eval(request.selector, (els) => els.map((e) => ({ text: e.innerText ?? '', label: e.getAttribute('aria-label') ?? '' }))).catch(() => []),
-            ),
+          page.frames().map((frame) =>
+            frame
+              .$$eval(request.selector, (els) =>
+                els.map((e) => {
+                  const box = e.getBoundingClientRect();
+                  // An image's own size beside the drawn one tells how much it was shrunk.
+                  return {
+                    text: e.innerText ?? '',
+                    label: e.getAttribute('aria-label') ?? '',
+                    width: box.width,
+                    height: box.height,
+                    naturalWidth: e.naturalWidth,
+                  };
+                }),
+              )
+              .catch(() => []),
+          ),
         )
       ).flat();
     case 'wait':

@@ -29,6 +29,8 @@ if (!fs.existsSync(entry)) {
   process.exit(1);
 }
 const artifacts = path.join(ARTIFACTS, 'vscode');
+// This run's screenshots only: one left from an earlier run would pass for this one's.
+fs.rmSync(artifacts, { recursive: true, force: true });
 fs.mkdirSync(artifacts, { recursive: true });
 
 const bin = installCodeServer();

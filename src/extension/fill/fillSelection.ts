@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeSpans } from '../documentWrite';
-import { InfillError } from '../../core';
 import { confidenceWords, resultConfidence } from '../confidence';
+import { openSample } from '../samples';
 import { ProposalGate } from '../syntax/proposalGate';
 import { HoleDraftDecorations } from './holeDrafts';
 import { holesFromSelections } from './selectionHoles';
@@ -35,8 +35,8 @@ export interface FillDependencies extends FeatureDependencies {
  * generation and written as one edit, only if the document is still the version the request
  * was made from.
  */
-export async function fillSelection(deps: FillDependencies, editor = vscode.window.activeTextEditor): Promise<FillOutcome> {
-  if (!editor) return fail(deps, new InfillError('open a file and select what to fill first'));
+export async function fillSelection(deps: FillDependencies, given = vscode.window.activeTextEditor): Promise<FillOutcome> {
+  const editor = given ?? (await openSample('fill', deps.log));
   const document = editor.document;
   const text = document.getText();
   const spans = editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) }));

@@ -4,6 +4,7 @@ import { shownInATab } from '../documentWrite';
 import { InfillEngine, InfillError, InfillEvent, InfillRequest, MAX_HOLE_TOKENS, repairRequest, Span } from '../../core';
 import { confidenceWords, resultConfidence } from '../confidence';
 import { ExtensionSettings } from '../settings';
+import { openSample } from '../samples';
 import { ProposalGate } from '../syntax/proposalGate';
 import { functionAtCursor } from './functionAtCursor';
 import { Proposals, RefactorMode } from './proposals';
@@ -45,8 +46,8 @@ export interface RefactorDependencies extends FeatureDependencies {
  * the model score every body token and masks only the ones it doubts most. Either way the result
  * opens as a diff to Accept or Reject; nothing is written before Accept.
  */
-export async function refactorFunction(deps: RefactorDependencies, mode: RefactorMode, editor = vscode.window.activeTextEditor): Promise<RefactorOutcome> {
-  if (!editor) return fail(deps, new InfillError('open a file and put the cursor inside a function first'));
+export async function refactorFunction(deps: RefactorDependencies, mode: RefactorMode, given = vscode.window.activeTextEditor): Promise<RefactorOutcome> {
+  const editor = given ?? (await openSample('repair', deps.log));
   const document = editor.document;
   const found = await functionAtCursor(document, editor.selection.active);
   if (!found) return fail(deps, new InfillError('no function around the cursor: put the cursor inside a function body'));

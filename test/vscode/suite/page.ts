@@ -36,9 +36,18 @@ async function ask<T>(request: PageRequest, timeoutMs = 60_000): Promise<T> {
   return answer.value as T;
 }
 
+/** An element as the page draws it; `naturalWidth` only for an image. */
+export interface PageElement {
+  text: string;
+  label: string;
+  width: number;
+  height: number;
+  naturalWidth?: number;
+}
+
 export const page = {
   /** The text and aria-label of every element the selector finds (webviews included). */
-  read: (selector: string) => ask<{ text: string; label: string }[]>({ action: 'read', selector }),
+  read: (selector: string) => ask<PageElement[]>({ action: 'read', selector }),
   wait: (selector: string, timeoutMs?: number, state?: 'visible' | 'hidden' | 'attached' | 'detached') =>
     ask<boolean>({ action: 'wait', selector, timeoutMs, state }, (timeoutMs ?? 10_000) + 30_000),
   press: (...keys: string[]) => ask<boolean>({ action: 'press', keys }),
