@@ -1,6 +1,7 @@
 import { InfillEngine } from '../engine';
 import { InfillError } from '../errors';
 import { EngineSource, openEngine } from '../remote';
+import { parseHttpUrl } from '../remote/http';
 import { RuntimeOptions } from '../runtimeOptions';
 
 /** One value a kind reads: a setting in the editor, a flag on the command line, a question in the guided flow. */
@@ -85,4 +86,12 @@ export function requiredText(kind: EngineKind, name: string, values: KindValues,
   if (typeof value === 'string' && value.trim() !== '') return value.trim();
   const example = field.example ? ` (e.g. ${field.example})` : '';
   throw new KindError(`the model source "${kind.id}" needs ${context.name(field)}: ${field.prompt.toLowerCase()}${example}`, kind.id, field);
+}
+
+/** The URL a remote kind is asked at: given, and a URL (a message that says how to write it otherwise). */
+export function requiredUrl(kind: EngineKind, values: KindValues, context: KindContext): string {
+  const url = requiredText(kind, 'url', values, context);
+  const example = kind.fields.find((f) => f.name === 'url')?.example ?? 'http://host:port';
+  parseHttpUrl(url, example, [context.secret]);
+  return url;
 }

@@ -1,5 +1,4 @@
-import { parseHttpUrl } from '../remote/http';
-import { EngineKind, requiredText } from './kind';
+import { EngineKind, requiredText, requiredUrl } from './kind';
 
 export const openaiChat: EngineKind = {
   id: 'openai-chat',
@@ -28,8 +27,7 @@ export const openaiChat: EngineKind = {
   ],
   secret: { label: 'API key', flag: 'api-key', env: 'DIFFUSION_INFILL_API_KEY', required: false },
   source(values, context) {
-    const url = requiredText(openaiChat, 'url', values, context);
-    parseHttpUrl(url, 'http://host:port/v1', [context.secret]);
+    const url = requiredUrl(openaiChat, values, context);
     return { kind: 'openai-chat', url, model: requiredText(openaiChat, 'model', values, context), apiKey: context.secret };
   },
 };

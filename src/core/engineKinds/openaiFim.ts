@@ -1,5 +1,4 @@
-import { parseHttpUrl } from '../remote/http';
-import { EngineKind, requiredText } from './kind';
+import { EngineKind, requiredText, requiredUrl } from './kind';
 
 export const openaiFim: EngineKind = {
   id: 'openai-fim',
@@ -37,8 +36,7 @@ export const openaiFim: EngineKind = {
   ],
   secret: { label: 'API key', flag: 'api-key', env: 'DIFFUSION_INFILL_API_KEY', required: false },
   source(values, context) {
-    const url = requiredText(openaiFim, 'url', values, context);
-    parseHttpUrl(url, 'https://host/v1', [context.secret]);
+    const url = requiredUrl(openaiFim, values, context);
     return { kind: 'openai-fim', url, model: requiredText(openaiFim, 'model', values, context), apiKey: context.secret, diffusing: values.diffusing === true };
   },
 };

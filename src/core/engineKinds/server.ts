@@ -1,5 +1,4 @@
-import { parseHttpUrl } from '../remote/http';
-import { EngineKind, requiredText } from './kind';
+import { EngineKind, requiredUrl } from './kind';
 
 export const server: EngineKind = {
   id: 'server',
@@ -19,8 +18,7 @@ export const server: EngineKind = {
   ],
   secret: { label: 'bearer token', flag: 'token', env: 'DIFFUSION_INFILL_TOKEN', required: false },
   source(values, context) {
-    const url = requiredText(server, 'url', values, context);
-    parseHttpUrl(url, 'http://host:port', [context.secret]);
+    const url = requiredUrl(server, values, context);
     return { kind: 'server', url, token: context.secret };
   },
 };

@@ -104,7 +104,7 @@ try {
         midShot = true;
         await page.screenshot({ path: path.join(artifacts, 'panel-mid-generation-window.png') });
         // The walkthrough and the README show it: the panel and the start of the editor, at a size that reads.
-        await page.screenshot({ path: path.join(artifacts, 'panel-mid-generation.png'), clip: await besidePanel(page, 560) });
+        await page.screenshot({ path: path.join(artifacts, 'panel-mid-generation.png'), clip: await besidePanel(page, 600) });
       }
       if (sample.status === 'done' || sample.status === 'failed' || sample.status === 'cancelled') break;
       assert.ok(Date.now() < deadline, 'the fill did not end within 120 s');
@@ -254,7 +254,7 @@ try {
     await page.screenshot({ path: path.join(artifacts, 'settings.png') });
     assert.ok(rows.length >= 4, `settings rows shown: ${rows.length}`);
     assert.match(rows[0].title, /Source/, `the first setting is the model source (${rows[0].title})`);
-    assert.match(rows[2].title, /Remote Url/, `the remote URL comes right after the folder (${rows.map((r) => r.title).join(' | ')})`);
+    assert.match(rows[2].title, /Server: Url/, `the server's URL comes right after the folder (${rows.map((r) => r.title).join(' | ')})`);
     for (const r of rows) assert.ok(!r.description.includes('`'), `${r.title}: backticks render as code, not as text`);
     // The algorithm's default (null) shows under its label.
     await page.click('.settings-editor .suggest-input-container');

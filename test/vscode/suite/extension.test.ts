@@ -16,6 +16,17 @@ const THREE_HOLES = 'function add(a, b) {\n  return <|hole|>;\n}\nconst x = <|ho
 /** Enough masked tokens and steps that an edit or a cancel lands while the model still works. */
 const LONG_HOLE = 'const table = [\n  <|hole:200|>\n];\n';
 
+/** An editor whose inline completion takes long enough (200 tokens, 200 steps) to be interrupted; the cursor at its end. */
+async function longInlineAtEnd(): Promise<{ editor: vscode.TextEditor; position: vscode.Position; content: string }> {
+  await setSetting('sampler.steps', 200);
+  await setSetting('inline.holeTokens', 200);
+  const content = 'const table = [\n  ';
+  const editor = await openEditor(content);
+  const position = editor.document.positionAt(content.length);
+  editor.selection = new vscode.Selection(position, position);
+  return { editor, position, content };
+}
+
 describe('Diffusion Infill in a real VS Code', () => {
   let api: DiffusionInfillApi;
 
@@ -277,13 +288,8 @@ describe('Diffusion Infill in a real VS Code', () => {
   });
 
   it("clears an inline draft at the keystroke that makes it stale, and draws none of that generation's after", async () => {
-    await setSetting('sampler.steps', 200);
-    await setSetting('inline.holeTokens', 200);
     try {
-      const content = 'const table = [\n  ';
-      const editor = await openEditor(content);
-      const position = editor.document.positionAt(content.length);
-      editor.selection = new vscode.Selection(position, position);
+      const { editor, position } = await longInlineAtEnd();
       let drawsAtEdit = -1;
       let visibleAtEdit: boolean | undefined;
       const typed = onFirstDraft(api, 'inline', async () => {
@@ -328,13 +334,8 @@ describe('Diffusion Infill in a real VS Code', () => {
   });
 
   it('typing on during an inline generation aborts it through the cancellation token', async () => {
-    await setSetting('sampler.steps', 200);
-    await setSetting('inline.holeTokens', 200);
     try {
-      const content = 'const table = [\n  ';
-      const editor = await openEditor(content);
-      const position = editor.document.positionAt(content.length);
-      editor.selection = new vscode.Selection(position, position);
+      const { editor, position, content } = await longInlineAtEnd();
       const tokenSource = new vscode.CancellationTokenSource();
       const ends: string[] = [];
       const endSubscription = api.generations.onDidEnd((e) => e.kind === 'inline' && ends.push(e.outcome.status));
