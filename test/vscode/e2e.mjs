@@ -154,7 +154,7 @@ try {
       const text = await editorText(page);
       if (!text.includes('<|hole')) break;
       if (!shotTaken && (await draftTexts(page)).some((d) => d.includes('░'))) {
-        await page.screenshot({ path: shot, clip: await editorClip(page, 150) });
+        await page.screenshot({ path: shot, clip: await editorClip(page, 700, 150) });
         shotTaken = true;
       }
       // The syntax check held the fill back (the fixture's random tokens never parse): see it anyway, and accept it.
@@ -281,12 +281,12 @@ async function openFile(page, name) {
 }
 
 /**
- * The editor's first columns and lines, `height` high: what the walkthrough and the README show,
- * cropped to what matters so that it reads at the size they draw it (no wider than 700 px).
+ * The editor's first columns and lines: what the walkthrough and the README show, cropped to what
+ * matters so that it reads at the size they draw it (700 px wide at most).
  */
-async function editorClip(page, height) {
+async function editorClip(page, width, height) {
   const editor = await page.locator('.editor-group-container .monaco-editor').first().boundingBox();
-  return { x: editor.x, y: editor.y, width: Math.min(700, editor.width), height: Math.min(height, editor.height) };
+  return { x: editor.x, y: editor.y, width: Math.min(width, editor.width), height: Math.min(height, editor.height) };
 }
 
 /** The status bar item's tooltip when it shows an error (a model that failed to load), else undefined. */
@@ -387,7 +387,7 @@ async function watchInline(page, style) {
     if (problem) throw new Error(`the extension reports an error: ${problem}`);
     const drafting = state.drafts.some((d) => d.includes('░')) || state.ghost.includes('░');
     if (drafting && !shotTaken) {
-      await page.screenshot({ path: shot, clip: await editorClip(page, 180) });
+      await page.screenshot({ path: shot, clip: await editorClip(page, 520, 180) });
       shotTaken = true;
     }
     const key = state.ghost + '|' + state.drafts.join('|');

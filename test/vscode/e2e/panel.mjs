@@ -104,7 +104,7 @@ try {
         midShot = true;
         await page.screenshot({ path: path.join(artifacts, 'panel-mid-generation-window.png') });
         // The walkthrough and the README show it: the panel and the start of the editor, at a size that reads.
-        await page.screenshot({ path: path.join(artifacts, 'panel-mid-generation.png'), clip: await besidePanel(page, 600) });
+        await page.screenshot({ path: path.join(artifacts, 'panel-mid-generation.png'), clip: await besidePanel(page, 500, 600) });
       }
       if (sample.status === 'done' || sample.status === 'failed' || sample.status === 'cancelled') break;
       assert.ok(Date.now() < deadline, 'the fill did not end within 120 s');
@@ -174,7 +174,7 @@ try {
     assert.ok(idleAccept.opacity < 0.7, `a disabled Accept is faded (opacity ${idleAccept.opacity})`);
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(artifacts, 'repair-diff-window.png') });
-    await page.screenshot({ path: path.join(artifacts, 'repair-diff.png'), clip: await besidePanel(page, 400) });
+    await page.screenshot({ path: path.join(artifacts, 'repair-diff.png'), clip: await besidePanel(page, 700, 400) });
     // The diff's title bar carries Accept and Reject.
     assert.ok((await page.locator('.editor-actions [aria-label*="Accept"]').count()) >= 1, 'Accept is in the diff editor title');
     assert.ok((await page.locator('.editor-actions [aria-label*="Reject"]').count()) >= 1, 'Reject is in the diff editor title');
@@ -353,8 +353,8 @@ async function panelFrame(page) {
   throw new Error('the Drafts webview did not appear within 60 s');
 }
 
-/** The side bar (the Drafts panel) and the editor's first columns: 700 px wide, `height` high. */
-async function besidePanel(page, height) {
+/** The side bar (the Drafts panel) and the editor's first columns. */
+async function besidePanel(page, width, height) {
   const bar = await page.locator('.part.sidebar').first().boundingBox();
-  return { x: bar.x, y: bar.y, width: 700, height };
+  return { x: bar.x, y: bar.y, width, height };
 }
