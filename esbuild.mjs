@@ -11,6 +11,7 @@ const entries = {
   load: 'src/bench/load.ts',
   isolation: 'src/bench/isolation.ts',
   isolationChild: 'src/bench/isolationChild.ts',
+  buildBench: 'src/bench/buildBench.ts',
   extension: 'src/extension/extension.ts',
   // The thread that runs onnxruntime (src/core/workerLogitsModel.ts loads it from beside the bundle).
   onnxWorker: 'src/core/onnxWorker.ts',

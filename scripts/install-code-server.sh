@@ -12,18 +12,8 @@ bin="$prefix/node_modules/.bin/code-server"
 
 log() { echo "[install-code-server] $*" >&2; }
 
-missing=()
-command -v chromium >/dev/null || missing+=(chromium)
-command -v rg >/dev/null || missing+=(ripgrep)
-command -v pkg-config >/dev/null || missing+=(pkg-config)
-dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing system packages: ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >&2 \
-    || { "${sudo_cmd[@]}" apt-get update >&2 && "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >&2; }
-fi
+# Debian's chromium, ripgrep and the native build's headers: the project's one package list.
+"$(dirname "$0")/system-deps.sh"
 
 if [ -x "$bin" ] && [ -f "$prefix/.complete" ]; then
   log "code-server $CODE_SERVER_VERSION already in $prefix"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need, only those missing, so a warm machine costs nothing:
-# torch and onnx for the model exporter's round trip (OpenBLAS, or torch multiplies matrices with
-# the reference BLAS at a fiftieth of the speed); flake8 for npm run lint:py.
+# Installs the Debian packages of scripts/debian-packages.txt that are missing, so a warm machine
+# costs nothing.  The list is the only place a Debian package is named.
 set -euo pipefail
-packages=(python3-torch python3-onnx libopenblas0-pthread flake8)
+list="$(dirname "$0")/debian-packages.txt"
+mapfile -t packages < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
 missing=()
-for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${packages[@]}"; do
+  [ "$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo_cmd=()
 [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)

@@ -37,7 +37,7 @@ export async function benchHoleEnds(model: LoadedModel, dataFile: string, cases:
         network: model.network,
         ids: canvas.ids,
         masked,
-        shifted: config.family === 'dream',
+        shifted: config.logitsShifted,
         maskTokenId: config.maskTokenId,
         sampler,
         rules: withRule ? new HoleRules({ holes: canvas.holes, maskTokenId: config.maskTokenId, endTokenIds: ends }) : undefined,

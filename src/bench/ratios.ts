@@ -1,7 +1,7 @@
 /**
  * The figures of issue #12 as ratios measured in one run (absolute times on a shared machine are
- * noisy; two sides of a ratio are measured back to back).  The models it needs are written once
- * into models/.bench by tools/model/make_bench_model.py and tools/model/reexport.py.
+ * noisy; two sides of a ratio are measured back to back).  The models it needs are built once
+ * into models/.bench (benchModels.ts).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,15 +13,22 @@ import { OnnxLogitsModel } from '../core/onnxModel';
 import { denoise, prefill, spanOf } from '../core/sampling/denoise';
 import { proposeFromLogits, ProposeRequest } from '../core/sampling/propose';
 import { seededRng } from '../core/sampling/rng';
+import { prepareBenchModels } from './benchModels';
 import { ORDER_SNIPPET } from './orderSnippet';
+import { SHAPES } from './syntheticCheckpoint';
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = path.join(ROOT, 'models', '.bench');
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
-/** The shape make_bench_model.py gives the long model. */
-const LONG = { layers: 12, hidden: 384, heads: 6, kvHeads: 2, inter: 1280, vocab: 16384 };
-/** The bundled model's attention heads (its MODEL_CARD.md), which its weights' shapes do not tell. */
-const BUNDLED_HEADS = 4;
+/** The long model's shape (syntheticCheckpoint.ts). */
+const LONG = {
+  layers: SHAPES.long.num_hidden_layers,
+  hidden: SHAPES.long.hidden_size,
+  heads: SHAPES.long.num_attention_heads,
+  kvHeads: SHAPES.long.num_key_value_heads,
+  inter: SHAPES.long.intermediate_size,
+  vocab: SHAPES.long.vocab_size,
+};
 const HOLE = 32;
 
 const ratio = (what: string, value: number, goal = '') => console.log(`ratio: ${what}: ${value.toFixed(3)}${goal ? ` (goal ${goal})` : ''}`);
@@ -45,40 +52,6 @@ async function timedInTurn(runs: (() => Promise<unknown>)[], repeats: number): P
 }
 
 const timed = async (run: () => Promise<unknown>, repeats: number) => (await timedInTurn([run], repeats))[0];
-
-/** The exporter's files: a bench model older than any of them was written by an older graph contract. */
-const EXPORTER = ['qwen2_bidir.py', 'decide_graph.py', 'int8_compute.py'].map((f) => path.join(ROOT, 'tools', 'model', f));
-
-/** Whether `file` is missing or older than one of `sources`. */
-function stale(file: string, sources: string[]): boolean {
-  if (!fs.existsSync(file)) return true;
-  const written = fs.statSync(file).mtimeMs;
-  return sources.some((s) => fs.statSync(s).mtimeMs > written);
-}
-
-function prepare(): { fp32: string; int8: string } {
-  const py = (...args: string[]) => execFileSync(PYTHON, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (
-    stale(path.join(BENCH, 'qwen-vocab', 'model.json'), [
-      ...EXPORTER,
-      path.join(ROOT, 'tools', 'model', 'make_bench_model.py'),
-      path.join(bundledModelDir(), 'model.json'),
-    ])
-  ) {
-    console.log('writing models/.bench (random models and single-op graphs; once per exporter change)');
-    py('-m', 'tools.model.make_bench_model', BENCH);
-  }
-  const fp32 = path.join(BENCH, 'bundled-fp32');
-  const int8 = path.join(BENCH, 'bundled-int8');
-  for (const [dir, precision] of [
-    [fp32, 'float32'],
-    [int8, 'int8'],
-  ]) {
-    if (stale(path.join(dir, 'model.json'), [...EXPORTER, path.join(bundledModelDir(), 'model.onnx')]))
-      py('-m', 'tools.model.reexport', bundledModelDir(), '--heads', String(BUNDLED_HEADS), '--precision', precision, '--out', dir);
-  }
-  return { fp32, int8 };
-}
 
 /** A canvas `length` long with a hole of HOLE masks at three quarters (a cursor hole in a long file). */
 function holeCanvas(length: number, vocab: number, mask: number) {
@@ -252,7 +225,7 @@ async function flops(model: OnnxLogitsModel, repeats: number) {
     linear += (2 * HOLE * hidden * vocab) / layers;
     linearMs += (await matmul(HOLE, hidden, vocab)) / layers;
     const limit = linear / linearMs / 1e6;
-    const c = holeCanvas(length, vocab, vocab - 2);
+    const c = holeCanvas(length, vocab, readModelConfig(path.join(BENCH, 'long')).maskTokenId);
     const forwardMs = await timed(() => model.proposeBatch([c.ids], [c.request()], async () => []), repeats);
     const forwardFlops =
       layers * (2 * length * (2 * hidden * hidden + 2 * hidden * kv + 3 * hidden * inter) + 4 * length * length * hidden) + 2 * HOLE * hidden * vocab;
@@ -299,7 +272,7 @@ async function engineFigures(fp32: string, repeats: number) {
   const options = { defaultHoleTokens: 24 };
   const canvas = await canvasFor(model, request.text, request.holes, options);
   const masked = canvas.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k));
-  const shifted = model.config.family === 'dream';
+  const shifted = model.config.logitsShifted;
   const sampler = resolveSampler(model.config.sampler);
   const firstStep = (cache?: ProposeRequest['cache']): ProposeRequest => ({
     sampler,
@@ -363,9 +336,7 @@ async function engineFigures(fp32: string, repeats: number) {
     });
   const file = path.join(BENCH, 'reference-cases.json');
   fs.writeFileSync(file, JSON.stringify(cases));
-  const torch = JSON.parse(
-    execFileSync(PYTHON, ['-m', 'tools.model.bench_reference', fp32, file, '--heads', String(BUNDLED_HEADS)], { cwd: ROOT, encoding: 'utf8' }),
-  );
+  const torch = JSON.parse(execFileSync(PYTHON, ['-m', 'tools.model.bench_reference', fp32, file], { cwd: ROOT, encoding: 'utf8' }));
   for (const cacheRefresh of [1, CACHE_REFRESH]) {
     let steps = 0;
     const t0 = performance.now();
@@ -463,7 +434,7 @@ function heldout(fp32: string, int8: string, single: number, multi: number) {
 }
 
 export async function benchRatios(repeats: number, heldoutCases: { single: number; multi: number }): Promise<void> {
-  const { fp32, int8 } = prepare();
+  const { fp32, int8 } = prepareBenchModels(BENCH, ROOT, PYTHON);
   await contextCache(repeats);
   console.log('deciding in the graph, ms (median):');
   await deciding(repeats);

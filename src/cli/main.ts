@@ -1,6 +1,7 @@
 import { InfillAborted, InfillError } from '../core';
 import { samplerFlagsUsage, UsageError } from './args';
 import { FILL_USAGE, fillCommand } from './fill';
+import { MODELS_USAGE, modelsCommand } from './models';
 import { SERVE_USAGE, serveCommand } from './serve';
 import { sourceFlagsUsage } from './source';
 
@@ -9,6 +10,7 @@ const USAGE = `Fill holes in code with a masked-diffusion model.
 usage:
   ${FILL_USAGE}
   ${SERVE_USAGE}
+  ${MODELS_USAGE}
 
 model source flags (fill; the bundled model without any):
 ${sourceFlagsUsage()}
@@ -22,6 +24,7 @@ Holes are typed in the file as <|hole|>, or <|hole:N|> for a hole of N tokens.
 const commands: Record<string, (argv: string[], signal: AbortSignal) => Promise<void>> = {
   fill: fillCommand,
   serve: serveCommand,
+  models: modelsCommand,
 };
 
 // Cancels the running command: Ctrl+C, or a reader that went away.

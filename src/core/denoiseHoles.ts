@@ -80,7 +80,7 @@ function denoiseInput(g: HoleGeneration): DenoiseInput {
     network,
     ids: g.ids,
     masked: g.holes.flatMap((h) => Array.from({ length: h.length }, (_, k) => h.start + k)),
-    shifted: config.family === 'dream',
+    shifted: config.logitsShifted,
     maskTokenId: config.maskTokenId,
     sampler: g.sampler,
     signal: g.signal,

@@ -83,7 +83,7 @@ export class LocalEngine implements InfillEngine {
 
   get info(): ModelInfo {
     const { config } = this.model;
-    return { name: config.name, family: config.family, device: this.model.executionProvider, maxContext: config.maxContext };
+    return { name: config.name, family: config.layout, device: this.model.executionProvider, maxContext: config.maxContext };
   }
 
   async prefill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<void> {

@@ -4,13 +4,14 @@ import { InfillError } from './errors';
 import { MAX_CONTEXT } from './holes';
 import { SamplerSettings } from './options';
 
-export type ModelFamily = 'dream' | 'llada';
-
 /** `model.json` of a model folder: see docs/model-folder.md. */
 export interface ModelConfig {
   format: string;
   name: string;
-  family: ModelFamily;
+  /** The checkpoint layout it was built from (the builder's name for it, e.g. "dream", "llada"): shown, never branched on. */
+  layout: string;
+  /** The row at i predicts the token at i + 1 (Dream and the models adapted from autoregressive ones); else the token at i. */
+  logitsShifted: boolean;
   vocabSize: number;
   maxContext: number;
   maskTokenId: number;
@@ -88,7 +89,12 @@ export function readModelConfig(dir: string): ModelConfig {
   const c = raw as Partial<ModelConfig>;
   if (typeof c !== 'object' || c === null) bad('expected a JSON object');
   if (c.format !== MODEL_FORMAT) bad(`"format" must be "${MODEL_FORMAT}", not ${JSON.stringify(c.format)}`);
-  if (c.family !== 'dream' && c.family !== 'llada') bad(`"family" must be "dream" (shifted logits) or "llada", not ${JSON.stringify(c.family)}`);
+  if (typeof c.logitsShifted !== 'boolean') {
+    bad(
+      '"logitsShifted" must be true (the row at i predicts the token at i + 1, as in Dream) or false (as in LLaDA); a folder built before it was written: build it again with diffusion-infill models convert',
+    );
+  }
+  if (typeof c.layout !== 'string') bad('"layout" must name the checkpoint layout the folder was built from');
   const positive = (key: keyof ModelConfig, max: number) => {
     const v = c[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) bad(`"${key}" must be a whole number from 1 to ${max}`);

@@ -57,9 +57,8 @@ export interface RepairPlan {
 export async function scoreSpan(model: LoadedModel, request: RepairRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<ScoredToken[]> {
   const { canvas, bodyTokens } = await spanCanvas(model, request, options);
   throwIfAborted(signal);
-  const shifted = model.config.family === 'dream';
+  const shifted = model.config.logitsShifted;
   const start = canvas.holes[0].start;
-  // Dream-family models are shifted: the row at i - 1 predicts the token at i.
   const rowOf = (p: number) => (shifted ? p - 1 : p);
   const positions = bodyTokens.map((_, i) => start + i);
   const rows = [...new Set(positions.map(rowOf).filter((r) => r >= 0))];

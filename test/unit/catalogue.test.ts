@@ -98,7 +98,7 @@ const MODEL_FOLDERS: CliRow[] = [
   { input: 'maxContext 1e9', args: [], model: json((c) => (c.maxContext = 1e9)), code: 1, says: /maxContext/ },
   { input: 'mask id = end id', args: [], model: json((c) => (c.maskTokenId = c.eosTokenId)), code: 1, says: /"maskTokenId" 257 must differ from eosTokenId/ },
   { input: 'mask id unknown to the tokenizer', args: [], model: json((c) => (c.maskTokenId = 259)), code: 1, says: /does not know the mask token id 259/ },
-  { input: 'unknown family', args: [], model: json((c) => (c.family = 'gpt')), code: 1, says: /family/ },
+  { input: 'logitsShifted not a boolean', args: [], model: json((c) => (c.logitsShifted = 'dream')), code: 1, says: /"logitsShifted" must be true/ },
   { input: 'an input name the graph lacks', args: [], model: json((c) => (c.onnx.inputs.attentionMask = 'mask')), code: 1, says: /not in the graph: mask/ },
   {
     input: 'model.onnx of another vocabulary',

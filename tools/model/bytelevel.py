@@ -26,10 +26,12 @@ def tokenizer_json(vocab: dict, merges: list, specials: dict) -> dict:
     """vocab: symbol string -> id; merges: list of (left, right) symbol strings; specials: content -> id.
 
     tokenizers ignores an added token's "id" when it is not the next free id and renumbers it,
-    so special ids must follow the vocabulary without gaps."""
-    want = list(range(len(vocab), len(vocab) + len(specials)))
-    if sorted(specials.values()) != want:
-        raise ValueError(f"special token ids must be {want[0]}..{want[-1]}, got {sorted(specials.values())}")
+    so special ids must follow the vocabulary without gaps, unless the vocabulary holds the token
+    itself at that id (a tokenizer whose special tokens come first)."""
+    after = sorted(i for c, i in specials.items() if vocab.get(c) != i)
+    want = list(range(len(vocab), len(vocab) + len(after)))
+    if after != want:
+        raise ValueError(f"special token ids must be {want[0]}..{want[-1]}, got {after}")
     bl = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
     return {
         "version": "1.0",

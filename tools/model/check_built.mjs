@@ -45,7 +45,7 @@ const n = c.inputs.logit_positions.dims[1];
 const mask = c.inputs.attention_mask.data;
 const results = await fullPass(session, cfg.onnx, c.inputs.input_ids.data, mask, c.inputs.logit_positions.data, b, s);
 const out = results[cfg.onnx.output];
-console.log(`${path.basename(path.resolve(modelDir))} (${cfg.family}, ${cfg.precision}):`);
+console.log(`${path.basename(path.resolve(modelDir))} (${cfg.layout}, ${cfg.precision}):`);
 report('shape', JSON.stringify(out.dims) === JSON.stringify(c.dims) && out.type === 'float32', `${out.type} ${JSON.stringify(out.dims)}`);
 const d0 = maxDiff(out.data, readF32('expected.f32'));
 report('logits vs torch', d0 <= tol, `max abs diff ${d0.toExponential(3)} (tol ${tol})`);
@@ -71,10 +71,18 @@ if (cache) {
 // each step commits the masked position whose most probable token (not the mask) is the
 // most probable.
 const canvas = [...c.canvas];
-const shift = cfg.family === 'dream' ? 1 : 0;
+const shift = cfg.logitsShifted ? 1 : 0;
 while (c.fill && canvas.includes(cfg.maskTokenId)) {
   const masked = canvas.flatMap((t, i) => (t === cfg.maskTokenId ? [i] : []));
-  const r = await fullPass(session, cfg.onnx, canvas, canvas.map(() => 1), masked.map((m) => m - shift), 1, canvas.length);
+  const r = await fullPass(
+    session,
+    cfg.onnx,
+    canvas,
+    canvas.map(() => 1),
+    masked.map((m) => m - shift),
+    1,
+    canvas.length,
+  );
   const logits = r[cfg.onnx.output].data;
   let best = { conf: -Infinity };
   masked.forEach((m, j) => {

@@ -37,7 +37,11 @@ for (const s of samples) {
 }
 let disagree = 0;
 if (expectFile) {
-  const rows = fs.readFileSync(expectFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const rows = fs
+    .readFileSync(expectFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
   for (const { text, ids } of rows) {
     const got = (await tok.encode(text, null, { addSpecialTokens: false })).getIds();
     if (got.length !== ids.length || got.some((id, i) => id !== ids[i])) {

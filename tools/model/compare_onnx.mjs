@@ -46,7 +46,9 @@ if (out.dims[out.dims.length - 1] !== cfg.vocabSize) {
 }
 const diff = maxDiff(out.data, expected);
 let ok = diff <= tol;
-console.log(`${path.basename(path.resolve(modelDir))}: shape ${JSON.stringify(out.dims)} max abs diff ${diff.toExponential(3)} (tol ${tol}) ${ok ? 'OK' : 'FAIL'}`);
+console.log(
+  `${path.basename(path.resolve(modelDir))}: shape ${JSON.stringify(out.dims)} max abs diff ${diff.toExponential(3)} (tol ${tol}) ${ok ? 'OK' : 'FAIL'}`,
+);
 const vocab = cfg.vocabSize;
 const n = out.dims[1];
 
@@ -64,6 +66,8 @@ if (cache) {
   console.log(`  cache: ${q} of ${s} positions run over the cache, max abs diff ${diff.toExponential(3)} (tol ${tolCache}) ${good ? 'OK' : 'FAIL'}`);
   const r = cache.ropeTheta === undefined ? Infinity : await checkRotary(session, cfg.onnx, Array.from(c.inputs.input_ids.data.slice(0, s)));
   ok &&= r <= tolCache;
-  console.log(`  ropeTheta ${cache.ropeTheta}: keys one position on, turned, max abs diff ${r.toExponential(3)} (tol ${tolCache}) ${r <= tolCache ? 'OK' : 'FAIL'}`);
+  console.log(
+    `  ropeTheta ${cache.ropeTheta}: keys one position on, turned, max abs diff ${r.toExponential(3)} (tol ${tolCache}) ${r <= tolCache ? 'OK' : 'FAIL'}`,
+  );
 }
 process.exit(ok ? 0 : 1);

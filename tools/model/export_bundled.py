@@ -1,23 +1,26 @@
-"""Trained weights -> models/bundled/ (an int8 model folder) + MODEL_CARD.md.
+"""Trained weights -> models/bundled/ (a model folder built by `diffusion-infill models convert`, the
+builder every checkpoint goes through) + MODEL_CARD.md.
 
   python3 -m tools.model.export_bundled --weights DIR        # the GPU run's $OUT, brought back
   python3 -m tools.model.export_bundled --ckpt models/.train/ckpt.pt   # a CPU run's checkpoint
       [--out models/bundled] [--eval EVAL_JSON] [--humaneval TEXT_FILE] [--notes MD_FILE]
 
-Runs the exported graph in onnxruntime-node against torch on the same (dequantized) weights
-(compare_onnx.mjs) and checks the tokenizer round trip (check_tokenizer.mjs), so a broken folder is
-never left behind silently.
+The weights are written as a Dream-layout Hugging Face checkpoint (hf_checkpoint.py) and converted;
+the folder's graph is then run in onnxruntime-node against torch on the weights it stores
+(compare_onnx.mjs) and the tokenizer round trip checked (check_tokenizer.mjs), so a broken folder is
+never left behind silently.  Needs dist/cli.js (npm run build).
 """
 import argparse
 import json
 import os
-import shutil
 import subprocess
+import tempfile
 
 import torch
 
+from .hf_checkpoint import convert, special_ids, write_dream_checkpoint
 from .onnx_case import check_stored
-from .qwen2_bidir import PRECISIONS, THRESHOLD, Qwen2Bidir, Qwen2Config, export_onnx, write_model_json
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config
 from .safetensors_io import load_weights
 from .train import RECIPE_TOKENIZER, same_file
 
@@ -25,6 +28,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 WORK = os.path.join(ROOT, "models", ".train")
 NAME = "diffusion-infill-tiny-code"
+PRECISIONS = ("float32", "float16", "int8", "int4")
+# Fast-dLLM's rule: every position whose token is 0.9 likely, at least one a step (the builder's default).
+THRESHOLD = 0.9
 SAMPLER = {"steps": None, "alg": "entropy", "temperature": 0, "topP": 1, "topK": 0, "algTemp": 0,
            "threshold": None, "blockLength": None}
 
@@ -33,7 +39,7 @@ def load_trained(weights=None, ckpt=None):
     """(config, state dict, run summary) from a GPU run's folder or a CPU run's checkpoint."""
     if weights:
         with open(os.path.join(weights, "config.json")) as f:
-            cfg = Qwen2Config(**json.load(f))
+            cfg = Qwen2Config.from_hf(json.load(f))
         with open(os.path.join(weights, "train.json")) as f:
             summary = json.load(f)
         state = load_weights(weights)
@@ -75,8 +81,8 @@ def card(cfg, summary, manifest, n_params, folder_mb, precision, sampler, eval_d
     lic = "\n".join(f"| {k} | {v / 1e6:.2f} MB |" for k, v in manifest["bytes_by_licence"].items())
     lang = ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in manifest["bytes_by_language"].items())
     held = ", ".join(f"`{p}`" for p in manifest.get("heldout_packages", []))
-    arithmetic = ("multiplied in int8 with a float32 scale per output channel, the activations quantized per call"
-                  if precision == "int8" else "computed in float32 (the graph converts them once at load)")
+    arithmetic = ("in onnxruntime's MatMulNBits blocks of 32 with a float32 scale each" if precision in ("int8", "int4")
+                  else "computed in float32 (the graph converts them once at load)")
     ev = "not run"
     if eval_doc:
         ev = "\n".join(eval_doc["table"]) + "\n\n" + eval_doc["note"] + "."
@@ -90,15 +96,15 @@ def card(cfg, summary, manifest, n_params, folder_mb, precision, sampler, eval_d
 
 A small masked-diffusion code model, trained by `tools/model/train.py` so that the extension
 works out of the box with no download.  {verdict(eval_doc)}
-It is no substitute for a real Dream / DiffuCoder checkpoint (export one with `python3 -m tools.model.export_hf`).
+It is no substitute for a real checkpoint (`diffusion-infill models convert` builds one).
 
 ## Model
 
 - Architecture: bidirectional Qwen2 (tools/model/qwen2_bidir.py): {cfg.num_hidden_layers} layers, hidden {cfg.hidden_size},
   {cfg.num_attention_heads} attention heads / {cfg.num_key_value_heads} key-value heads, SwiGLU {cfg.intermediate_size}, RoPE theta
   {cfg.rope_theta:.0f}, tied embeddings; {n_params / 1e6:.2f}M parameters.
-- Family `dream` (shifted logits: row i-1 predicts token i).  The canvas starts with `<|endoftext|>`
-  (model.json `bosTokenId`), as in training.  Trained canvas length {a['seq']} tokens (`maxContext`).
+- Layout `dream` (shifted logits: row i-1 predicts token i), built from its weights by `diffusion-infill
+  models convert`.  The canvas starts with `<|endoftext|>` (model.json `bosTokenId`), as in training.  Trained canvas length {a['seq']} tokens (`maxContext`).
 - Weights stored as {precision}, {arithmetic}, logits
   float32.  Folder size {folder_mb:.1f} MB.
 - Tokenizer: byte-level BPE (tools/model/train_bpe.py), {cfg.vocab_size - 3} tokens
@@ -147,7 +153,7 @@ Held out for validation, by package ({split['heldout']['files']} files, {split['
 
 def check_folder(out, cfg, mask_id):
     """The folder runs in the extension's runtime and gives the logits torch gives on its weights."""
-    check_stored(out, cfg, mask_id, [(1, min(256, cfg.max_position_embeddings), 40), (2, 64, 8)])
+    check_stored(out, mask_id, [(1, min(256, cfg.max_position_embeddings), 40), (2, 64, 8)])
     subprocess.run(["node", os.path.join(HERE, "check_tokenizer.mjs"), out], check=True)
 
 
@@ -158,7 +164,7 @@ def main(argv=None):
     src.add_argument("--ckpt", help="train.py's resumable checkpoint")
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "bundled"))
     ap.add_argument("--tokenizer", default=RECIPE_TOKENIZER)
-    ap.add_argument("--precision", choices=PRECISIONS, default="int8")
+    ap.add_argument("--precision", choices=PRECISIONS, default="float16")
     ap.add_argument("--manifest", default=os.path.join(WORK, "corpus", "manifest.json"))
     ap.add_argument("--eval", help="JSON written by eval_heldout.py --json")
     ap.add_argument("--humaneval", help="text file with the humaneval_infill.py output")
@@ -169,21 +175,15 @@ def main(argv=None):
     cfg, state, summary = load_trained(args.weights, args.ckpt)
     model = Qwen2Bidir(cfg)
     model.load_state_dict(state)
-    model.eval()
-    with open(args.tokenizer, encoding="utf-8") as f:
-        sp = {t["content"]: t["id"] for t in json.load(f)["added_tokens"]}
-    os.makedirs(args.out, exist_ok=True)
-    export_onnx(model, os.path.join(args.out, "model.onnx"), args.precision)
-    shutil.copyfile(args.tokenizer, os.path.join(args.out, "tokenizer.json"))
+    ids = special_ids(args.tokenizer)
     sampler = dict(SAMPLER, threshold=args.threshold or None)
-    write_model_json(args.out, config=cfg, name=NAME, family="dream", vocabSize=cfg.vocab_size, maxContext=summary["args"]["seq"],
-                     maskTokenId=sp["<|mask|>"], eosTokenId=sp["<|endoftext|>"], padTokenId=sp["<|dlm_pad|>"],
-                     bosTokenId=sp["<|endoftext|>"], sampler=sampler, precision=args.precision,
-                     # train.py tokenizes holes apart from their context, as the engine does without healing.
-                     tokenHealing=False,
-                     source=f"trained by tools/model/train.py (its last run: {summary['step']} steps, "
-                            f"{summary['tokens'] / 1e6:.1f}M tokens, from {summary.get('init', 'random weights')}); see MODEL_CARD.md")
-    check_folder(args.out, cfg, sp["<|mask|>"])
+    source = (f"trained by tools/model/train.py (its last run: {summary['step']} steps, {summary['tokens'] / 1e6:.1f}M tokens, "
+              f"from {summary.get('init', 'random weights')}); see MODEL_CARD.md")
+    with tempfile.TemporaryDirectory() as ck:
+        write_dream_checkpoint(ck, cfg, {k: v.detach() for k, v in model.state_dict().items()}, args.tokenizer, ids, source)
+        # train.py tokenizes holes apart from their context, as the engine does without healing.
+        convert(ck, args.out, args.precision, NAME, summary["args"]["seq"], sampler, token_healing=False)
+    check_folder(args.out, cfg, ids["mask"])
     manifest = {"splits": {"train": {"files": 0, "bytes": 0}, "heldout": {"files": 0, "bytes": 0}},
                 "bytes_by_language": {}, "bytes_by_licence": {}}
     if os.path.exists(args.manifest):

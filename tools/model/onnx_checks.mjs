@@ -23,7 +23,10 @@ const layerNames = (cache, key) => (cache ? Array.from({ length: cache.layers },
 export const pastFeeds = (cache, b, fill) =>
   Object.fromEntries(
     ['pastKey', 'pastValue'].flatMap((key, kv) =>
-      layerNames(cache, key).map((name, l) => [name, fill ? fill[kv][l] : new ort.Tensor('float32', new Float32Array(0), [b, cache.kvHeads, 0, cache.headDim])]),
+      layerNames(cache, key).map((name, l) => [
+        name,
+        fill ? fill[kv][l] : new ort.Tensor('float32', new Float32Array(0), [b, cache.kvHeads, 0, cache.headDim]),
+      ]),
     ),
   );
 
@@ -32,7 +35,11 @@ export function fullPass(session, onnx, ids, mask, logitPositions, b, s) {
   const { inputs, cache } = onnx;
   const feeds = { [inputs.inputIds]: int64(ids, [b, s]), [inputs.logitPositions]: int64(logitPositions, [b, logitPositions.length / b]) };
   if (inputs.attentionMask) feeds[inputs.attentionMask] = int64(mask, [b, s]);
-  if (inputs.positionIds) feeds[inputs.positionIds] = int64(Array.from({ length: b * s }, (_, i) => i % s), [b, s]);
+  if (inputs.positionIds)
+    feeds[inputs.positionIds] = int64(
+      Array.from({ length: b * s }, (_, i) => i % s),
+      [b, s],
+    );
   if (cache) Object.assign(feeds, pastFeeds(cache, b));
   return session.run(feeds);
 }
@@ -114,7 +121,15 @@ export async function checkCache(session, onnx, caseInputs, mask, results, [b, s
 export async function checkRotary(session, onnx, ids) {
   const { cache } = onnx;
   const keys = async (canvas) => {
-    const r = await fullPass(session, onnx, canvas, canvas.map(() => 1), [0], 1, canvas.length);
+    const r = await fullPass(
+      session,
+      onnx,
+      canvas,
+      canvas.map(() => 1),
+      [0],
+      1,
+      canvas.length,
+    );
     return r[cache.presentKey.replace('{layer}', '0')].data;
   };
   const before = await keys(ids);

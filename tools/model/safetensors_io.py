@@ -1,12 +1,11 @@
 """Safetensors read and write without the safetensors package (Debian has none), for checkpoints in
-the Hugging Face layout: the exporter reads real ones, the tests and the training run write them."""
+the Hugging Face layout: the tests and the training run write them, the torch references read them."""
 import json
 import os
 
 import numpy as np
 import torch
 
-from .safetensors_stream import shard_files
 
 DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": np.uint16, "F64": np.float64,
           "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8, "BOOL": np.bool_}
@@ -70,6 +69,15 @@ def read_safetensors(path):
             arr = np.array(arr)
         out[name] = torch.from_numpy(np.ascontiguousarray(arr))
     return out
+
+
+def shard_files(folder):
+    """The safetensors files of a checkpoint folder, in the index's order when it has one."""
+    index = os.path.join(folder, "model.safetensors.index.json")
+    if os.path.exists(index):
+        with open(index) as f:
+            return sorted(set(json.load(f)["weight_map"].values()))
+    return sorted(x for x in os.listdir(folder) if x.endswith(".safetensors"))
 
 
 def load_weights(folder):

@@ -18,7 +18,9 @@ import torch
 
 from . import export_bundled
 from . import train
-from .qwen2_bidir import Qwen2Bidir, Qwen2Config, weights_from_onnx
+from .hf_checkpoint import special_ids
+from .model_folder import read_weights
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config
 from .train_data import EDITOR_HOLES, Examples, load_tokenizer, mask_batch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -123,17 +125,24 @@ def test_run(tmp, train_path, held_path):
           and all(os.path.getsize(os.path.join(out, f)) <= train.SHARD_BYTES for f in shards) and len(files) <= 8,
           f"weights written as at most 8 files under 16 MiB: {files}")
 
-    # The shards hold the model: the shipped folder's exporter turns them into an int8 model folder that
-    # onnxruntime-node runs as torch does (it raises otherwise), and whose graph gives the weights back.
+    # The shards hold the model, as a Dream-layout checkpoint that `models convert` builds as it is, and the
+    # shipped folder's exporter turns into a model folder that onnxruntime-node runs as torch does (it
+    # raises otherwise), and whose graph gives the weights back.
+    direct = os.path.join(tmp, "direct")
+    r = subprocess.run(["node", os.path.join(HERE, "..", "..", "dist", "cli.js"), "models", "convert", out, direct, "--precision",
+                        "float32"], capture_output=True, text=True)
+    check(r.returncode == 0 and json.load(open(os.path.join(direct, "model.json")))["maskTokenId"] == special_ids(TOKENIZER)["mask"],
+          f"models convert builds the run's --out as it is ({r.stderr.strip().splitlines()[-1:]})")
     folder = os.path.join(tmp, "folder")
     export_bundled.main(["--weights", out, "--out", folder, "--tokenizer", TOKENIZER, "--manifest", "none"])
     doc = json.load(open(os.path.join(folder, "model.json")))
     card = open(os.path.join(folder, "MODEL_CARD.md")).read()
-    check(doc["precision"] == "int8" and doc["maxContext"] == 96 and "40 steps" in card,
+    check(doc["precision"] == "float16" and doc["maxContext"] == 96 and doc["tokenHealing"] is False and "40 steps" in card,
           "export_bundled writes the model folder and its card from the run")
-    model = Qwen2Bidir(Qwen2Config(**json.load(open(os.path.join(out, "config.json")))))
-    back = weights_from_onnx(os.path.join(folder, "model.onnx"))
-    check(back is not None and set(back) == set(model.state_dict()), "int8 graph gives its weights back by name")
+    model = Qwen2Bidir(Qwen2Config.from_hf(json.load(open(os.path.join(out, "config.json")))))
+    back = read_weights(folder)
+    want = {k: tuple(v.shape) for k, v in model.state_dict().items() if k != "lm_head.weight"}
+    check({k: tuple(v.shape) for k, v in back.items()} == want, "the folder's graph gives its weights back by name")
 
     # A second run resumes the checkpoint: step count and optimizer carry on.
     s2 = train.main(common + ["--init", "auto", "--ckpt", ckpt, "--max-steps", "5", "--workers", "0", "--budget-min", "60"])

@@ -25,6 +25,7 @@ import json
 import math
 import os
 import random
+import shutil
 import signal
 import time
 
@@ -32,7 +33,9 @@ import torch
 import torch.nn.functional as F
 
 from . import qwen2_bidir
-from .qwen2_bidir import Qwen2Bidir, Qwen2Config, weights_from_onnx
+from .hf_checkpoint import dream_config, special_ids
+from .model_folder import read_weights
+from .qwen2_bidir import Qwen2Bidir, Qwen2Config
 from .safetensors_io import load_weights, save_sharded_bf16
 from .train_data import Batches, Examples, load_tokenizer, mask_batch, read_corpus
 
@@ -119,17 +122,16 @@ def initial_weights(args, model):
         return None, "random"
     if args.init != "auto":
         folder = args.init
-        onnx = os.path.join(folder, "model.onnx")
-        state = weights_from_onnx(onnx) if os.path.exists(onnx) else load_weights(folder)
-        if state is None:
-            raise SystemExit(f"--init {folder}: its graph does not name its weights (export it again)")
+        state = read_weights(folder) if os.path.exists(os.path.join(folder, "model.json")) else load_weights(folder)
         if model.config.tie_word_embeddings and "lm_head.weight" not in state:  # --out stores it once
             state["lm_head.weight"] = state["model.embed_tokens.weight"]
         return state, folder
     onnx = os.path.join(BUNDLED, "model.onnx")
     if not same_file(os.path.join(BUNDLED, "tokenizer.json"), args.tokenizer) or not os.path.exists(onnx):
         return None, "random (the shipped model has another tokenizer)"
-    state = weights_from_onnx(onnx)
+    state = read_weights(BUNDLED)
+    if model.config.tie_word_embeddings:
+        state["lm_head.weight"] = state["model.embed_tokens.weight"]
     want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     if state is None or {k: tuple(v.shape) for k, v in state.items()} != want:
         return None, "random (the shipped model has other shapes)"
@@ -241,12 +243,16 @@ def module_state(model):
     return {k.replace("._orig_mod", ""): v for k, v in model.state_dict().items()}
 
 
-def export_weights(out, model, cfg, summary):
-    """bfloat16 shards (the tied output layer once), config.json and train.json, each written whole."""
+def export_weights(out, model, cfg, summary, tokenizer):
+    """bfloat16 shards (the tied output layer once), config.json and train.json, each written whole, and the
+    tokenizer: a Dream-layout Hugging Face checkpoint, which `diffusion-infill models convert` builds from."""
     os.makedirs(out, exist_ok=True)
     state = {k: v for k, v in module_state(model).items() if not (cfg.tie_word_embeddings and k == "lm_head.weight")}
     save_sharded_bf16(out, state, SHARD_BYTES, metadata={"step": summary["step"]})
-    for name, doc in (("config.json", cfg.to_dict()), ("train.json", summary)):
+    config = dream_config(cfg, **special_ids(tokenizer), name=f"trained by tools/model/train.py ({summary['step']} steps)")
+    shutil.copyfile(tokenizer, os.path.join(out, "tokenizer.json.tmp"))
+    os.replace(os.path.join(out, "tokenizer.json.tmp"), os.path.join(out, "tokenizer.json"))
+    for name, doc in (("config.json", config), ("train.json", summary)):
         with open(os.path.join(out, name + ".tmp"), "w") as f:
             json.dump(doc, f, indent=1)
         os.replace(os.path.join(out, name + ".tmp"), os.path.join(out, name))
@@ -405,7 +411,7 @@ def main(argv=None):
             win.update(fresh, t=time.time())
         if args.out and time.time() - last_save > args.save_min * 60:
             summary = run_summary(args, progress, history, trainer, heldout, origin, n_params, clock)
-            export_weights(args.out, model, cfg, summary)
+            export_weights(args.out, model, cfg, summary, args.tokenizer)
             last_save = time.time()
         if args.ckpt and not cuda and time.time() - last_ckpt > args.ckpt_min * 60:
             save_ckpt(args.ckpt, model, opt, progress, args)
@@ -414,7 +420,7 @@ def main(argv=None):
     summary = run_summary(args, progress, history, trainer, heldout, origin, n_params, clock)
     summary["stopped"] = reason
     if args.out:
-        export_weights(args.out, model, cfg, summary)
+        export_weights(args.out, model, cfg, summary, args.tokenizer)
     if args.ckpt and not cuda:
         save_ckpt(args.ckpt, model, opt, progress, args)
     log(f"{reason}: step {progress['step']}, {progress['tokens'] / 1e6:.1f}M tokens, heldout masked-ce "

@@ -12,7 +12,6 @@ import argparse
 import heapq
 import json
 import os
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -25,11 +24,10 @@ SPECIALS = ["<|endoftext|>", "<|mask|>", "<|dlm_pad|>"]
 
 try:
     import regex as re_mod
-    PATTERN = re_mod.compile(GPT2_PATTERN)
-except ImportError:  # close approximation: \w without digits/underscore stands in for \p{L}
-    import re as re_mod
-    PATTERN = re_mod.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[^\W\d_]+| ?\d+| ?[^\s\w]+|_+|\s+(?!\S)|\s+""")
-    print("warning: python3-regex missing, using an approximate pre-tokenizer", file=sys.stderr)
+except ImportError as e:  # Python's re has no \p{L} / \p{N}: another pattern would be another tokenizer
+    raise ImportError("the tokenizer's pre-tokenizer pattern needs the regex module: install the Debian package "
+                      "python3-regex (scripts/system-deps.sh installs scripts/debian-packages.txt)") from e
+PATTERN = re_mod.compile(GPT2_PATTERN)
 
 
 def word_counts(path, sample_mb=0):

@@ -53,7 +53,8 @@ def load_tokenizer(path, check_texts=()):
     bpe = ByteBPE(path)
     try:
         fast = HFTokenizer(path, bpe)
-    except ImportError:
+    except ImportError:  # same ids, only slower: the GPU machine's pip environment has the package
+        print("the tokenizers package is not installed: tokenizing with tok.py", flush=True)
         return bpe
     for text in check_texts:
         if fast.encode(text) != bpe.encode(text):

@@ -29,7 +29,7 @@ export interface DenoiseInput {
   ids: Int32Array;
   /** The masked positions, in canvas order. */
   masked: number[];
-  /** Dream-family models predict position i from the row at i - 1. */
+  /** model.json logitsShifted: the row at i - 1 predicts position i. */
   shifted: boolean;
   maskTokenId: number;
   /** What the holes allow beyond the model's proposals: ends, single lines, healing (holeRules.ts). */

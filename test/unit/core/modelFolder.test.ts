@@ -23,7 +23,8 @@ describe('model folder checks', () => {
 
   it('loads the intact copy', async () => {
     const model = await loadModelFolder(dir);
-    assert.equal(model.config.family, 'dream');
+    assert.equal(model.config.logitsShifted, true);
+    assert.equal(model.config.layout, 'dream');
   });
 
   it('names a missing file', async () => {
@@ -117,8 +118,8 @@ describe('model folder checks', () => {
     await refused(/"maxContext" must be a whole number from 1 to 131072/);
   });
 
-  it('refuses an unknown family', async () => {
-    editConfig((c) => (c.family = 'gpt'));
-    await refused(/"family" must be "dream"/);
+  it('refuses a folder that does not say whether its logits are shifted', async () => {
+    editConfig((c) => delete c.logitsShifted);
+    await refused(/"logitsShifted" must be true .* build it again with diffusion-infill models convert/);
   });
 });
