@@ -88,8 +88,8 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     }
     // VS Code may drop a request while the model loads; one the user asked for still runs while
     // the cursor is where it was, and is shown when it is done (see the end).
-    const movedOn = explicit ? !stillAt(document, place) : token.isCancellationRequested || document.version !== place.version;
-    if (movedOn) return undefined;
+    const dropped = token.isCancellationRequested && !(explicit && stillAt(document, place));
+    if (dropped || document.version !== place.version) return undefined;
 
     const generation = this.deps.generations.start('inline', request, (signal) => engine.infill(request, options, signal));
     if (!generation) return undefined; // a Fill Selection or refactor is running: it has the model.
