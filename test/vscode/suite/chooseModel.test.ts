@@ -113,8 +113,7 @@ describe('Choose Model: one list of sources, a guided flow for each remote one, 
     await setSetting('model.source', 'folder');
     await setSetting('model.folder', '/nowhere/at/all');
     assert.equal(api.models.state.kind, 'error', 'checked at the change, before any use');
-    const item = await statusItemSays(/Diffusion: error/);
-    assert.match(item.label, /diffusionInfill\.model\.folder is \/nowhere\/at\/all, which has no model\.json/);
+    await statusItemSays(/Diffusion: error/, /diffusionInfill\.model\.folder is \/nowhere\/at\/all, which has no model\.json/);
     // The next use says it with the buttons that fix it.
     void vscode.commands.executeCommand('diffusionInfill.reloadModel');
     const toast = '.notifications-toasts .notification-toast:has-text("has no model.json")';

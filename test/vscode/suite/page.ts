@@ -63,13 +63,13 @@ export async function statusItem(): Promise<{ text: string; label: string }> {
   return { text: item.text.trim(), label: item.label };
 }
 
-/** Waits until the status bar item's text matches, or fails with what it said last. */
-export async function statusItemSays(pattern: RegExp, timeoutMs = 10_000): Promise<{ text: string; label: string }> {
+/** Waits until the status bar item's text (and its tooltip, when given) match, or fails with what it said last. */
+export async function statusItemSays(pattern: RegExp, label?: RegExp, timeoutMs = 10_000): Promise<{ text: string; label: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const item = await statusItem();
-    if (pattern.test(item.text)) return item;
-    if (Date.now() > deadline) throw new Error(`the status bar item says "${item.text}" (${item.label}), not ${pattern}`);
+    if (pattern.test(item.text) && (!label || label.test(item.label))) return item;
+    if (Date.now() > deadline) throw new Error(`the status bar item says "${item.text}" (${item.label}), not ${pattern} ${label ?? ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
