@@ -60,7 +60,9 @@ describe('the walkthrough, in a real VS Code', () => {
   it('has a title that fits, and each step shows whole with an image drawn near its own size (screenshots in .test-artifacts/vscode/)', async () => {
     const { title, steps } = walkthrough();
     assert.ok(title.length <= 24, `"${title}" fits the Welcome page's list and its header without being cut`);
-    // A window as wide as a laptop's, the side bar closed: the walkthrough draws its steps beside their media.
+    // A window as wide as a laptop's, the side bar closed, no toast of an earlier test on top: the
+    // walkthrough draws its steps beside their media.
+    await vscode.commands.executeCommand('notifications.clearAll');
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
     try {
       await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false);
