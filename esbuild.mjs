@@ -12,6 +12,8 @@ const entries = {
   isolation: 'src/bench/isolation.ts',
   isolationChild: 'src/bench/isolationChild.ts',
   buildBench: 'src/bench/buildBench.ts',
+  // The model builder's thread (src/convert/convertOnWorker.ts loads it from beside the bundle).
+  convertWorker: 'src/convert/convertWorker.ts',
   extension: 'src/extension/extension.ts',
   // The thread that runs onnxruntime (src/core/workerLogitsModel.ts loads it from beside the bundle).
   onnxWorker: 'src/core/onnxWorker.ts',

@@ -4,8 +4,10 @@ import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerO
 import { chosenSource, SOURCE_FLAGS } from './source';
 import { readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
+import { RECOMMENDED } from '../models/catalogue';
+import { resolveModelArg } from '../models/store';
 
-export const FILL_USAGE = `diffusion-infill fill FILE [model source flags] [sampler flags]
+export const FILL_USAGE = `diffusion-infill fill FILE [model source flags: --model DIR|ORG/NAME, --server URL, ...] [sampler flags]
     [--device cpu|webgpu|cuda|dml|coreml] [--threads N] [--write] [--json] [--quiet]`;
 
 /** `fill`: fills every hole marker of FILE, printing the result (or writing it in place). */
@@ -35,6 +37,8 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
 
   // The model source: --source and its flags (--model DIR: a folder; --server URL: a `diffusion-infill serve`, ...).
   const { kind, values: source, secret } = chosenSource(flags);
+  // A pulled repository id (ORG/NAME) names its folder in the model store, until pulled models are a kind of their own.
+  if (typeof source.folder === 'string') source.folder = resolveModelArg(source.folder);
   const runtime = { ...runtimeOptions(flags), log: (m: string) => process.stderr.write(`diffusion-infill: ${m}\n`) };
   const engine = await openKind(kind, source, { name: (f) => `--${f.flag}`, runtime, secret }, signal);
   const renderer: DraftRenderer | null =
@@ -59,4 +63,8 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   } else if (!flags.json) {
     process.stdout.write(result.text);
   }
+  if (kind.id === 'bundled' && !flags.json && !flags.quiet) process.stderr.write(`${DEMO_NOTE}\n`);
 }
+
+/** The last line of a fill by the bundled model: what it is, and the way to a real one. */
+export const DEMO_NOTE = `note: the bundled model is a small demo; for real fills pull a model: npx diffusion-infill models pull ${RECOMMENDED.repo} (about ${(RECOMMENDED.downloadBytes / 1e9).toFixed(1)} GB), then add --model ${RECOMMENDED.repo}`;

@@ -2,8 +2,9 @@ import { bundledModelDir, InfillError } from '../core';
 import { openEngine } from '../core/remote';
 import { createInfillServer, isLoopback } from '../server';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
+import { resolveModelArg } from '../models/store';
 
-export const SERVE_USAGE = `diffusion-infill serve [--host H] [--port P] [--token T] [--model DIR]
+export const SERVE_USAGE = `diffusion-infill serve [--host H] [--port P] [--token T] [--model DIR|ORG/NAME]
     [--max-running N] [--max-waiting N] [--max-body BYTES] [--max-batch N] [--no-batch]
     [--device cpu|webgpu|cuda|dml|coreml] [--threads N] [sampler flags as for fill: defaults]`;
 
@@ -49,7 +50,7 @@ export async function serveCommand(argv: string[], signal: AbortSignal): Promise
   const engine = await openEngine(
     {
       kind: 'local',
-      dir: (flags.model as string | undefined) ?? bundledModelDir(),
+      dir: flags.model === undefined ? bundledModelDir() : resolveModelArg(flags.model as string),
       runtime: { ...runtimeOptions(flags), log },
       batch: flags['no-batch'] ? undefined : { maxBatch: whole('max-batch', 16, 1) },
     },

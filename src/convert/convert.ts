@@ -30,6 +30,8 @@ export interface ConvertOptions {
   sampler?: Record<string, unknown>;
   /** model.json tokenHealing; default true (real checkpoints learned from text tokenized whole). */
   tokenHealing?: boolean;
+  /** More files for the folder, written before it takes its place (a model store's manifest). */
+  extraFiles?: Record<string, string>;
   /** Replace OUT_DIR if it exists (the new folder takes its place only once complete). */
   overwrite?: boolean;
   /** Called as each tensor is read: bytes of the checkpoint done so far, and in all. */
@@ -107,6 +109,7 @@ export function convertCheckpoint(hfDir: string, outDir: string, options: Conver
     const name = o.name ?? path.basename(path.resolve(hfDir));
     const doc = modelJson(arch, layout.alg, special, cfg, name, o, accuracyLevel);
     writeFile(path.join(partial, 'model.json'), JSON.stringify(doc, null, 2) + '\n');
+    for (const [file, text] of Object.entries(o.extraFiles ?? {})) writeFile(path.join(partial, file), text);
     replaceFolder(partial, target);
     return doc;
   } catch (e) {

@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { convertCheckpoint, ConvertOptions } from '../../../src/convert/convert';
 import { ConvertError } from '../../../src/convert/convertError';
 import { LocalEngine, loadModelFolder } from '../../../src/core';
 import { collect } from '../support/events';
-import { tempDir } from '../support/fixtures';
+import { CLI, tempDir } from '../support/fixtures';
 import { randomValues, writeSafetensors, writeTinyDream } from '../support/checkpoint';
 
 const INT4: ConvertOptions = { precision: 'int4', blockSize: 16, cache: true, special: {} };
@@ -52,6 +53,14 @@ describe('convert: a checkpoint folder becomes a model folder', function () {
       }
     });
   }
+
+  it('the CLI converts with nothing but node: no PATH, no Python', () => {
+    const out = path.join(t.dir, 'out');
+    const r = spawnSync(process.execPath, [CLI, 'models', 'convert', ck, out], { env: { PATH: '' }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /wrote .*out in [\d.]+ s: dream, int4, vocab 300, mask 257, eos 256, pad 258/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')).precision, 'int4');
+  });
 
   it('refuses a truncated shard, naming the file and tensor, and leaves nothing', () => {
     const shard = path.join(ck, 'model-00002-of-00002.safetensors');
