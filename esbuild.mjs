@@ -1,6 +1,9 @@
 // Bundles each entry point into dist/. Native modules and the vscode API stay external:
 // they are loaded from node_modules (or provided by VS Code) at run time.
 import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
 
 const entries = {
   cli: 'src/cli/main.ts',
@@ -30,6 +33,12 @@ const options = {
   external: ['vscode', 'onnxruntime-node', 'tokenizers'],
   logLevel: 'warning',
 };
+
+// The syntax check's tree-sitter runtime and grammars (src/extension/syntax/syntaxCheck.ts) load
+// from dist/syntax/: the .vsix ships that folder, so the check works offline.
+const wasm = path.dirname(createRequire(import.meta.url).resolve('@vscode/tree-sitter-wasm'));
+fs.mkdirSync('dist/syntax', { recursive: true });
+for (const file of fs.readdirSync(wasm).filter((f) => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasm, file), path.join('dist/syntax', file));
 
 if (watch) {
   const ctx = await esbuild.context(options);

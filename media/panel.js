@@ -86,7 +86,7 @@
     else if (message.type === 'result') {
       gen.status = 'done';
       gen.stats = message.stats;
-      gen.confidence = message.holes.map((h) => h.confidence).filter((c) => typeof c === 'number');
+      gen.confidence = message.confidence;
     } else if (message.type === 'cancelled') gen.status = 'cancelled';
     else if (message.type === 'failed') {
       gen.status = 'failed';
@@ -257,8 +257,8 @@
       ['Tokens per forward', s ? s.tokensPerStep.toFixed(2) : last ? (committed / gen.drafts.length).toFixed(2) : '–'],
       ['ms per step', s ? s.msPerStep.toFixed(1) : '–'],
       ['Masked tokens', s ? String(s.maskedTokens) : String(gen.holes.reduce((a, h) => a + h.slots, 0))],
-      // Per hole: the geometric mean of the probabilities of the tokens chosen for its fill.
-      ['Confidence', gen.confidence && gen.confidence.length ? gen.confidence.map((c) => c.toFixed(2)).join(', ') : '–'],
+      // The figure the status bar, the log and a proposal's title show (src/extension/confidence.ts).
+      ['Confidence', typeof gen.confidence === 'number' ? gen.confidence.toFixed(2) : '–'],
       ['Elapsed', s ? `${Math.round(s.elapsedMs)} ms` : '–'],
       ['Model', s ? s.model : gen.model ? gen.model.name : '–'],
       ['Device', s ? s.device : gen.model ? gen.model.device : '–'],

@@ -34,6 +34,14 @@ if (!fs.existsSync(path.join(ROOT, 'dist/extension.js'))) {
   console.error('dist/extension.js is missing: run "npm run build" first (npm run package does)');
   process.exit(1);
 }
+// The syntax check (src/extension/syntax/) parses offline with the tree-sitter runtime and grammars
+// that the build copies into dist/syntax/; .vscodeignore lets them in.
+const syntax = path.join(ROOT, 'dist/syntax');
+const grammars = fs.existsSync(syntax) ? fs.readdirSync(syntax).filter((f) => f.endsWith('.wasm')) : [];
+if (!grammars.includes('tree-sitter.wasm') || !grammars.includes('tree-sitter-python.wasm')) {
+  console.error('dist/syntax/ lacks the tree-sitter wasm files: run "npm run build" first (npm run package does)');
+  process.exit(1);
+}
 const bundled = path.join(ROOT, 'models/bundled/model.json');
 if (!fs.existsSync(bundled)) {
   console.warn('warning: models/bundled/ is missing: this .vsix has no bundled model, and the extension will ask for a model folder');

@@ -1,24 +1,25 @@
-import { bundledModelDir, InfillError, parseMarkers, ResultEvent } from '../core';
-import { openEngine } from '../core/remote';
+import { InfillError, parseMarkers, ResultEvent } from '../core';
+import { openKind } from '../core/engineKinds';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
+import { chosenSource, SOURCE_FLAGS } from './source';
 import { readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 import { RECOMMENDED } from '../models/catalogue';
 import { resolveModelArg } from '../models/store';
 
-export const FILL_USAGE = `diffusion-infill fill FILE [--model DIR|ORG/NAME] [sampler flags]
-    [--device cpu|webgpu|cuda|dml|coreml] [--threads N] [--server URL [--token T]] [--write] [--json] [--quiet]`;
+export const FILL_USAGE = `diffusion-infill fill FILE [model source flags: --model DIR|ORG/NAME, --server URL, ...] [sampler flags]
+    [--device cpu|webgpu|cuda|dml|coreml] [--threads N] [--write] [--json] [--quiet]`;
 
 /** `fill`: fills every hole marker of FILE, printing the result (or writing it in place). */
 export async function fillCommand(argv: string[], signal: AbortSignal): Promise<void> {
   const { values, positionals } = parse(argv, {
     ...SAMPLER_FLAGS,
-    ...MODEL_FLAGS,
+    ...SOURCE_FLAGS,
+    device: MODEL_FLAGS.device,
+    threads: MODEL_FLAGS.threads,
     write: { type: 'boolean' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
-    server: { type: 'string' },
-    token: { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError('fill takes exactly one FILE');
   const file = positionals[0];
@@ -34,17 +35,12 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   }
   if (request.holes.length === 0) throw new InfillError(`${file}: no holes: type <|hole|> where code should go`);
 
-  // --server: a `diffusion-infill serve` does the work (token from --token or DIFFUSION_INFILL_TOKEN).
-  const engine = await openEngine(
-    flags.server
-      ? { kind: 'server', url: flags.server as string, token: (flags.token as string | undefined) ?? process.env.DIFFUSION_INFILL_TOKEN }
-      : {
-          kind: 'local',
-          dir: flags.model === undefined ? bundledModelDir() : resolveModelArg(flags.model as string),
-          runtime: { ...runtimeOptions(flags), log: (m) => process.stderr.write(`diffusion-infill: ${m}\n`) },
-        },
-    signal,
-  );
+  // The model source: --source and its flags (--model DIR: a folder; --server URL: a `diffusion-infill serve`, ...).
+  const { kind, values: source, secret } = chosenSource(flags);
+  // A pulled repository id (ORG/NAME) names its folder in the model store, until pulled models are a kind of their own.
+  if (typeof source.folder === 'string') source.folder = resolveModelArg(source.folder);
+  const runtime = { ...runtimeOptions(flags), log: (m: string) => process.stderr.write(`diffusion-infill: ${m}\n`) };
+  const engine = await openKind(kind, source, { name: (f) => `--${f.flag}`, runtime, secret }, signal);
   const renderer: DraftRenderer | null =
     flags.json || flags.quiet ? null : process.stderr.isTTY ? liveCanvas(process.stderr, request.text, request.holes) : progressLines(process.stderr);
   let result: ResultEvent | undefined;
@@ -67,7 +63,7 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   } else if (!flags.json) {
     process.stdout.write(result.text);
   }
-  if (!flags.server && flags.model === undefined && !flags.json && !flags.quiet) process.stderr.write(`${DEMO_NOTE}\n`);
+  if (kind.id === 'bundled' && !flags.json && !flags.quiet) process.stderr.write(`${DEMO_NOTE}\n`);
 }
 
 /** The last line of a fill by the bundled model: what it is, and the way to a real one. */

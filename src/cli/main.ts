@@ -3,6 +3,7 @@ import { samplerFlagsUsage, UsageError } from './args';
 import { FILL_USAGE, fillCommand } from './fill';
 import { MODELS_USAGE, modelsCommand } from './models';
 import { SERVE_USAGE, serveCommand } from './serve';
+import { sourceFlagsUsage } from './source';
 
 const USAGE = `Fill holes in code with a masked-diffusion model.
 
@@ -10,6 +11,9 @@ usage:
   ${FILL_USAGE}
   ${SERVE_USAGE}
   ${MODELS_USAGE}
+
+model source flags (fill; the bundled model without any):
+${sourceFlagsUsage()}
 
 sampler flags:
 ${samplerFlagsUsage()}

@@ -1,6 +1,7 @@
 import { CanvasHole } from './canvas';
 import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, InfillEvent, MASK_PLACEHOLDER, ResultEvent } from './events';
-import { applyFills, Hole, InfillRequest, lineAfter, singleLineFill, withoutRepeatedLineSuffix } from './holes';
+import { cleanFill } from './fillRules';
+import { applyFills, Hole, InfillRequest, singleLineFill } from './holes';
 import { LoadedModel } from './modelFolder';
 import { Deadline, denoise, DenoiseInput, prefill, Step } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
@@ -193,7 +194,7 @@ export function resultEvent(
 ): ResultEvent {
   const { started, ...rest } = figures;
   const elapsedMs = performance.now() - started;
-  const filled = fills.map((f, i) => (holes[i].singleLine ? { ...f, text: withoutRepeatedLineSuffix(f.text, lineAfter(text, holes[i].end)) } : f));
+  const filled = fills.map((f, i) => cleanFill(f, holes[i], text));
   return {
     type: 'result',
     text: applyFills(

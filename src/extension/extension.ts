@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { unloadModels } from '../core';
 import { trackGeneratingContextKey } from './contextKeys';
 import { registerApiKeys } from './apiKeys';
-import { openEngine } from './engineSource';
+import { openEngine, settingsProblem } from './engineSource';
 import { ErrorReporter } from './errorReporter';
 import { reportFailure } from './featureDependencies';
 import { FILL_SELECTION_COMMAND, fillSelection, FillOutcome } from './fill/fillSelection';
@@ -12,10 +12,12 @@ import { ContextPrefill } from './inline/prefill';
 import { ModelService } from './modelService';
 import { ExtensionSettings, readSettings } from './settings';
 import { createStatusBar, SHOW_LOG_COMMAND } from './statusBar';
+import { ProposalGate } from './syntax/proposalGate';
 import { startTestEntryIfAsked } from './testEntry';
 import { Snooze } from './menu/snooze';
 import { registerStatusMenu } from './menu/statusMenu';
 import { registerSwitches } from './menu/switches';
+import { registerChooseModel } from './chooseModel/chooseModel';
 import { registerDraftsPanel } from './panel/draftsPanel';
 import { registerRefactor } from './refactor/registerRefactor';
 
@@ -50,16 +52,18 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   );
   const models = new ModelService(
     () => settings().model,
-    (model, say) => openEngine(model, say, apiKeys),
+    (model, say) => openEngine(model, say, apiKeys.lookup),
     (m) => log.info(m),
+    settingsProblem,
   );
   const generations = new Generations();
-  const errors = new ErrorReporter(log);
+  const errors = new ErrorReporter(log, () => (models.state.kind === 'error' ? models.state.message : undefined));
   const snooze = new Snooze();
   const inline = new DiffusionInlineProvider({ models, generations, settings, log, errors, snooze });
   const prefill = new ContextPrefill({ models, generations, settings, log, errors, snooze });
-  const proposals = registerRefactor(context, { models, generations, settings, log, errors });
-  const fillDeps = { models, generations, settings, log, errors, proposals };
+  const gate = new ProposalGate(context.asAbsolutePath('dist/syntax'), () => settings().syntaxCheck, log);
+  const proposals = registerRefactor(context, { models, generations, settings, log, errors, gate });
+  const fillDeps = { models, generations, settings, log, errors, proposals, gate };
   // Anything unforeseen is said in our words and logged, not as VS Code's bare "command failed".
   const fill = (editor?: vscode.TextEditor) => fillSelection(fillDeps, editor).catch((e) => reportFailure(fillDeps, 'fill', e));
 
@@ -70,9 +74,10 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     inline,
     prefill,
     snooze,
-    createStatusBar(models, generations, settings, snooze),
+    createStatusBar(models, generations, settings, snooze, inline.onDidDecide),
     registerStatusMenu(snooze, settings, models),
     registerSwitches(snooze, settings),
+    registerChooseModel(settings, apiKeys, log),
     trackGeneratingContextKey(generations),
     vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], inline),
     vscode.commands.registerCommand(FILL_SELECTION_COMMAND, () => fill()),

@@ -1,6 +1,8 @@
 import { DraftEvent, InfillAborted, InfillEvent, InfillRequest, ResultEvent } from '../core';
 import { Emitter } from './emitter';
 
+const CANCELLED = Symbol('cancelled');
+
 /** What asked for a generation; the drafts panel of issue #5 follows any of them. */
 export type GenerationKind = 'inline' | 'fill' | 'refactor';
 
@@ -116,10 +118,25 @@ export class Generations {
     // Let the constructor finish (and `current` be set) before the first event is fired.
     await Promise.resolve();
     let outcome: GenerationOutcome;
+    const events = stream(signal)[Symbol.asyncIterator]();
+    // A cancel ends the generation at once, not when the engine next yields (a forward later):
+    // whoever shows its drafts clears them now, and none is delivered after.
+    const cancelled = new Promise<typeof CANCELLED>((resolve) => {
+      if (signal.aborted) resolve(CANCELLED);
+      else signal.addEventListener('abort', () => resolve(CANCELLED), { once: true });
+    });
     try {
       let result: ResultEvent | undefined;
-      for await (const event of stream(signal)) {
-        if (signal.aborted) break;
+      for (;;) {
+        const pending = events.next();
+        const next = await Promise.race([pending, cancelled]);
+        if (next === CANCELLED) {
+          // The engine stops at its next look at the signal; what it says then is no one's business.
+          pending.then(() => events.return?.(undefined)).catch(() => undefined);
+          break;
+        }
+        if (next.done) break;
+        const event = next.value;
         if (event.type === 'result') result = event;
         generation.deliver(event);
         this.events.fire({ id: generation.id, kind: generation.kind, event });

@@ -1,4 +1,5 @@
 import { InfillEngine, ModelInfo } from '../core';
+import { kindById } from '../core/engineKinds';
 import { Emitter } from './emitter';
 import { engineKey, ModelSettings } from './settings';
 
@@ -20,13 +21,17 @@ export class ModelService {
   private readonly stateChanged = new Emitter<ModelState>();
   readonly onDidChangeState = this.stateChanged.event;
   private current: Loaded | undefined;
-  private stateValue: ModelState = { kind: 'idle' };
+  private stateValue: ModelState;
 
+  /** `problem`: what is wrong with the settings, found without opening anything (engineSource's settingsProblem). */
   constructor(
     private readonly settings: () => ModelSettings,
     private readonly open: EngineOpener,
     private readonly log: (message: string) => void,
-  ) {}
+    private readonly problem: (model: ModelSettings) => string | undefined = () => undefined,
+  ) {
+    this.stateValue = this.checked();
+  }
 
   get state(): ModelState {
     return this.stateValue;
@@ -44,10 +49,19 @@ export class ModelService {
     return this.current.engine;
   }
 
-  /** Forgets the engine so that the next use opens it again (a settings change, or "Reload Model"). */
+  /**
+   * Forgets the engine so that the next use opens it again (a settings change, or "Reload Model").
+   * Settings that cannot work say so now, not at the next completion.
+   */
   reset(): void {
     this.current = undefined;
-    this.setState({ kind: 'idle' });
+    this.setState(this.checked());
+  }
+
+  private checked(): ModelState {
+    const problem = this.problem(this.settings());
+    if (problem) this.log(`model settings: ${problem}`);
+    return problem ? { kind: 'error', message: problem } : { kind: 'idle' };
   }
 
   dispose(): void {
@@ -55,7 +69,7 @@ export class ModelService {
   }
 
   private async load(model: ModelSettings, entry: Loaded): Promise<InfillEngine> {
-    const source = model.source === 'folder' ? model.folder : model.source;
+    const source = typeof model.values.folder === 'string' ? model.values.folder : (kindById(model.source)?.label ?? model.source);
     this.setState({ kind: 'loading', source });
     const started = performance.now();
     try {

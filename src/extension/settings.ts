@@ -1,25 +1,15 @@
 import { ALG_OPTION, ALGS, Alg, BOOLEAN_OPTIONS, EXECUTION_PROVIDERS, ExecutionProvider, InfillOptions, NUMBER_OPTIONS } from '../core';
-
-/**
- * Where the model comes from: the folder shipped in the .vsix, a folder of the user's, a
- * `diffusion-infill serve`, an OpenAI-compatible fill-in-the-middle endpoint, or an
- * OpenAI-compatible chat endpoint (a team's SGLang or vLLM server, docs/team-server.md).
- */
-export type ModelSource = 'bundled' | 'folder' | 'server' | 'openai-fim' | 'openai-chat';
-export const MODEL_SOURCES: ModelSource[] = ['bundled', 'folder', 'server', 'openai-fim', 'openai-chat'];
+import { ENGINE_KINDS, KIND_IDS, kindById, kindValues, KindValues } from '../core/engineKinds';
 
 /** How inline drafts are shown while the model denoises (see docs/extension.md, "Flicker"). */
 export type InlineDraftStyle = 'decoration' | 'off';
 export const INLINE_DRAFT_STYLES: InlineDraftStyle[] = ['decoration', 'off'];
 
 export interface ModelSettings {
-  source: ModelSource;
-  folder: string;
-  remoteUrl: string;
-  /** The model an OpenAI-compatible endpoint (FIM or chat) is asked for. */
-  remoteModel: string;
-  /** Mercury's `diffusing: true`: the endpoint streams its intermediate states, which become drafts. */
-  remoteDiffusing: boolean;
+  /** The engine kind (src/core/engineKinds): where the model comes from. */
+  source: string;
+  /** The values of that kind's own settings (its fields). */
+  values: KindValues;
   device: ExecutionProvider;
   threads: number;
 }
@@ -42,6 +32,8 @@ export interface ExtensionSettings {
   };
   /** Language id -> on/off; "*" is the default for languages not listed. */
   languages: Record<string, boolean>;
+  /** Withhold a Rewrite, Repair or Fill Selection result that adds syntax errors or empties a body (ProposalGate). */
+  syntaxCheck: boolean;
 }
 
 /**
@@ -84,20 +76,14 @@ export function readSettings(get: SettingReader): ExtensionSettings {
     const v = get(key);
     return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
   };
-  const str = (key: string): string => {
-    const v = get(key);
-    return typeof v === 'string' ? v.trim() : '';
-  };
   const alg = get(ALG_OPTION.setting.key);
   const languages = get('languages');
+  // "remote" was the name of "server" before: it still reads as one.
+  const source = get('model.source') === 'remote' ? 'server' : oneOf('model.source', KIND_IDS, ENGINE_KINDS[0].id);
   return {
     model: {
-      // "remote" was the name of "server" (the core's EngineSource kind) before: it still reads as one.
-      source: get('model.source') === 'remote' ? 'server' : oneOf('model.source', MODEL_SOURCES, 'bundled'),
-      folder: str('model.folder'),
-      remoteUrl: str('model.remoteUrl'),
-      remoteModel: str('model.remoteModel'),
-      remoteDiffusing: get('model.remoteDiffusing') === true,
+      source,
+      values: kindValues(kindById(source)!, get),
       device: oneOf('model.device', EXECUTION_PROVIDERS, 'cpu'),
       threads: numOr('model.threads'),
     },
@@ -119,6 +105,7 @@ export function readSettings(get: SettingReader): ExtensionSettings {
       holeTokens: numOr('fill.holeTokens'),
     },
     languages: isBooleanMap(languages) ? languages : { '*': true },
+    syntaxCheck: get('syntaxCheck') !== false,
   };
 }
 

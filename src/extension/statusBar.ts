@@ -5,7 +5,9 @@ import { ModelService, ModelState } from './modelService';
 import { clock, STATUS_MENU_COMMAND } from './menu/statusMenu';
 import { Snooze } from './menu/snooze';
 import { ExtensionSettings, languageEnabled } from './settings';
-import { statusView, unfinished, UnfinishedEnd } from './statusView';
+import { Event } from './emitter';
+import type { InlineVerdict } from './inline/verdict';
+import { InlineOff, LastEnd, statusView, unfinished, verdictEnd } from './statusView';
 
 export const SHOW_LOG_COMMAND = 'diffusionInfill.showLog';
 
@@ -13,14 +15,20 @@ export const SHOW_LOG_COMMAND = 'diffusionInfill.showLog';
  * The status bar item: the model's state (loading, ready, error), "step k of n" while a
  * generation runs, and the last generation's timings in the text and the tooltip.
  */
-export function createStatusBar(models: ModelService, generations: Generations, settings: () => ExtensionSettings, snooze: Snooze): vscode.Disposable {
+export function createStatusBar(
+  models: ModelService,
+  generations: Generations,
+  settings: () => ExtensionSettings,
+  snooze: Snooze,
+  inlineVerdicts: Event<InlineVerdict>,
+): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('diffusionInfill.status', vscode.StatusBarAlignment.Right, 100);
   item.name = 'Diffusion Infill';
   // A click opens the menu (on/off, snooze, panel, log, settings, model), as Copilot's item does.
   item.command = STATUS_MENU_COMMAND;
   let lastStats: GenerationStats | undefined;
   let step: { k: number; n: number } | undefined;
-  let lastEnd: UnfinishedEnd | undefined;
+  let lastEnd: LastEnd | undefined;
 
   const render = (state: ModelState): void => {
     const view = statusView({ state, step, lastStats, lastEnd, inlineOff: inlineOff(settings(), snooze) });
@@ -39,9 +47,14 @@ export function createStatusBar(models: ModelService, generations: Generations, 
       else lastStats = event.stats;
       render(models.state);
     }),
-    generations.onDidEnd(({ kind, outcome }) => {
+    generations.onDidEnd(({ outcome }) => {
       step = undefined;
-      lastEnd = unfinished(kind, outcome, settings().inline.minConfidence);
+      lastEnd = unfinished(outcome);
+      render(models.state);
+    }),
+    // An inline generation's end is followed by its verdict: what the pause showed, or why nothing.
+    inlineVerdicts((verdict) => {
+      lastEnd = verdictEnd(verdict);
       render(models.state);
     }),
     snooze.onDidChange(() => render(models.state)),
@@ -54,11 +67,11 @@ export function createStatusBar(models: ModelService, generations: Generations, 
   return vscode.Disposable.from(...subscriptions);
 }
 
-/** Why inline completions are off in the active editor, in words; undefined when they are on. */
-function inlineOff(s: ExtensionSettings, snooze: Snooze): string | undefined {
-  if (!s.inline.enabled) return 'disabled (diffusionInfill.inline.enabled)';
-  if (snooze.until !== undefined) return `snoozed until ${clock(snooze.until)}`;
+/** Why inline completions are off in the active editor; undefined when they are on. */
+function inlineOff(s: ExtensionSettings, snooze: Snooze): InlineOff | undefined {
+  if (!s.inline.enabled) return { why: 'disabled' };
+  if (snooze.until !== undefined) return { why: 'snoozed', until: clock(snooze.until) };
   const language = vscode.window.activeTextEditor?.document.languageId;
-  if (language && !languageEnabled(s.languages, language)) return `disabled for ${language} (diffusionInfill.languages)`;
+  if (language && !languageEnabled(s.languages, language)) return { why: 'language', language };
   return undefined;
 }

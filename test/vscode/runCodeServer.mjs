@@ -17,6 +17,7 @@ import {
   stopCodeServer,
   summary,
 } from './codeServer.mjs';
+import { answerPageRequests, BRIDGE_VARIABLE } from './pageBridge.mjs';
 
 // Room for the short soak at the end of the suite on a busy machine; a long one (npm run
 // test:soak) sets its own limit in DIFFUSION_INFILL_SUITE_TIMEOUT_S.
@@ -28,6 +29,8 @@ if (!fs.existsSync(entry)) {
   process.exit(1);
 }
 const artifacts = path.join(ARTIFACTS, 'vscode');
+// This run's screenshots only: one left from an earlier run would pass for this one's.
+fs.rmSync(artifacts, { recursive: true, force: true });
 fs.mkdirSync(artifacts, { recursive: true });
 
 const bin = installCodeServer();
@@ -35,6 +38,9 @@ const dirs = scratch('suite', {});
 // The repository itself is the extension, linked where code-server looks for installed ones.
 fs.symlinkSync(ROOT, path.join(dirs.ext, EXTENSION_FOLDER), 'dir');
 const results = path.join(dirs.dir, 'results.json');
+// The suite runs in the extension host, which cannot see the page: it asks here (pageBridge.mjs).
+const bridge = path.join(dirs.dir, 'bridge');
+fs.mkdirSync(bridge);
 
 let server;
 let browser;
@@ -43,13 +49,16 @@ try {
   server = await startCodeServer(
     bin,
     dirs,
-    { DIFFUSION_INFILL_TEST_ENTRY: entry, DIFFUSION_INFILL_TEST_RESULTS: results },
+    { DIFFUSION_INFILL_TEST_ENTRY: entry, DIFFUSION_INFILL_TEST_RESULTS: results, [BRIDGE_VARIABLE]: bridge },
     path.join(artifacts, 'code-server.log'),
   );
   browser = await launchChromium(playwright(bin));
   const page = await openWorkbench(browser, server);
   const deadline = Date.now() + SUITE_TIMEOUT_MS;
-  while (!fs.existsSync(results) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  while (!fs.existsSync(results) && Date.now() < deadline) {
+    await answerPageRequests(page, bridge, artifacts);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await page.screenshot({ path: path.join(artifacts, 'workbench-after-suite.png') }).catch(() => undefined);
   if (!fs.existsSync(results)) {
     console.error(`the suite wrote no results within ${SUITE_TIMEOUT_MS / 1000} s (did the extension activate? see .test-artifacts/vscode/)`);

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { writeSpans } from '../documentWrite';
-import { InfillError } from '../../core';
+import { confidenceWords, resultConfidence } from '../confidence';
+import { openSample } from '../samples';
+import { ProposalGate } from '../syntax/proposalGate';
 import { HoleDraftDecorations } from './holeDrafts';
 import { holesFromSelections } from './selectionHoles';
 import { cancelOnEdit, FeatureDependencies, reportFailure, reportStale } from '../featureDependencies';
@@ -15,6 +17,8 @@ export type FillOutcome =
   | { status: 'applied'; fills: string[] }
   /** Too large to write unasked: shown as a diff to Accept or Reject (see previewRule.ts). */
   | { status: 'proposed'; fills: string[]; replacement: string }
+  /** The syntax check found the result broken (`flaw`): nothing written; the user may see it as a diff. */
+  | { status: 'withheld'; fills: string[]; flaw: string }
   | { status: 'stale' }
   /** The document's editors were closed before the fill came back: nothing written, the fill offered to copy. */
   | { status: 'closed'; fills: string[] }
@@ -23,6 +27,7 @@ export type FillOutcome =
 
 export interface FillDependencies extends FeatureDependencies {
   proposals: Proposals;
+  gate: ProposalGate;
 }
 
 /**
@@ -30,8 +35,8 @@ export interface FillDependencies extends FeatureDependencies {
  * generation and written as one edit, only if the document is still the version the request
  * was made from.
  */
-export async function fillSelection(deps: FillDependencies, editor = vscode.window.activeTextEditor): Promise<FillOutcome> {
-  if (!editor) return fail(deps, new InfillError('open a file and select what to fill first'));
+export async function fillSelection(deps: FillDependencies, given = vscode.window.activeTextEditor): Promise<FillOutcome> {
+  const editor = given ?? (await openSample('fill', deps.log));
   const document = editor.document;
   const text = document.getText();
   const spans = editor.selections.map((s) => ({ start: document.offsetAt(s.start), end: document.offsetAt(s.end) }));
@@ -79,9 +84,18 @@ export async function fillSelection(deps: FillDependencies, editor = vscode.wind
   if (outcome.status === 'failed') return fail(deps, outcome.error);
 
   const fills = outcome.result.holes.map((h) => h.text);
+  const confidence = resultConfidence(outcome.result.holes);
+  const flaw = await deps.gate.flaw(document, request.text, outcome.result.text);
+  if (flaw) {
+    const { replace, replacement } = filledSpan(text, holes.replaces, fills);
+    deps.gate.withhold("Fill Selection's result", flaw, () =>
+      deps.proposals.open({ mode: 'fill', document, version, replace, replacement, confidence, flaw }, text),
+    );
+    return { status: 'withheld', fills, flaw };
+  }
   if (needsPreview(text, holes.replaces)) {
     const { replace, replacement } = filledSpan(text, holes.replaces, fills);
-    await deps.proposals.open({ mode: 'fill', document, version, replace, replacement }, text);
+    await deps.proposals.open({ mode: 'fill', document, version, replace, replacement, confidence }, text);
     deps.log.info(`fill #${generation.id}: the selection is the whole document or large: proposed as a diff, nothing written yet`);
     return { status: 'proposed', fills, replacement };
   }
@@ -89,7 +103,9 @@ export async function fillSelection(deps: FillDependencies, editor = vscode.wind
   if (written === 'closed') return closed(deps, generation.id, document, fills);
   if (written === 'changed') return stale(deps);
   const s = outcome.result.stats;
-  deps.log.info(`fill #${generation.id}: applied ${fills.length} fill(s); ${s.steps} steps, ${s.maskedTokens} tokens, ${Math.round(s.elapsedMs)} ms`);
+  deps.log.info(
+    `fill #${generation.id}: applied ${fills.length} fill(s), ${confidenceWords(confidence)}; ${s.steps} steps, ${s.maskedTokens} tokens, ${Math.round(s.elapsedMs)} ms`,
+  );
   return { status: 'applied', fills };
 }
 

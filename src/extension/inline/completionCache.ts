@@ -6,6 +6,8 @@ interface Entry {
   prefix: string;
   suffix: string;
   fill: string;
+  /** Shown under the confidence floor because it was asked for (Alt+\): only an explicit request gets it again. */
+  unsure: boolean;
 }
 
 /** How much of the prefix and suffix is part of the key; enough to tell places apart. */
@@ -20,26 +22,29 @@ export class CompletionCache {
     return this.entries.size;
   }
 
-  set(prefix: string, suffix: string, fill: string): void {
-    const entry = { prefix: prefix.slice(-KEY_CHARS), suffix: suffix.slice(0, KEY_CHARS), fill };
+  set(prefix: string, suffix: string, fill: string, unsure = false): void {
+    const entry = { prefix: prefix.slice(-KEY_CHARS), suffix: suffix.slice(0, KEY_CHARS), fill, unsure };
     const key = keyOf(entry.prefix, entry.suffix);
     this.entries.delete(key);
     this.entries.set(key, entry);
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 
-  /** The fill for this place: an exact hit, or the untyped rest of a fill the user is typing. */
-  get(prefix: string, suffix: string): string | undefined {
+  /**
+   * The fill for this place: an exact hit, or the untyped rest of a fill the user is typing. A fill
+   * the model was unsure of only when `withUnsure` (an explicit request).
+   */
+  get(prefix: string, suffix: string, withUnsure = false): string | undefined {
     const p = prefix.slice(-KEY_CHARS);
     const s = suffix.slice(0, KEY_CHARS);
     const exact = this.entries.get(keyOf(p, s));
-    if (exact) {
+    if (exact && (withUnsure || !exact.unsure)) {
       this.touch(exact);
       return exact.fill;
     }
     // Typed ahead: the prefix is a cached prefix plus the first characters of its fill.
     for (const entry of [...this.entries.values()].reverse()) {
-      if (entry.suffix !== s) continue;
+      if (entry.suffix !== s || (entry.unsure && !withUnsure)) continue;
       for (let typed = 1; typed < entry.fill.length; typed++) {
         if (prefix.endsWith(entry.fill.slice(0, typed)) && prefix.slice(0, prefix.length - typed).slice(-KEY_CHARS) === entry.prefix) {
           this.touch(entry);

@@ -10,12 +10,24 @@ export class DecorationDraftView implements vscode.Disposable {
     after: { color: new vscode.ThemeColor('editorGhostText.foreground'), fontStyle: 'italic' },
   });
   private shownIn: vscode.TextEditor | undefined;
+  private drawCount = 0;
+
+  /** Whether a draft is drawn now. */
+  get visible(): boolean {
+    return this.shownIn !== undefined;
+  }
+
+  /** How many drafts were drawn so far: a test counts the ones drawn after an edit. */
+  get draws(): number {
+    return this.drawCount;
+  }
 
   show(document: vscode.TextDocument, position: vscode.Position, draft: string): void {
     const editor = editorOf(document);
     if (!editor) return;
     if (this.shownIn && this.shownIn !== editor) this.clear();
     this.shownIn = editor;
+    this.drawCount++;
     editor.setDecorations(this.type, [
       { range: new vscode.Range(position, position), renderOptions: { after: { contentText: draftAsOneLine(draft) || '…' } } },
     ]);

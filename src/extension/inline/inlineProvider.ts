@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
+import { Emitter } from '../emitter';
 import { Generation } from '../generations';
 import { languageEnabled } from '../settings';
 import { CompletionCache } from './completionCache';
 import { inlineRequest } from './completionContext';
 import { debounce } from './debounce';
 import { DecorationDraftView, editorOf } from './draftViews';
-import { confidentEnough, CursorContext, postprocessFill } from './postprocess';
+import { CursorContext, postprocessFill } from './postprocess';
+import { inlineVerdict, InlineVerdict, verdictWords } from './verdict';
 import { cancelOnEdit, FeatureDependencies } from '../featureDependencies';
 import { Snooze } from '../menu/snooze';
 
@@ -38,7 +40,10 @@ interface LiveCompletion {
  */
 export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
   readonly cache = new CompletionCache();
-  private readonly decorationDrafts = new DecorationDraftView();
+  readonly drafts = new DecorationDraftView();
+  private readonly verdicts = new Emitter<InlineVerdict>();
+  /** What each inline generation's fill became: shown (sure or not) or why nothing was. */
+  readonly onDidDecide = this.verdicts.event;
   private live: LiveCompletion | undefined;
 
   constructor(private readonly deps: InlineDependencies) {}
@@ -60,8 +65,10 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     const suffix = window.text.slice(window.cursor);
     const place: Place = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), chosen: chosen?.text };
     const item = (fill: string) => new vscode.InlineCompletionItem(asTyped.lead + fill, asTyped.range);
+    // Asked for (Alt+\, the menu): shown whatever the model's confidence, and waited for however long the model takes to load.
+    const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
 
-    const cached = this.cache.get(prefix, suffix);
+    const cached = this.cache.get(prefix, suffix, explicit);
     if (cached !== undefined) return [item(cached)];
 
     // Asked again at the place of the running generation: join it instead of starting over.
@@ -70,7 +77,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       return fill === undefined || token.isCancellationRequested ? undefined : [item(fill)];
     }
 
-    if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && !(await debounce(settings.inline.debounceMs, token))) return undefined;
+    if (!explicit && !(await debounce(settings.inline.debounceMs, token))) return undefined;
 
     let engine;
     try {
@@ -79,37 +86,35 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       this.deps.errors.report(e, 'inline completion');
       return undefined;
     }
-    if (token.isCancellationRequested || document.version !== place.version) return undefined;
+    // VS Code may drop a request while the model loads; one the user asked for still runs while
+    // the cursor is where it was, and is shown when it is done (see the end).
+    const dropped = token.isCancellationRequested && !(explicit && stillAt(document, place));
+    if (dropped || document.version !== place.version) return undefined;
 
     const generation = this.deps.generations.start('inline', request, (signal) => engine.infill(request, options, signal));
     if (!generation) return undefined; // a Fill Selection or refactor is running: it has the model.
     const watch = this.watchMovedOn(document, place, generation, token);
     const drafts = generation.onDidEvent((event) => {
-      if (event.type === 'draft' && settings.inline.drafts === 'decoration')
-        this.decorationDrafts.show(document, position, asTyped.untyped + (event.holes[0]?.text ?? ''));
+      // A draft never outlives the place it was made for, even one already on its way when the user typed.
+      if (event.type === 'draft' && settings.inline.drafts === 'decoration' && !generation.cancelled && document.version === place.version)
+        this.drafts.show(document, position, asTyped.untyped + (event.holes[0]?.text ?? ''));
     });
 
     const finished = generation.outcome.then((outcome) => {
       drafts.dispose();
       watch.dispose();
-      this.decorationDrafts.clear();
+      this.drafts.clear();
       if (this.live?.generation === generation) this.live = undefined;
       if (outcome.status === 'failed') this.deps.errors.report(outcome.error, 'inline completion');
       if (outcome.status !== 'done') return undefined;
-      const hole = outcome.result.holes[0];
-      const sure = confidentEnough(hole, settings.inline.minConfidence);
-      const fill = sure ? postprocessFill(hole.text, asTyped.cursorContext) : undefined;
+      const verdict = inlineVerdict(outcome.result.holes[0], (text) => postprocessFill(text, asTyped.cursorContext), settings.inline.minConfidence, explicit);
       const s = outcome.result.stats;
-      const why = sure
-        ? 'nothing to offer'
-        : `held back: confidence ${hole?.confidence?.toFixed(2)} is under diffusionInfill.inline.minConfidence (${settings.inline.minConfidence})`;
-      const line = `inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${fill === undefined ? why : JSON.stringify(fill.slice(0, 60))}`;
-      // Held back is said at info level: the user saw a draft vanish and may look in the log for why.
-      if (sure) this.deps.log.debug(line);
-      else this.deps.log.info(line);
-      if (fill === undefined) return undefined;
-      this.cache.set(prefix, suffix, fill);
-      return fill;
+      // Every verdict at info level: a user who saw a draft vanish, or a fill appear, finds why in the log.
+      this.deps.log.info(`inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${verdictWords(verdict)}`);
+      this.verdicts.fire(verdict);
+      if (verdict.kind !== 'shown') return undefined;
+      this.cache.set(prefix, suffix, verdict.fill, verdict.unsure);
+      return verdict.fill;
     });
     this.live = { place, generation, finished };
 
@@ -125,7 +130,8 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
 
   dispose(): void {
     this.live?.generation.cancel();
-    this.decorationDrafts.dispose();
+    this.drafts.dispose();
+    this.verdicts.dispose();
   }
 
   /**
@@ -140,6 +146,10 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     return vscode.Disposable.from(
       token.onCancellationRequested(abortIfMoved),
       cancelOnEdit(document, generation),
+      // The draft goes with the keystroke that made it stale, not when the engine next looks up.
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === document && e.contentChanges.length > 0) this.drafts.clear();
+      }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
         if (e.textEditor.document === document) abortIfMoved();
       }),

@@ -31,7 +31,8 @@ export class ContextPrefill implements vscode.Disposable {
 
   constructor(private readonly deps: InlineDependencies) {
     this.subscriptions = [
-      vscode.window.onDidChangeActiveTextEditor((editor) => editor && this.schedule(editor)),
+      // No editor left (the last one closed): the read waiting for the one before is dropped.
+      vscode.window.onDidChangeActiveTextEditor((editor) => (editor ? this.schedule(editor) : this.cancel())),
       vscode.window.onDidChangeTextEditorSelection((e) => e.textEditor === vscode.window.activeTextEditor && this.schedule(e.textEditor)),
       // Typing is the inline provider's business: its requests reuse each other's passes.
       vscode.workspace.onDidChangeTextDocument(() => this.cancel()),
@@ -67,7 +68,8 @@ export class ContextPrefill implements vscode.Disposable {
     // A model that failed to open is left to the next completion, which says why.
     if (models.state.kind === 'error' || generations.running) return;
     const engine = await models.engine();
-    if (!engine.prefill || signal.aborted) return;
+    // The model may have taken a while to open: read only what is still in front of the user.
+    if (!engine.prefill || signal.aborted || vscode.window.activeTextEditor !== editor) return;
     const { window, request, options } = inlineRequest(document.getText(), document.offsetAt(editor.selection.active), settings);
     const uri = document.uri.toString();
     const last = this.last;

@@ -11,7 +11,12 @@ export interface MenuState {
   snoozedUntil?: string;
   /** The model source's label, and the model's name where it is loaded. */
   model: string;
+  /** What the model source's secret is called ("API key"), where it takes one. */
+  secret?: string;
 }
+
+/** The walkthrough package.json contributes (its id, `start`, after the extension's id). */
+export const WALKTHROUGH = 'diffusion-infill.diffusion-infill#start';
 
 export type MenuEntry = { kind: 'separator'; label: string } | { kind: 'command'; label: string; description?: string; command: string; args?: unknown[] };
 
@@ -64,11 +69,12 @@ export function menuEntries(s: MenuState): MenuEntry[] {
       kind: 'command',
       label: '$(book) Open the walkthrough',
       command: 'workbench.action.openWalkthrough',
-      args: ['diffusion-infill.diffusion-infill#diffusionInfill.start', false],
+      args: [WALKTHROUGH, false],
     },
     { kind: 'separator', label: 'Model' },
-    { kind: 'command', label: '$(server-process) Pick the model source…', description: s.model, command: 'diffusionInfill.pickModelSource' },
-    { kind: 'command', label: '$(refresh) Reload the model', command: 'diffusionInfill.reloadModel' },
+    { kind: 'command', label: '$(server-process) Choose the model…', description: s.model, command: 'diffusionInfill.chooseModel' },
   );
+  if (s.secret) entries.push({ kind: 'command', label: `$(key) Set the ${s.secret}…`, command: 'diffusionInfill.setApiKey' });
+  entries.push({ kind: 'command', label: '$(refresh) Reload the model', command: 'diffusionInfill.reloadModel' });
   return entries;
 }

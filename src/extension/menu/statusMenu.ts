@@ -3,7 +3,7 @@ import { ModelService } from '../modelService';
 import { ExtensionSettings, languageEnabled } from '../settings';
 import { menuEntries, MenuState } from './menuItems';
 import { Snooze } from './snooze';
-import { SOURCE_LABELS } from './switches';
+import { kindById } from '../../core/engineKinds';
 
 export const STATUS_MENU_COMMAND = 'diffusionInfill.statusMenu';
 
@@ -11,8 +11,10 @@ export const STATUS_MENU_COMMAND = 'diffusionInfill.statusMenu';
 export function menuState(settings: ExtensionSettings, snooze: Snooze, models: ModelService): MenuState {
   const languageId = vscode.window.activeTextEditor?.document.languageId;
   const state = models.state;
-  const source = SOURCE_LABELS[settings.model.source].label;
+  const kind = kindById(settings.model.source);
+  const source = kind?.label ?? settings.model.source;
   return {
+    secret: kind?.secret?.label,
     inlineEnabled: settings.inline.enabled,
     language: languageId ? { id: languageId, enabled: languageEnabled(settings.languages, languageId) } : undefined,
     snoozedUntil: snooze.until === undefined ? undefined : clock(snooze.until),
@@ -31,7 +33,7 @@ export function registerStatusMenu(snooze: Snooze, settings: () => ExtensionSett
     );
     const choice = await vscode.window.showQuickPick(items, {
       title: 'Diffusion Infill',
-      placeHolder: 'Turn completions on or off, look at the drafts, pick the model',
+      placeHolder: 'Turn completions on or off, look at the drafts, choose the model',
     });
     if (choice?.command) await vscode.commands.executeCommand(choice.command, ...(choice.args ?? []));
   });

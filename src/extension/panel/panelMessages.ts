@@ -1,4 +1,5 @@
 import { DraftEvent, FilledHole, GenerationStats, InfillRequest, ResultEvent } from '../../core';
+import { resultConfidence } from '../confidence';
 import { GenerationKind } from '../generations';
 import type { ProposalDecision } from '../refactor/proposals';
 
@@ -29,7 +30,8 @@ export interface PanelCommit {
 export type ToPanel =
   | { type: 'start'; id: number; kind: GenerationKind; holes: number; context: ContextPieces; model?: { name: string; device: string } }
   | { type: 'draft'; id: number; step: number; steps: number; holes: { text: string; masked: number }[]; committed: PanelCommit[] }
-  | { type: 'result'; id: number; holes: FilledHole[]; stats: GenerationStats }
+  /** `confidence`: the one figure every place shows (resultConfidence). */
+  | { type: 'result'; id: number; holes: FilledHole[]; confidence?: number; stats: GenerationStats }
   | { type: 'cancelled'; id: number }
   | { type: 'failed'; id: number; message: string }
   | { type: 'pending'; accept: boolean; label?: string }
@@ -67,7 +69,7 @@ export function draftMessage(id: number, draft: DraftEvent): ToPanel {
 }
 
 export function resultMessage(id: number, result: ResultEvent): ToPanel {
-  return { type: 'result', id, holes: result.holes, stats: result.stats };
+  return { type: 'result', id, holes: result.holes, confidence: resultConfidence(result.holes), stats: result.stats };
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { confidenceWords } from '../confidence';
 import { Emitter } from '../emitter';
 import { Span } from '../../core';
 
@@ -24,6 +25,10 @@ export interface RefactorProposal {
   replace: Span;
   /** The new function text. */
   replacement: string;
+  /** How sure the model was of it (resultConfidence), shown in the diff's title. */
+  confidence?: number;
+  /** What the syntax check found wrong with it, when the user asked to see it anyway. */
+  flaw?: string;
 }
 
 /** How a proposal ended: written, turned down (Reject, or its diff closed), or too late to write. */
@@ -78,7 +83,8 @@ export class Proposals implements vscode.TextDocumentContentProvider, vscode.Dis
     this.changed.fire(uri);
     await vscode.commands.executeCommand('setContext', PROPOSAL_CONTEXT_KEY, true);
     this.pendingChanged.fire(proposal);
-    const title = `${path.basename(document.uri.path)} ↔ ${MODE_TITLES[proposal.mode]} proposal (Accept or Reject above)`;
+    const notes = [proposal.flaw ? `⚠ ${proposal.flaw}` : '', confidenceWords(proposal.confidence)].filter(Boolean).join(', ');
+    const title = `${path.basename(document.uri.path)} ↔ ${MODE_TITLES[proposal.mode]} proposal, ${notes} (Accept or Reject above)`;
     await vscode.commands.executeCommand('vscode.diff', document.uri, uri, title, { preview: false });
     return uri;
   }

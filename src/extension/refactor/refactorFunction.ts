@@ -2,7 +2,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { shownInATab } from '../documentWrite';
 import { InfillEngine, InfillError, InfillEvent, InfillRequest, MAX_HOLE_TOKENS, repairRequest, Span } from '../../core';
+import { confidenceWords, resultConfidence } from '../confidence';
 import { ExtensionSettings } from '../settings';
+import { openSample } from '../samples';
+import { ProposalGate } from '../syntax/proposalGate';
 import { functionAtCursor } from './functionAtCursor';
 import { Proposals, RefactorMode } from './proposals';
 import { parseRefactorSettings } from './refactorSettings';
@@ -24,6 +27,8 @@ export type RefactorOutcome =
       fills: string[];
       replacement: string;
     }
+  /** The syntax check found the proposal broken (`flaw`): not shown unless the user asks to see it. */
+  | { status: 'withheld'; mode: RefactorMode; flaw: string; replacement: string }
   | { status: 'stale' }
   /** The document's editors were closed before the result came back: nothing proposed. */
   | { status: 'closed' }
@@ -32,6 +37,7 @@ export type RefactorOutcome =
 
 export interface RefactorDependencies extends FeatureDependencies {
   proposals: Proposals;
+  gate: ProposalGate;
 }
 
 /**
@@ -40,8 +46,8 @@ export interface RefactorDependencies extends FeatureDependencies {
  * the model score every body token and masks only the ones it doubts most. Either way the result
  * opens as a diff to Accept or Reject; nothing is written before Accept.
  */
-export async function refactorFunction(deps: RefactorDependencies, mode: RefactorMode, editor = vscode.window.activeTextEditor): Promise<RefactorOutcome> {
-  if (!editor) return fail(deps, new InfillError('open a file and put the cursor inside a function first'));
+export async function refactorFunction(deps: RefactorDependencies, mode: RefactorMode, given = vscode.window.activeTextEditor): Promise<RefactorOutcome> {
+  const editor = given ?? (await openSample('repair', deps.log));
   const document = editor.document;
   const found = await functionAtCursor(document, editor.selection.active);
   if (!found) return fail(deps, new InfillError('no function around the cursor: put the cursor inside a function body'));
@@ -85,7 +91,15 @@ export async function refactorFunction(deps: RefactorDependencies, mode: Refacto
   const result = outcome.result;
   const grown = result.text.length - text.length;
   const replacement = result.text.slice(found.whole.start, found.whole.end + grown);
-  await deps.proposals.open({ mode, document, version, replace: found.whole, replacement }, text);
+  const confidence = resultConfidence(result.holes);
+  const proposal = { mode, document, version, replace: found.whole, replacement, confidence };
+  deps.log.info(`${mode} #${generation.id}: ${confidenceWords(confidence)}`);
+  const flaw = await deps.gate.flaw(document, text, result.text);
+  if (flaw) {
+    deps.gate.withhold(`${mode === 'repair' ? 'Repair' : 'Rewrite'}'s proposal`, flaw, () => deps.proposals.open({ ...proposal, flaw }, text));
+    return { status: 'withheld', mode, flaw, replacement };
+  }
+  await deps.proposals.open(proposal, text);
   return {
     status: 'proposed',
     mode,

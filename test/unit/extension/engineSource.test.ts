@@ -1,65 +1,40 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { InfillError } from '../../../src/core';
-import { apiKeySlot, bundledFolder, openEngine } from '../../../src/extension/engineSource';
+import { apiKeySlot, openEngine, settingsProblem } from '../../../src/extension/engineSource';
 import { ModelSettings } from '../../../src/extension/settings';
 
+const FIXTURE = path.resolve(__dirname, '../../../../test/fixtures/tiny-model');
+const settings = (source: string, values: ModelSettings['values'] = {}): ModelSettings => ({ source, values, device: 'cpu', threads: 0 });
+
 describe('extension engine source', () => {
-  it('says what to set when the bundled model is missing', () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'no-bundled-'));
-    try {
-      fs.writeFileSync(path.join(root, 'package.json'), '{}');
-      fs.mkdirSync(path.join(root, 'dist'));
-      assert.throws(
-        () => bundledFolder(path.join(root, 'dist')),
-        (e: Error) => e instanceof InfillError && /no bundled model/.test(e.message) && /diffusionInfill\.model\.folder/.test(e.message),
-      );
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
+  it('asks for a folder when the source is "folder" and none is set, naming the setting', async () => {
+    await assert.rejects(
+      openEngine(settings('folder'), () => undefined),
+      /the model source "folder" needs diffusionInfill\.model\.folder: the model folder/,
+    );
+    assert.match(settingsProblem(settings('folder')) ?? '', /needs diffusionInfill\.model\.folder/);
   });
 
-  it('asks for a folder when the source is "folder" and none is set', async () => {
-    await assert.rejects(
-      openEngine({ source: 'folder', folder: '', remoteUrl: '', remoteModel: '', remoteDiffusing: false, device: 'cpu', threads: 0 }, () => undefined),
-      /diffusionInfill\.model\.folder is empty/,
-    );
+  it('finds a folder without a model.json when the setting changes, without loading anything', () => {
+    assert.match(settingsProblem(settings('folder', { folder: __dirname })) ?? '', /diffusionInfill\.model\.folder is .*, which has no model\.json/);
+    assert.equal(settingsProblem(settings('folder', { folder: FIXTURE })), undefined);
+    assert.match(settingsProblem(settings('server', { url: 'localhost:8080' })) ?? '', /no scheme; write it as http:\/\/localhost:8080/);
+    assert.equal(settingsProblem(settings('bundled')), undefined, 'this checkout has the bundled model');
   });
 
   it('opens the test model from a folder as an InfillEngine', async () => {
-    const engine = await openEngine(
-      {
-        source: 'folder',
-        folder: path.resolve(__dirname, '../../../../test/fixtures/tiny-model'),
-        remoteUrl: '',
-        remoteModel: '',
-        remoteDiffusing: false,
-        device: 'cpu',
-        threads: 0,
-      },
-      () => undefined,
-    );
+    const engine = await openEngine(settings('folder', { folder: FIXTURE }), () => undefined);
     assert.equal(engine.info.name, 'tiny-random');
   });
 
-  const remote = (over: Partial<ModelSettings>): ModelSettings => ({
-    source: 'openai-fim',
-    folder: '',
-    remoteUrl: 'https://api.example.com/v1/fim/completions',
-    remoteModel: 'mercury-coder',
-    remoteDiffusing: true,
-    device: 'cpu',
-    threads: 0,
-    ...over,
-  });
+  const fim = (values: ModelSettings['values']) =>
+    settings('openai-fim', { url: 'https://api.example.com/v1/fim/completions', model: 'mercury-coder', diffusing: true, ...values });
 
   it('opens an OpenAI-compatible endpoint with the key stored for its server, and logs no key', async () => {
     const asked: string[] = [];
     const logged: string[] = [];
     const engine = await openEngine(
-      remote({}),
+      fim({}),
       (m) => logged.push(m),
       async (url) => (asked.push(url), 'sk-secret-key'),
     );
@@ -69,10 +44,10 @@ describe('extension engine source', () => {
     assert.ok(logged.length > 0 && logged.every((m) => !m.includes('sk-secret-key')));
   });
 
-  it('asks for the endpoint and the model name when the source is "openai-fim" and they are not set', async () => {
+  it("asks for the FIM endpoint's model name in its own setting", async () => {
     await assert.rejects(
-      openEngine(remote({ remoteModel: '' }), () => undefined),
-      /diffusionInfill\.model\.remoteModel/,
+      openEngine(fim({ model: undefined }), () => undefined),
+      /needs diffusionInfill\.model\.openaiFim\.model: the model name \(e\.g\. mercury-coder\)/,
     );
   });
 

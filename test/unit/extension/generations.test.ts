@@ -96,6 +96,21 @@ describe('generations', () => {
     assert.equal(generations.cancel(), false, 'nothing left to cancel');
   });
 
+  it('a cancel ends the generation at once, while the engine is still in its step, and nothing of it is heard after', async () => {
+    const generations = new Generations();
+    const heard: string[] = [];
+    generations.onDidEvent((e) => heard.push(e.event.type));
+    const engine = new ScriptedEngine(5);
+    const g = generations.start('inline', request, infill(engine))!;
+    await runSteps(engine, 1);
+    g.cancel();
+    // The engine has not taken another step: a generation that waited for it would never end here.
+    const ended = await Promise.race([g.outcome, new Promise((r) => setTimeout(() => r('still running'), 200))]);
+    assert.deepEqual(ended, { status: 'cancelled' });
+    await runSteps(engine, 4);
+    assert.deepEqual(heard, ['draft'], 'no draft of the cancelled generation after the cancel');
+  });
+
   it('a new generation replaces the running one, but an inline completion never interrupts a fill', async () => {
     const generations = new Generations();
     const fillEngine = new ScriptedEngine(5);

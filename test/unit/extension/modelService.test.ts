@@ -10,10 +10,12 @@ const engine = (name: string): InfillEngine => ({
   },
 });
 
+const folderOf = (m: ModelSettings) => String(m.values.folder);
+
 describe('model service', () => {
   let model: ModelSettings;
   beforeEach(() => {
-    model = { source: 'folder', folder: '/m/a', remoteUrl: '', remoteModel: '', remoteDiffusing: false, device: 'cpu', threads: 0 };
+    model = { source: 'folder', values: { folder: '/m/a' }, device: 'cpu', threads: 0 };
   });
 
   it('opens the engine once on first use and shares it', async () => {
@@ -21,7 +23,7 @@ describe('model service', () => {
     const states: ModelState['kind'][] = [];
     const service = new ModelService(
       () => model,
-      async (m) => (opened.push(m.folder), engine(m.folder)),
+      async (m) => (opened.push(folderOf(m)), engine(folderOf(m))),
       () => undefined,
     );
     service.onDidChangeState((s) => states.push(s.kind));
@@ -35,11 +37,11 @@ describe('model service', () => {
   it('opens a new engine when the model settings change', async () => {
     const service = new ModelService(
       () => model,
-      async (m) => engine(m.folder),
+      async (m) => engine(folderOf(m)),
       () => undefined,
     );
     assert.equal((await service.engine()).info.name, '/m/a');
-    model = { ...model, folder: '/m/b' };
+    model = { ...model, values: { folder: '/m/b' } };
     assert.equal((await service.engine()).info.name, '/m/b');
   });
 
@@ -49,7 +51,7 @@ describe('model service', () => {
       () => model,
       async (m) => {
         if (fail) throw new InfillError('no bundled model');
-        return engine(m.folder);
+        return engine(folderOf(m));
       },
       () => undefined,
     );
@@ -67,7 +69,7 @@ describe('model service', () => {
     const logged: string[] = [];
     const service = new ModelService(
       () => model,
-      async (m) => (opened++, stoppable(m.folder)),
+      async (m) => (opened++, stoppable(folderOf(m))),
       (line) => logged.push(line),
     );
     const first = await service.engine();
@@ -81,5 +83,26 @@ describe('model service', () => {
     stops[0](new InfillError('the model was unloaded'));
     assert.equal(await service.engine(), second);
     assert.equal(service.state.kind, 'ready');
+  });
+});
+
+describe('model service: settings checked when they change', () => {
+  it('shows a setting that cannot work as an error at once, before any use, and clears it when fixed', () => {
+    let model: ModelSettings = { source: 'folder', values: {}, device: 'cpu', threads: 0 };
+    const problem = (m: ModelSettings) => (m.values.folder ? undefined : 'the model source "folder" needs diffusionInfill.model.folder');
+    const service = new ModelService(
+      () => model,
+      async () => engine('x'),
+      () => undefined,
+      problem,
+    );
+    assert.deepEqual(service.state, { kind: 'error', message: 'the model source "folder" needs diffusionInfill.model.folder' }, 'at activation');
+    model = { ...model, values: { folder: '/m/a' } };
+    service.reset();
+    const kind = () => service.state.kind;
+    assert.equal(kind(), 'idle', 'fixed: loads on first use');
+    model = { ...model, values: {} };
+    service.reset();
+    assert.equal(kind(), 'error', 'a change of the settings is checked, not only the next completion');
   });
 });

@@ -28,7 +28,7 @@ describe('extension settings', () => {
     };
     const s = readSettings((k) => values[k]);
     assert.equal(s.model.source, 'folder');
-    assert.equal(s.model.folder, '/models/x');
+    assert.deepEqual(s.model.values, { folder: '/models/x' });
     assert.deepEqual(
       {
         steps: s.sampler.steps,
@@ -43,6 +43,21 @@ describe('extension settings', () => {
     assert.equal(s.inline.drafts, 'off');
     assert.equal(languageEnabled(s.languages, 'python'), true);
     assert.equal(languageEnabled(s.languages, 'rust'), false);
+  });
+
+  it("reads each remote source's own settings, and the shared ones an earlier version wrote while its own are empty", () => {
+    const chat = readSettings((k) => ({ 'model.source': 'openai-chat', 'model.openaiChat.url': 'http://team:30000/v1', 'model.openaiChat.model': 'llada' })[k]);
+    assert.deepEqual(chat.model.values, { url: 'http://team:30000/v1', model: 'llada' });
+    const legacy = readSettings(
+      (k) => ({ 'model.source': 'openai-fim', 'model.remoteUrl': 'https://api/v1', 'model.remoteModel': 'mercury-coder', 'model.remoteDiffusing': true })[k],
+    );
+    assert.deepEqual(legacy.model.values, { url: 'https://api/v1', model: 'mercury-coder', diffusing: true });
+    const server = readSettings((k) => ({ 'model.source': 'remote', 'model.server.url': 'http://gpu:8797', 'model.openaiChat.url': 'http://other' })[k]);
+    assert.deepEqual(
+      [server.model.source, server.model.values],
+      ['server', { url: 'http://gpu:8797' }],
+      "one URL per source: the chat URL is not the server's",
+    );
   });
 
   it('falls back to the default for a value of the wrong type instead of failing', () => {

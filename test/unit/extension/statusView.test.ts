@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { GenerationStats, ResultEvent } from '../../../src/core';
-import { statusView, unfinished } from '../../../src/extension/statusView';
+import { statusView, unfinished, verdictEnd } from '../../../src/extension/statusView';
 
 const READY = { kind: 'ready', info: { name: 'tiny', family: 'dream', device: 'cpu', maxContext: 256 } } as const;
 const STATS: GenerationStats = {
@@ -16,18 +16,26 @@ const STATS: GenerationStats = {
 };
 
 describe('the status bar view', () => {
-  it('with completions turned off or snoozed: a slashed circle and the reason, before the last timings', () => {
-    const view = statusView({ state: READY, lastStats: STATS, inlineOff: 'snoozed until 21:45' });
-    assert.equal(view.text, '$(circle-slash) Diffusion');
-    assert.match(view.tooltip, /inline completions are off: snoozed until 21:45; click for the menu/);
-    assert.equal(statusView({ state: { kind: 'error', message: 'no model' }, inlineOff: 'disabled' }).background, 'error', 'an error still shows');
+  it('with completions turned off or snoozed: says which in words, with an icon of its own for each', () => {
+    const snoozed = statusView({ state: READY, lastStats: STATS, inlineOff: { why: 'snoozed', until: '21:45' } });
+    assert.equal(snoozed.text, '$(bell-slash) Diffusion: snoozed');
+    assert.match(snoozed.tooltip, /inline completions are snoozed until 21:45; click for the menu/);
+    const disabled = statusView({ state: READY, inlineOff: { why: 'disabled' } });
+    assert.equal(disabled.text, '$(circle-slash) Diffusion: off');
+    assert.notEqual(icon(snoozed.text), icon(disabled.text), 'snoozed and disabled look different');
+    assert.match(statusView({ state: READY, inlineOff: { why: 'language', language: 'go' } }).tooltip, /off for go \(diffusionInfill\.languages\)/);
+    assert.equal(statusView({ state: { kind: 'error', message: 'no model' }, inlineOff: { why: 'disabled' } }).background, 'error', 'an error still shows');
   });
 
-  it('after a finished generation: a tick with its time', () => {
-    const view = statusView({ state: READY, lastStats: STATS });
-    assert.equal(view.text, '$(check) Diffusion 883 ms');
-    assert.match(view.tooltip, /last: 8 steps, 12 tokens, 883 ms/);
-    assert.equal(view.background, undefined);
+  it('keeps one width while a generation runs and after it: the counters and times are in the tooltip', () => {
+    const texts = new Set([1, 9, 10, 24].map((k) => statusView({ state: READY, step: { k, n: 24 } }).text));
+    assert.equal(texts.size, 1, `one text for every step: ${[...texts].join(' | ')}`);
+    assert.match(statusView({ state: READY, step: { k: 9, n: 24 } }).tooltip, /step 9 of 24/);
+    const done = statusView({ state: READY, lastStats: STATS });
+    assert.equal(done.text, '$(check) Diffusion');
+    assert.doesNotMatch(done.text, /\d/);
+    assert.match(done.tooltip, /last: 8 steps, 12 tokens, 883 ms/);
+    assert.equal(done.background, undefined);
   });
 
   it("after a failed generation: a warning with the reason, not a tick and the last run's time", () => {
@@ -36,7 +44,7 @@ describe('the status bar view', () => {
       lastStats: STATS,
       lastEnd: { status: 'failed', message: 'cannot reach http://127.0.0.1:9/v1/infill: ECONNREFUSED' },
     });
-    assert.equal(view.text, '$(warning) Diffusion');
+    assert.equal(view.text, '$(warning) Diffusion: failed');
     assert.match(view.tooltip, /the last generation failed: cannot reach .*ECONNREFUSED/);
     assert.equal(view.background, 'warning');
   });
@@ -48,15 +56,25 @@ describe('the status bar view', () => {
     assert.doesNotMatch(view.tooltip, /883/);
   });
 
-  it('an inline fill under the confidence floor: held back, and why, in words', () => {
+  it('says in words why the last pause showed nothing: unsure (held back) or no fill', () => {
+    const heldBack = statusView({ state: READY, lastStats: STATS, lastEnd: verdictEnd({ kind: 'heldBack', confidence: 0.21, floor: 0.3 }) });
+    assert.equal(heldBack.text, '$(eye-closed) Diffusion: unsure');
+    assert.match(
+      heldBack.tooltip,
+      /held back because the model was unsure of it: confidence 0\.21 under 0\.3 \(diffusionInfill\.inline\.minConfidence\)\. Alt\+\\ shows it/,
+    );
+    const empty = statusView({ state: READY, lastStats: STATS, lastEnd: verdictEnd({ kind: 'empty' }) });
+    assert.equal(empty.text, '$(dash) Diffusion: no fill');
+    assert.match(empty.tooltip, /wrote nothing to add/);
+    const shownUnsure = statusView({ state: READY, lastEnd: verdictEnd({ kind: 'shown', fill: 'x', confidence: 0.1, floor: 0.3, unsure: true }) });
+    assert.equal(shownUnsure.text, '$(question) Diffusion: unsure', 'a fill shown on request under the floor is marked unsure');
+    assert.equal(verdictEnd({ kind: 'shown', fill: 'x', confidence: 0.9, floor: 0.3, unsure: false }), undefined, 'a sure fill: the timings');
+  });
+
+  it('a finished generation leaves only a cancel or a failure to say; a result is for the verdict', () => {
     const result: ResultEvent = { type: 'result', text: 'x = 1', holes: [{ text: '1', confidence: 0.21 }], stats: STATS };
-    const end = unfinished('inline', { status: 'done', result }, 0.3);
-    assert.deepEqual(end, { status: 'heldBack', confidence: 0.21, floor: 0.3 });
-    const view = statusView({ state: READY, lastStats: STATS, lastEnd: end });
-    assert.equal(view.text, '$(eye-closed) Diffusion');
-    assert.match(view.tooltip, /held back: confidence 0\.21 under 0\.3 \(diffusionInfill\.inline\.minConfidence\)/);
-    assert.equal(unfinished('inline', { status: 'done', result }, 0.2), undefined, 'over the floor: offered');
-    assert.equal(unfinished('fill', { status: 'done', result }, 0.3), undefined, 'Fill Selection has no floor');
+    assert.equal(unfinished({ status: 'done', result }), undefined);
+    assert.deepEqual(unfinished({ status: 'cancelled' }), { status: 'cancelled' });
   });
 
   it('names each state in words (what a screen reader reads), never a codicon', () => {
@@ -73,3 +91,7 @@ describe('the status bar view', () => {
     }
   });
 });
+
+function icon(text: string): string {
+  return /^\$\(([\w~-]+)\)/.exec(text)?.[1] ?? '';
+}

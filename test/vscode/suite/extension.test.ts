@@ -5,11 +5,27 @@ import type { DiffusionInfillApi } from '../../../src/extension/extension';
 import { FillOutcome } from '../../../src/extension/fill/fillSelection';
 import { cursorContext } from '../../../src/extension/inline/inlineProvider';
 import { postprocessFill } from '../../../src/extension/inline/postprocess';
+import type { InlineVerdict } from '../../../src/extension/inline/verdict';
 import { extensionApi, onFirstDraft, openEditor, recordEvents, selectionAt, setEditorInlineSuggest, setSetting, useFixtureModel } from './helpers';
+import { statusItemSays } from './page';
+
+const INVOKED: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
+const AUTOMATIC: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Automatic, selectedCompletionInfo: undefined };
 
 const THREE_HOLES = 'function add(a, b) {\n  return <|hole|>;\n}\nconst x = <|hole:6|>;\n// <|hole|>\n';
 /** Enough masked tokens and steps that an edit or a cancel lands while the model still works. */
 const LONG_HOLE = 'const table = [\n  <|hole:200|>\n];\n';
+
+/** An editor whose inline completion takes long enough (200 tokens, 200 steps) to be interrupted; the cursor at its end. */
+async function longInlineAtEnd(): Promise<{ editor: vscode.TextEditor; position: vscode.Position; content: string }> {
+  await setSetting('sampler.steps', 200);
+  await setSetting('inline.holeTokens', 200);
+  const content = 'const table = [\n  ';
+  const editor = await openEditor(content);
+  const position = editor.document.positionAt(content.length);
+  editor.selection = new vscode.Selection(position, position);
+  return { editor, position, content };
+}
 
 describe('Diffusion Infill in a real VS Code', () => {
   let api: DiffusionInfillApi;
@@ -17,6 +33,8 @@ describe('Diffusion Infill in a real VS Code', () => {
   before(async () => {
     api = await extensionApi();
     await useFixtureModel();
+    // The fixture's random fills seldom parse: the syntax check has tests of its own (syntaxGate.test.ts).
+    await setSetting('syntaxCheck', false);
     await setSetting('inline.debounceMs', 0);
     // The fixture is a random network, sure of nothing: its fills are offered all the same.
     await setSetting('inline.minConfidence', 0);
@@ -212,21 +230,89 @@ describe('Diffusion Infill in a real VS Code', () => {
     }
   });
 
-  it('offers no inline completion the model was less sure of than inline.minConfidence', async () => {
+  it('holds back an automatic completion the model was unsure of, says so in words, and Alt+\\ shows it marked unsure', async () => {
     await setSetting('inline.minConfidence', 0.99);
     try {
       const content = 'function sub(a, b) {\n  return ';
       const editor = await openEditor(content);
       const position = editor.document.positionAt(content.length);
+      editor.selection = new vscode.Selection(position, position);
       const ends: string[] = [];
-      const subscription = api.generations.onDidEnd((e) => e.kind === 'inline' && ends.push(e.outcome.status));
-      const context: vscode.InlineCompletionContext = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined };
-      const items = await api.inline.provideInlineCompletionItems(editor.document, position, context, new vscode.CancellationTokenSource().token);
-      subscription.dispose();
+      const verdicts: InlineVerdict[] = [];
+      const subscriptions = [
+        api.generations.onDidEnd((e) => e.kind === 'inline' && ends.push(e.outcome.status)),
+        api.inline.onDidDecide((v) => verdicts.push(v)),
+      ];
+      const token = () => new vscode.CancellationTokenSource().token;
+      const automatic = await api.inline.provideInlineCompletionItems(editor.document, position, AUTOMATIC, token());
       assert.deepEqual(ends, ['done'], 'the generation ran to its end');
-      assert.equal(items, undefined, 'and its fill was not offered');
+      assert.equal(automatic, undefined, 'and its fill was not offered unasked');
+      assert.equal(verdicts[0]?.kind, 'heldBack');
+      await statusItemSays(/Diffusion: unsure/, /held back because the model was unsure of it: confidence 0\.\d\d under 0\.99/);
+
+      const asked = await api.inline.provideInlineCompletionItems(editor.document, position, INVOKED, token());
+      subscriptions.forEach((s) => s.dispose());
+      assert.equal(asked?.length, 1, 'asked for, the same fill is shown');
+      const shown = verdicts.at(-1);
+      assert.ok(shown?.kind === 'shown' && shown.unsure, `shown and marked unsure: ${JSON.stringify(shown)}`);
+      // The same word, another tooltip (and icon): shown on request, not held back.
+      await statusItemSays(/Diffusion: unsure/, /asked for with Alt\+\\ and the model is unsure of it/);
+      const again = await api.inline.provideInlineCompletionItems(editor.document, position, AUTOMATIC, token());
+      assert.equal(again, undefined, 'an unsure fill is not shown unasked from the cache either');
     } finally {
       await setSetting('inline.minConfidence', 0);
+    }
+  });
+
+  it('Alt+\\ made while the model loads waits for it, even when VS Code drops the request meanwhile', async () => {
+    const content = 'function twice(x) {\n  return ';
+    const editor = await openEditor(content);
+    const position = editor.document.positionAt(content.length);
+    editor.selection = new vscode.Selection(position, position);
+    api.models.reset();
+    const source = new vscode.CancellationTokenSource();
+    const recorder = recordEvents(api, 'inline');
+    const request = api.inline.provideInlineCompletionItems(editor.document, position, INVOKED, source.token);
+    assert.equal(api.models.state.kind, 'loading');
+    // VS Code cancels an inline request for reasons of its own (a re-render, another provider); the user did not move.
+    source.cancel();
+    await request;
+    recorder.stop();
+    assert.ok(
+      recorder.events.some((e) => e.event.type === 'result'),
+      'the generation ran once the model had loaded',
+    );
+    const shown = await api.inline.provideInlineCompletionItems(editor.document, position, INVOKED, new vscode.CancellationTokenSource().token);
+    assert.equal(shown?.length, 1, 'and its fill is there when VS Code asks again');
+  });
+
+  it("clears an inline draft at the keystroke that makes it stale, and draws none of that generation's after", async () => {
+    try {
+      const { editor, position } = await longInlineAtEnd();
+      let drawsAtEdit = -1;
+      let visibleAtEdit: boolean | undefined;
+      const typed = onFirstDraft(api, 'inline', async () => {
+        // Once drawn, the draft is there until the edit...
+        await new Promise((r) => setTimeout(r, 50));
+        assert.ok(api.inline.drafts.visible, 'a draft is drawn');
+        const seen = vscode.workspace.onDidChangeTextDocument((e) => {
+          if (e.document !== editor.document) return;
+          // ...and gone when the edit is heard, not when the model ends its step.
+          visibleAtEdit = api.inline.drafts.visible;
+          drawsAtEdit = api.inline.drafts.draws;
+          seen.dispose();
+        });
+        await editor.edit((b) => b.insert(position, '.'));
+      });
+      const items = await api.inline.provideInlineCompletionItems(editor.document, position, INVOKED, new vscode.CancellationTokenSource().token);
+      await typed;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(items, undefined);
+      assert.equal(visibleAtEdit, false, 'the draft was cleared at the edit');
+      assert.equal(api.inline.drafts.draws, drawsAtEdit, 'no draft was drawn after the edit');
+      assert.equal(api.inline.drafts.visible, false);
+    } finally {
+      await setSetting('inline.holeTokens', undefined);
     }
   });
 
@@ -247,13 +333,8 @@ describe('Diffusion Infill in a real VS Code', () => {
   });
 
   it('typing on during an inline generation aborts it through the cancellation token', async () => {
-    await setSetting('sampler.steps', 200);
-    await setSetting('inline.holeTokens', 200);
     try {
-      const content = 'const table = [\n  ';
-      const editor = await openEditor(content);
-      const position = editor.document.positionAt(content.length);
-      editor.selection = new vscode.Selection(position, position);
+      const { editor, position, content } = await longInlineAtEnd();
       const tokenSource = new vscode.CancellationTokenSource();
       const ends: string[] = [];
       const endSubscription = api.generations.onDidEnd((e) => e.kind === 'inline' && ends.push(e.outcome.status));

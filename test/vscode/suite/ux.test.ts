@@ -42,6 +42,8 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
   before(async () => {
     api = await extensionApi();
     await useFixtureModel();
+    // The fixture's random fills seldom parse: the syntax check has tests of its own (syntaxGate.test.ts).
+    await setSetting('syntaxCheck', false);
     await setSetting('inline.debounceMs', 0);
     await setSetting('inline.minConfidence', 0);
     await setEditorInlineSuggest(false);
@@ -107,8 +109,8 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
     assert.equal(resumed.generated, true);
   });
 
-  it('Pick Model Source sets the source', async () => {
-    await vscode.commands.executeCommand('diffusionInfill.pickModelSource', 'bundled');
+  it('Choose Model with a source that needs nothing more sets it at once', async () => {
+    await vscode.commands.executeCommand('diffusionInfill.chooseModel', 'bundled');
     assert.equal(vscode.workspace.getConfiguration('diffusionInfill').get('model.source'), 'bundled');
   });
 
@@ -198,8 +200,8 @@ describe('Diffusion Infill as a user meets it (menu, keys, settings, walkthrough
     }
     const order = (n: string) => properties[`diffusionInfill.${n}`].order as number;
     assert.ok(
-      order('model.source') < order('model.remoteUrl') && order('model.remoteUrl') < order('model.remoteModel'),
-      'the remote URL comes before its options',
+      order('model.source') < order('model.openaiChat.url') && order('model.openaiChat.url') < order('model.openaiChat.model'),
+      "a source's URL comes before its options",
     );
     assert.ok(order('inline.enabled') < order('inline.minConfidence'), 'the switch before its options');
     assert.equal(new Set(names.map((n) => properties[n].order)).size, names.length, 'no two settings share a place');

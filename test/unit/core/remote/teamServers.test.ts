@@ -101,10 +101,7 @@ describe('team servers: vLLM serving DiffusionGemma (OpenAI-compatible chat)', (
     answer = () => ({ content: ['```python\nreturn a + b\n```'] });
     const settings: ModelSettings = {
       source: 'openai-chat',
-      folder: '',
-      remoteUrl: server.url,
-      remoteModel: 'google/diffusiongemma-26B-A4B-it',
-      remoteDiffusing: false,
+      values: { url: server.url, model: 'google/diffusiongemma-26B-A4B-it' },
       device: 'cpu',
       threads: 0,
     };
@@ -120,8 +117,8 @@ describe('team servers: vLLM serving DiffusionGemma (OpenAI-compatible chat)', (
     assert.equal(result(events).holes[0].text, 'return a + b');
     assert.ok(logged.every((m) => !m.includes(KEY)));
     await assert.rejects(
-      openExtensionEngine({ ...settings, remoteModel: '' }, () => undefined),
-      /"openai-chat": set diffusionInfill\.model\.remoteUrl .* and diffusionInfill\.model\.remoteModel/,
+      openExtensionEngine({ ...settings, values: { url: server.url } }, () => undefined),
+      /the model source "openai-chat" needs diffusionInfill\.model\.openaiChat\.model: the model the server serves/,
     );
   });
 });

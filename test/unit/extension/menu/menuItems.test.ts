@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { menuEntries } from '../../../../src/extension/menu/menuItems';
 
 const commands = (entries: ReturnType<typeof menuEntries>) => entries.flatMap((e) => (e.kind === 'command' ? [e] : []));
@@ -15,7 +17,7 @@ describe('the status bar menu', () => {
       ],
     );
     assert.match(items[1].label, /Disable inline completions for python/);
-    for (const command of ['diffusionInfill.showDrafts', 'diffusionInfill.showLog', 'diffusionInfill.openSettings', 'diffusionInfill.pickModelSource']) {
+    for (const command of ['diffusionInfill.showDrafts', 'diffusionInfill.showLog', 'diffusionInfill.openSettings', 'diffusionInfill.chooseModel']) {
       assert.ok(
         items.some((i) => i.command === command),
         command,
@@ -30,6 +32,20 @@ describe('the status bar menu', () => {
       [[true], ['go', true], [0]],
     );
     assert.equal(items[2].description, 'snoozed until 21:45');
+  });
+
+  it('opens the walkthrough package.json contributes, by its id', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../../../package.json'), 'utf8'));
+    const [walkthrough] = manifest.contributes.walkthroughs as { id: string }[];
+    const entry = commands(menuEntries({ inlineEnabled: true, model: 'Bundled model' })).find((i) => i.command === 'workbench.action.openWalkthrough');
+    assert.deepEqual(entry?.args, [`${manifest.publisher}.${manifest.name}#${walkthrough.id}`, false]);
+  });
+
+  it('offers Set API Key for a source that takes a key, next to Choose Model', () => {
+    const remote = commands(menuEntries({ inlineEnabled: true, model: 'OpenAI-compatible chat endpoint', secret: 'API key' }));
+    assert.ok(remote.some((i) => i.command === 'diffusionInfill.setApiKey' && /Set the API key/.test(i.label)));
+    const local = commands(menuEntries({ inlineEnabled: true, model: 'Bundled model' }));
+    assert.ok(!local.some((i) => i.command === 'diffusionInfill.setApiKey'));
   });
 
   it('without an editor there is no language switch', () => {
