@@ -5,7 +5,7 @@ import { chosenSource, SOURCE_FLAGS } from './source';
 import { readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 import { RECOMMENDED } from '../models/catalogue';
-import { resolveModelArg } from '../models/store';
+import { pulledFolder, resolveModelArg } from '../models/store';
 
 export const FILL_USAGE = `diffusion-infill fill FILE [model source flags: --model DIR|ORG/NAME, --server URL, ...] [sampler flags]
     [--device cpu|webgpu|cuda|dml|coreml] [--threads N] [--write] [--json] [--quiet]`;
@@ -37,10 +37,10 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
 
   // The model source: --source and its flags (--model DIR: a folder; --server URL: a `diffusion-infill serve`, ...).
   const { kind, values: source, secret } = chosenSource(flags);
-  // A pulled repository id (ORG/NAME) names its folder in the model store, until pulled models are a kind of their own.
+  // --model also takes a pulled repository id (ORG/NAME), the folder it has in the model store.
   if (typeof source.folder === 'string') source.folder = resolveModelArg(source.folder);
   const runtime = { ...runtimeOptions(flags), log: (m: string) => process.stderr.write(`diffusion-infill: ${m}\n`) };
-  const engine = await openKind(kind, source, { name: (f) => `--${f.flag}`, runtime, secret }, signal);
+  const engine = await openKind(kind, source, { name: (f) => `--${f.flag}`, runtime, secret, pulledModel: pulledFolder }, signal);
   const renderer: DraftRenderer | null =
     flags.json || flags.quiet ? null : process.stderr.isTTY ? liveCanvas(process.stderr, request.text, request.holes) : progressLines(process.stderr);
   let result: ResultEvent | undefined;

@@ -1,6 +1,7 @@
 import { InfillEngine, InfillError } from '../core';
 import { EngineKind, KindContext, kindById, KindField, KindValues, openKind } from '../core/engineKinds';
 import { EngineSource, parseHttpUrl, showUrl } from '../core/remote';
+import { ModelStore } from '../models/store';
 import { ModelSettings } from './settings';
 
 /**
@@ -42,7 +43,13 @@ export function settingName(field: KindField): string {
 function editorContext(model: ModelSettings, log: (message: string) => void, secret: string | undefined): KindContext {
   // A local model runs in a child process: a native fault of onnxruntime there ends the model, not
   // the extension host and every other extension in it (npm run bench:isolation: the forward costs about the same).
-  return { name: settingName, secret, runtime: { executionProvider: model.device, threads: model.threads || undefined, isolation: 'process', log } };
+  const store = new ModelStore(model.modelsFolder);
+  return {
+    name: settingName,
+    secret,
+    runtime: { executionProvider: model.device, threads: model.threads || undefined, isolation: 'process', log },
+    pulledModel: (repo) => store.find(repo)?.dir,
+  };
 }
 
 function kindOf(model: ModelSettings): EngineKind {

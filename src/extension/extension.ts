@@ -18,6 +18,8 @@ import { Snooze } from './menu/snooze';
 import { registerStatusMenu } from './menu/statusMenu';
 import { registerSwitches } from './menu/switches';
 import { registerChooseModel } from './chooseModel/chooseModel';
+import { registerHfToken } from './models/hubAccess';
+import { registerManageModels } from './models/manageModels';
 import { registerDraftsPanel } from './panel/draftsPanel';
 import { registerRefactor } from './refactor/registerRefactor';
 
@@ -77,7 +79,9 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     createStatusBar(models, generations, settings, snooze, inline.onDidDecide),
     registerStatusMenu(snooze, settings, models),
     registerSwitches(snooze, settings),
-    registerChooseModel(settings, apiKeys, log),
+    registerChooseModel(settings, apiKeys, log, { context, settings, models, log }),
+    registerManageModels(settings, log),
+    registerHfToken(context),
     trackGeneratingContextKey(generations),
     vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], inline),
     vscode.commands.registerCommand(FILL_SELECTION_COMMAND, () => fill()),
@@ -91,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
       await models.engine().catch((e) => errors.report(e, 'reload model', { always: true }));
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('diffusionInfill.model')) {
+      if (e.affectsConfiguration('diffusionInfill.model') || e.affectsConfiguration('diffusionInfill.models.folder')) {
         log.info('model settings changed: the model reloads on next use');
         generations.cancel();
         models.reset();

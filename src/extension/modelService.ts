@@ -21,6 +21,8 @@ export class ModelService {
   private readonly stateChanged = new Emitter<ModelState>();
   readonly onDidChangeState = this.stateChanged.event;
   private current: Loaded | undefined;
+  /** An engine opened for settings not yet saved (prepare): taken when they are. */
+  private prepared: { key: string; engine: InfillEngine } | undefined;
   private stateValue: ModelState;
 
   /** `problem`: what is wrong with the settings, found without opening anything (engineSource's settingsProblem). */
@@ -43,10 +45,29 @@ export class ModelService {
     const key = engineKey(model);
     if (this.current?.key !== key) {
       const entry = { key } as Loaded;
+      if (this.prepared?.key === key) {
+        const engine = this.prepared.engine;
+        this.prepared = undefined;
+        entry.engine = Promise.resolve(engine);
+        this.current = entry;
+        this.watch(engine, entry);
+        this.setState({ kind: 'ready', info: engine.info });
+        return entry.engine;
+      }
       entry.engine = this.load(model, entry);
       this.current = entry;
     }
     return this.current.engine;
+  }
+
+  /**
+   * Opens the engine of settings about to be saved, so that the switch happens only once it has
+   * loaded: a model that fails to load throws here, and the settings (and the model in use) stay
+   * as they were.  The next use after the settings change takes this engine instead of loading.
+   */
+  async prepare(model: ModelSettings): Promise<void> {
+    const engine = await this.open(model, this.log);
+    this.prepared = { key: engineKey(model), engine };
   }
 
   /**
@@ -74,13 +95,7 @@ export class ModelService {
     const started = performance.now();
     try {
       const engine = await this.open(model, this.log);
-      // A model whose thread died is forgotten, so that the next use loads it again by itself.
-      engine.onStop?.((reason) => {
-        if (this.current !== entry) return;
-        this.current = undefined;
-        this.log(`model stopped: ${reason.message}; it is loaded again on next use`);
-        this.setState({ kind: 'idle' });
-      });
+      this.watch(engine, entry);
       if (this.current === entry) {
         this.log(`model ready: ${engine.info.name} (${engine.info.family}) on ${engine.info.device} in ${Math.round(performance.now() - started)} ms`);
         this.setState({ kind: 'ready', info: engine.info });
@@ -96,6 +111,16 @@ export class ModelService {
       }
       throw e;
     }
+  }
+
+  /** A model whose thread died is forgotten, so that the next use loads it again by itself. */
+  private watch(engine: InfillEngine, entry: Loaded): void {
+    engine.onStop?.((reason) => {
+      if (this.current !== entry) return;
+      this.current = undefined;
+      this.log(`model stopped: ${reason.message}; it is loaded again on next use`);
+      this.setState({ kind: 'idle' });
+    });
   }
 
   private setState(state: ModelState): void {

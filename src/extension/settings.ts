@@ -1,5 +1,6 @@
 import { ALG_OPTION, ALGS, Alg, BOOLEAN_OPTIONS, EXECUTION_PROVIDERS, ExecutionProvider, InfillOptions, NUMBER_OPTIONS } from '../core';
 import { ENGINE_KINDS, KIND_IDS, kindById, kindValues, KindValues } from '../core/engineKinds';
+import { defaultHome } from '../models/store';
 
 /** How inline drafts are shown while the model denoises (see docs/extension.md, "Flicker"). */
 export type InlineDraftStyle = 'decoration' | 'off';
@@ -12,6 +13,8 @@ export interface ModelSettings {
   values: KindValues;
   device: ExecutionProvider;
   threads: number;
+  /** Where downloaded models live (diffusionInfill.models.folder, else the store the CLI uses). */
+  modelsFolder: string;
 }
 
 export interface ExtensionSettings {
@@ -86,6 +89,7 @@ export function readSettings(get: SettingReader): ExtensionSettings {
       values: kindValues(kindById(source)!, get),
       device: oneOf('model.device', EXECUTION_PROVIDERS, 'cpu'),
       threads: numOr('model.threads'),
+      modelsFolder: (typeof get('models.folder') === 'string' && (get('models.folder') as string).trim()) || defaultHome(),
     },
     sampler: {
       alg: typeof alg === 'string' && (ALGS as readonly string[]).includes(alg) ? (alg as Alg) : undefined,

@@ -170,4 +170,5 @@ function freeBytes(dir: string): number {
   return s.bavail * s.bsize;
 }
 
-export const gb = (bytes: number) => `${(bytes / 1e9).toFixed(bytes < 1e9 ? 2 : 1)} GB`;
+/** A size as a user reads it: MB below a tenth of a GB, else GB. */
+export const gb = (bytes: number) => (bytes < 1e8 ? `${(bytes / 1e6).toFixed(bytes < 1e6 ? 2 : 1)} MB` : `${(bytes / 1e9).toFixed(bytes < 1e9 ? 2 : 1)} GB`);

@@ -119,6 +119,13 @@ export class ModelStore {
     return gone;
   }
 
+  /** Removes one partial download (a folder partials() listed); returns what went. */
+  removePartial(dir: string): string[] {
+    if (!this.partials().some((p) => p.dir === dir)) return [];
+    fs.rmSync(dir, { recursive: true, force: true });
+    return [dir];
+  }
+
   /** [repo folder, entry] under HOME/<top>/ORG--NAME/, skipping builds in progress. */
   private entries(top: string): [string, string][] {
     const root = path.join(this.home, top);
@@ -150,6 +157,15 @@ function folderBytes(dir: string): number {
     total += e.isDirectory() ? folderBytes(p) : fs.statSync(p).size;
   }
   return total;
+}
+
+/** The folder of a pulled model in the default store (DIFFUSION_INFILL_HOME), by its repository id. */
+export function pulledFolder(repo: string): string | undefined {
+  try {
+    return new ModelStore(defaultHome()).find(repo)?.dir;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { folder } from './folder';
 import { EngineKind, KindField, KindValues } from './kind';
 import { openaiChat } from './openaiChat';
 import { openaiFim } from './openaiFim';
+import { pulled } from './pulled';
 import { server } from './server';
 
 export * from './kind';
@@ -12,7 +13,7 @@ export * from './kind';
  * beside these and one line here; package.json's settings and the docs' table are held to this
  * list by test/unit/core/engineKinds.test.ts.
  */
-export const ENGINE_KINDS: readonly EngineKind[] = [bundled, folder, server, openaiFim, openaiChat];
+export const ENGINE_KINDS: readonly EngineKind[] = [bundled, pulled, folder, server, openaiFim, openaiChat];
 
 export const KIND_IDS: readonly string[] = ENGINE_KINDS.map((k) => k.id);
 

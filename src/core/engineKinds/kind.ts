@@ -40,6 +40,8 @@ export interface KindContext {
   /** The device and threads for a model run here, and where it logs. */
   runtime?: RuntimeOptions;
   secret?: string;
+  /** The folder of a model downloaded into this machine's store (src/models/store.ts), by its repository id. */
+  pulledModel?(repo: string): string | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { ApiKeys, CHOOSE_MODEL_COMMAND } from '../apiKeys';
 import { secretUrl } from '../engineSource';
 import { updateSetting } from '../menu/switches';
 import { ExtensionSettings } from '../settings';
+import { chooseDownloaded, DownloadedDeps } from '../models/chooseDownloaded';
 import { guidedFlow } from './guidedFlow';
 
 /** What Choose Model did, for tests and callers: the kind chosen, and whether it was saved. */
@@ -17,11 +18,18 @@ export interface ChooseModelOutcome {
  * flow (src/extension/chooseModel/guidedFlow.ts). Its settings, its key and the source are saved
  * only at the end: a flow given up leaves the model in use as it was.
  */
-export function registerChooseModel(settings: () => ExtensionSettings, keys: ApiKeys, log: vscode.LogOutputChannel): vscode.Disposable {
+export function registerChooseModel(
+  settings: () => ExtensionSettings,
+  keys: ApiKeys,
+  log: vscode.LogOutputChannel,
+  downloaded: DownloadedDeps,
+): vscode.Disposable {
   return vscode.commands.registerCommand(CHOOSE_MODEL_COMMAND, async (id?: unknown): Promise<ChooseModelOutcome> => {
     const current = settings().model;
     const kind = (typeof id === 'string' ? kindById(id) : undefined) ?? (await pickKind(current.source));
     if (!kind) return { saved: false };
+    // A downloaded model is chosen from a list, fetched and built if needed (src/extension/models).
+    if (kind.id === 'pulled') return { source: kind.id, saved: (await chooseDownloaded(downloaded)) !== undefined };
     const config = vscode.workspace.getConfiguration('diffusionInfill');
     const values = kindValues(kind, (key) => config.get(key));
     const answer = kind.fields.length || kind.secret ? await guidedFlow(kind, values, keys, log) : { values };

@@ -73,6 +73,14 @@ export function menuEntries(s: MenuState): MenuEntry[] {
     },
     { kind: 'separator', label: 'Model' },
     { kind: 'command', label: '$(server-process) Choose the model…', description: s.model, command: 'diffusionInfill.chooseModel' },
+    {
+      kind: 'command',
+      label: '$(cloud-download) Get a real model…',
+      description: 'download one from the Hugging Face Hub',
+      command: 'diffusionInfill.chooseModel',
+      args: ['pulled'],
+    },
+    { kind: 'command', label: '$(archive) Manage downloaded models…', command: 'diffusionInfill.manageModels' },
   );
   if (s.secret) entries.push({ kind: 'command', label: `$(key) Set the ${s.secret}…`, command: 'diffusionInfill.setApiKey' });
   entries.push({ kind: 'command', label: '$(refresh) Reload the model', command: 'diffusionInfill.reloadModel' });

@@ -26,7 +26,7 @@ describe("the CLI's model source, from the list of engine kinds", () => {
   it('says which flags are wrong: an unknown source, an ambiguous one, a flag the source does not read', () => {
     assert.throws(
       () => chosenSource({ source: 'cloud' }),
-      (e: Error) => e instanceof UsageError && /--source must be one of bundled, folder, server/.test(e.message),
+      (e: Error) => e instanceof UsageError && /--source must be one of bundled, pulled, folder, server/.test(e.message),
     );
     assert.throws(() => chosenSource({ url: 'http://x' }), /openai-fim and openai-chat both read these flags: say which with --source/);
     assert.throws(() => chosenSource({ model: '/m', server: 'http://x' }), /folder and server both read/);

@@ -4,7 +4,13 @@ import { apiKeySlot, openEngine, settingsProblem } from '../../../src/extension/
 import { ModelSettings } from '../../../src/extension/settings';
 
 const FIXTURE = path.resolve(__dirname, '../../../../test/fixtures/tiny-model');
-const settings = (source: string, values: ModelSettings['values'] = {}): ModelSettings => ({ source, values, device: 'cpu', threads: 0 });
+const settings = (source: string, values: ModelSettings['values'] = {}): ModelSettings => ({
+  source,
+  values,
+  device: 'cpu',
+  threads: 0,
+  modelsFolder: '/nowhere',
+});
 
 describe('extension engine source', () => {
   it('asks for a folder when the source is "folder" and none is set, naming the setting', async () => {

@@ -15,7 +15,7 @@ const folderOf = (m: ModelSettings) => String(m.values.folder);
 describe('model service', () => {
   let model: ModelSettings;
   beforeEach(() => {
-    model = { source: 'folder', values: { folder: '/m/a' }, device: 'cpu', threads: 0 };
+    model = { source: 'folder', values: { folder: '/m/a' }, device: 'cpu', threads: 0, modelsFolder: '/nowhere' };
   });
 
   it('opens the engine once on first use and shares it', async () => {
@@ -88,7 +88,7 @@ describe('model service', () => {
 
 describe('model service: settings checked when they change', () => {
   it('shows a setting that cannot work as an error at once, before any use, and clears it when fixed', () => {
-    let model: ModelSettings = { source: 'folder', values: {}, device: 'cpu', threads: 0 };
+    let model: ModelSettings = { source: 'folder', values: {}, device: 'cpu', threads: 0, modelsFolder: '/nowhere' };
     const problem = (m: ModelSettings) => (m.values.folder ? undefined : 'the model source "folder" needs diffusionInfill.model.folder');
     const service = new ModelService(
       () => model,

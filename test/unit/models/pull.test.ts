@@ -145,7 +145,7 @@ describe('models pull: from a hub into the store', function () {
   });
 
   it('checks free disk space against the plan before downloading the weights', async () => {
-    await assert.rejects(pull({ freeBytes: () => 1000 }), /need .* GB, but .* has 0\.00 GB free: free some space, or set DIFFUSION_INFILL_HOME/);
+    await assert.rejects(pull({ freeBytes: () => 1000 }), /need .* MB, but .* has 0\.00 MB free: free some space, or set DIFFUSION_INFILL_HOME/);
     assert.ok(!hub.requests.some((r) => r.url.endsWith(SHARD)), 'no shard was downloaded');
   });
 

@@ -58,7 +58,7 @@ describe('Choose Model: one list of sources, a guided flow for each remote one, 
     const rows = await page.read('.quick-input-widget .quick-input-list .monaco-list-row');
     assert.deepEqual(
       rows.map((r) => r.label.split(',')[0]),
-      ['Bundled model', 'Model folder', 'Diffusion Infill server', 'OpenAI-compatible FIM endpoint', 'OpenAI-compatible chat endpoint'],
+      ['Bundled model', 'Downloaded model', 'Model folder', 'Diffusion Infill server', 'OpenAI-compatible FIM endpoint', 'OpenAI-compatible chat endpoint'],
       'the list of engine kinds, in order',
     );
     assert.ok(

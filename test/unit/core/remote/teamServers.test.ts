@@ -104,6 +104,7 @@ describe('team servers: vLLM serving DiffusionGemma (OpenAI-compatible chat)', (
       values: { url: server.url, model: 'google/diffusiongemma-26B-A4B-it' },
       device: 'cpu',
       threads: 0,
+      modelsFolder: '/nowhere',
     };
     const logged: string[] = [];
     const engine = await openExtensionEngine(
