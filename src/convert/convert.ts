@@ -28,6 +28,8 @@ export interface ConvertOptions {
   special: SpecialOverrides;
   /** model.json sampler fields over the layout's defaults (a catalogue's recommended settings). */
   sampler?: Record<string, unknown>;
+  /** More model.json fields (a catalogue's facts the checkpoint lacks, e.g. DreamOn's expandTokenId). */
+  modelJson?: Record<string, unknown>;
   /** model.json tokenHealing; default true (real checkpoints learned from text tokenized whole). */
   tokenHealing?: boolean;
   /** More files for the folder, written before it takes its place (a model store's manifest). */
@@ -151,6 +153,7 @@ function modelJson(arch: Arch, alg: string, special: ReturnType<typeof specialId
     precision: o.precision,
     ...(o.precision === 'int4' || o.precision === 'int8' ? { quantization: { blockSize: o.blockSize, accuracyLevel } } : {}),
     source: `${cfg._name_or_path || name}; built by diffusion-infill models convert ${BUILDER_VERSION} from a ${cfg.model_type} checkpoint`,
+    ...o.modelJson,
   };
 }
 

@@ -16,8 +16,12 @@ export interface CatalogueEntry {
   cpuSecondsPerLine: number;
   scores: string;
   facts: string;
-  /** model.json sampler fields written when it is pulled. */
+  /** model.json sampler fields written when it is pulled: the settings its authors use. */
   sampler: Record<string, unknown>;
+  /** Where those settings come from. */
+  settingsSource: string;
+  /** model.json fields the checkpoint's files do not give (DreamOn's expand token). */
+  modelJson?: Record<string, unknown>;
 }
 
 export const CATALOGUE: CatalogueEntry[] = data.models as CatalogueEntry[];

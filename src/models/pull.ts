@@ -99,6 +99,7 @@ export async function pullModel(ref: string, o: PullOptions): Promise<InstalledM
     special: {},
     name: repo,
     sampler: catalogueEntry(repo)?.sampler,
+    modelJson: catalogueEntry(repo)?.modelJson,
     overwrite: true,
     extraFiles: { [MANIFEST]: JSON.stringify(manifest, null, 2) + '\n' },
     onProgress: (done, all, tensor) => emit({ phase: 'convert', done, total: all, tensor }),
