@@ -34,6 +34,18 @@ const options = {
   logLevel: 'warning',
 };
 
+// The Drafts panel's webview script: a browser bundle of its own (src/webview/panel.ts).
+const webview = {
+  entryPoints: { panel: 'src/webview/panel.ts' },
+  bundle: true,
+  platform: 'browser',
+  target: 'es2022',
+  format: 'iife',
+  outdir: 'dist',
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
 // The syntax check's tree-sitter runtime and grammars (src/extension/syntax/syntaxCheck.ts) load
 // from dist/syntax/: the .vsix ships that folder, so the check works offline.
 const wasm = path.dirname(createRequire(import.meta.url).resolve('@vscode/tree-sitter-wasm'));
@@ -41,8 +53,8 @@ fs.mkdirSync('dist/syntax', { recursive: true });
 for (const file of fs.readdirSync(wasm).filter((f) => f.endsWith('.wasm'))) fs.copyFileSync(path.join(wasm, file), path.join('dist/syntax', file));
 
 if (watch) {
-  const ctx = await esbuild.context(options);
-  await ctx.watch();
+  const contexts = [await esbuild.context(options), await esbuild.context(webview)];
+  await Promise.all(contexts.map((ctx) => ctx.watch()));
 } else {
-  await esbuild.build(options);
+  await Promise.all([esbuild.build(options), esbuild.build(webview)]);
 }

@@ -4,7 +4,7 @@ import { GenerationKind } from '../generations';
 import type { ProposalDecision } from '../refactor/proposals';
 
 /**
- * The messages between the extension and the drafts panel's webview (media/panel.js), and the
+ * The messages between the extension and the drafts panel's webview (src/webview/panel.ts), and the
  * record of the last generation that lets a panel opened late (or reloaded) replay it. No
  * `vscode` here: the shapes and the record are unit-tested in Node.
  */
