@@ -254,7 +254,11 @@ try {
     await page.screenshot({ path: path.join(artifacts, 'settings.png') });
     assert.ok(rows.length >= 4, `settings rows shown: ${rows.length}`);
     assert.match(rows[0].title, /Source/, `the first setting is the model source (${rows[0].title})`);
-    assert.match(rows[3].title, /Server: Url/, `the server's URL comes right after the downloaded model and the folder (${rows.map((r) => r.title).join(' | ')})`);
+    assert.match(
+      rows[3].title,
+      /Server: Url/,
+      `the server's URL comes right after the downloaded model and the folder (${rows.map((r) => r.title).join(' | ')})`,
+    );
     for (const r of rows) assert.ok(!r.description.includes('`'), `${r.title}: backticks render as code, not as text`);
     // The algorithm's default (null) shows under its label.
     await page.click('.settings-editor .suggest-input-container');
