@@ -2,7 +2,7 @@ import { InfillError, parseMarkers, ResultEvent } from '../core';
 import { openKind } from '../core/engineKinds';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
 import { chosenSource, SOURCE_FLAGS } from './source';
-import { readSourceFile, writeSourceFile } from './sourceFile';
+import { checkWritable, readSourceFile, writeSourceFile } from './sourceFile';
 import { DraftRenderer, liveCanvas, progressLines } from './terminalDrafts';
 import { RECOMMENDED } from '../models/catalogue';
 import { pulledFolder, resolveModelArg } from '../models/store';
@@ -26,6 +26,8 @@ export async function fillCommand(argv: string[], signal: AbortSignal): Promise<
   const flags = values as FlagValues;
   const options = samplerOptions(flags);
   const original = readSourceFile(file);
+  // A file --write cannot replace is refused now, not after the whole generation.
+  if (flags.write) checkWritable(file);
   let request;
   try {
     request = parseMarkers(original.text);

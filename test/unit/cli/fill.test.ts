@@ -65,22 +65,71 @@ describe('the fill command, end to end on the tiny model', () => {
     assert.deepEqual(fs.readFileSync(file), latin1);
   });
 
-  it('--write writes through a symlink and into the same inode, keeps the mode, and keeps a BOM', () => {
+  it('--write writes through a symlink, keeps the mode and a BOM, and leaves no temporary file', () => {
     fs.writeFileSync(file, '\ufeffx = <|hole:4|>\n');
     fs.chmodSync(file, 0o640);
     const link = path.join(temp.dir, 'link.py');
-    const hard = path.join(temp.dir, 'hard.py');
     fs.symlinkSync(file, link);
-    fs.linkSync(file, hard);
-    const inode = fs.statSync(file).ino;
     const r = cli('fill', link, '--model', TINY_MODEL, '--steps', '4', '--write');
     assert.equal(r.code, 0, r.stderr);
     assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
     const written = fs.readFileSync(file, 'utf8');
     assert.ok(written.startsWith('\ufeffx = ') && !written.includes('<|hole'), JSON.stringify(written));
+    assert.equal(fs.statSync(file).mode & 0o777, 0o640);
+    assert.deepEqual(fs.readdirSync(temp.dir).sort(), ['example.py', 'link.py']);
+  });
+
+  it('--write into a file with another hard link writes the same inode, which both names see', () => {
+    const hard = path.join(temp.dir, 'hard.py');
+    fs.linkSync(file, hard);
+    const inode = fs.statSync(file).ino;
+    const r = cli('fill', file, '--model', TINY_MODEL, '--steps', '4', '--write');
+    assert.equal(r.code, 0, r.stderr);
+    const written = fs.readFileSync(file, 'utf8');
+    assert.ok(!written.includes('<|hole'), written);
     assert.equal(fs.statSync(file).ino, inode);
     assert.equal(fs.readFileSync(hard, 'utf8'), written, 'a hard link sees the fill');
-    assert.equal(fs.statSync(file).mode & 0o777, 0o640);
+  });
+
+  it('--write on a full disk exits 1, says so, and leaves the file byte for byte', () => {
+    // A file of 8,192 bytes whose fill is longer; the shell's file size limit (ulimit -f, in KiB)
+    // makes a write past 8 KiB stop short and the next fail, as a full disk does.
+    const body = 'x = 1\n'.repeat(1360);
+    fs.writeFileSync(file, body + 'y = <|hole:64|>\n'.padEnd(8192 - body.length, '#'));
+    const before = fs.readFileSync(file);
+    assert.equal(before.length, 8192);
+    const shown = cli('fill', file, '--model', TINY_MODEL, '--quiet');
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.ok(Buffer.byteLength(shown.stdout) > 8192, `the fill makes the file longer (${Buffer.byteLength(shown.stdout)} bytes)`);
+    const r = spawnSync('bash', ['-c', 'ulimit -f 8 && exec "$0" "$@"', process.execPath, CLI, 'fill', file, '--model', TINY_MODEL, '--quiet', '--write'], {
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /could not be written, and is as it was/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual(fs.readFileSync(file), before);
+    assert.deepEqual(fs.readdirSync(temp.dir), ['example.py'], 'no temporary file is left behind');
+  });
+
+  it('refuses a FIFO, a folder and a read-only file before any generation, in words', () => {
+    const fifo = path.join(temp.dir, 'fifo.py');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const folder = path.join(temp.dir, 'folder.py');
+    fs.mkdirSync(folder);
+    fs.chmodSync(file, 0o444);
+    for (const [target, args, says] of [
+      [fifo, [], /fifo\.py is not a regular file/],
+      [folder, [], /folder\.py is a folder, not a file/],
+      [file, ['--write'], /example\.py is read-only: nothing written/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'fill', target, '--model', TINY_MODEL, '--json', ...args], { encoding: 'utf8', timeout: 20000 });
+      assert.equal(r.status, 1, `${target}: ${r.status} ${r.signal} ${r.stderr}`);
+      assert.match(r.stderr, says);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(r.stdout, '', 'no draft: refused before the generation');
+    }
+    assert.equal(fs.readFileSync(file, 'utf8'), THREE_HOLES);
   });
 
   it('a flag out of its range is a usage error (exit 2) that names the flag; --hole-tokens 0 writes nothing', () => {
