@@ -101,12 +101,21 @@ export class ContextCache {
       length: canvas.length,
     };
     if (source && this.names.ropeTheta !== undefined) {
+      // Copies: a slice of a batched forward's outputs would keep the whole batch's buffer alive.
+      const own = (t: Float32Array) => (t.byteLength === t.buffer.byteLength ? t : t.slice());
+      past.keys = past.keys.map(own);
+      past.values = past.values.map(own);
       this.sources.unshift({ ids: Int32Array.from(canvas), past });
-      const bytes = (p: Past) => 4 * [...p.keys, ...p.values].reduce((a, t) => a + t.length, 0);
-      while (this.sources.length > this.maxSources || (this.sources.length > 1 && this.sources.reduce((a, x) => a + bytes(x.past), 0) > SOURCE_BYTES))
-        this.sources.pop();
+      while (this.sources.length > this.maxSources || (this.sources.length > 1 && this.sourceBytes().counted > SOURCE_BYTES)) this.sources.pop();
     }
     return { span, length: canvas.length, run: span, past, hidden: span };
+  }
+
+  /** Bytes of the sources' keys and values, and of the buffers that hold them (more, were a source a slice of a larger buffer). */
+  sourceBytes(): { counted: number; retained: number } {
+    const arrays = this.sources.flatMap((s) => [...s.past.keys, ...s.past.values]);
+    const buffers = new Set(arrays.map((t) => t.buffer));
+    return { counted: arrays.reduce((a, t) => a + t.byteLength, 0), retained: [...buffers].reduce((a, b) => a + b.byteLength, 0) };
   }
 
   /**

@@ -233,6 +233,11 @@ export class OnnxLogitsModel implements LogitsModel {
     this.cache?.forget(id);
   }
 
+  /** The reuse sources' bytes (ContextCache.sourceBytes): counted against their bound, and held. */
+  get sourceBytes(): { counted: number; retained: number } {
+    return this.cache?.sourceBytes() ?? { counted: 0, retained: 0 };
+  }
+
   /** Generations whose keys and values this network holds. */
   get cachedGenerations(): number {
     return this.cache?.size ?? 0;

@@ -83,6 +83,20 @@ describe('context cache and deciding in the graph (tiny model)', () => {
     );
   });
 
+  it("keeps a reuse source in its own memory, not in a batched forward's buffer: the bytes it holds are the bytes it counts", async () => {
+    const span = Array.from({ length: 11 }, (_, i) => 19 + i);
+    const batch = [0, 1, 2, 3].map((k) => canvas().fill(98 + k, 0, 4));
+    await model.proposeBatch(
+      batch,
+      batch.map((_, k) => request('entropy', [20, 21], { id: 300 + k, span, refresh: true, reuse: true })),
+      sampleHere,
+    );
+    [0, 1, 2, 3].forEach((k) => model.forget(300 + k));
+    const { counted, retained } = model.sourceBytes;
+    assert.ok(counted > 0, 'the first passes were kept as sources');
+    assert.equal(retained, counted);
+  });
+
   it('a token committed in the span is seen by the next cached step', async () => {
     const span = Array.from({ length: 11 }, (_, i) => 19 + i);
     const ids = canvas();
