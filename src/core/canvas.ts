@@ -120,9 +120,27 @@ interface Edge {
   open: boolean;
 }
 
+/** A line costing more than this share of the window's budget is long: it is cut rather than left out with all beyond it. */
+const LONG_LINE_SHARE = 4;
+
+/** The part of `line` nearest the hole (its start for a head edge, its end for a tail) of at most `tokens` tokens. */
+async function cutToTokens(line: string, tokens: number, side: 'head' | 'tail', tokenizer: TextTokenizer): Promise<{ line: string; cost: number }> {
+  const cut = (n: number) => (side === 'head' ? line.slice(0, n) : line.slice(line.length - n));
+  let n = line.length;
+  let piece = line;
+  let cost = (await tokenizer.encode(piece)).length;
+  while (cost > tokens) {
+    n = Math.min(n - 1, Math.floor((n * tokens) / cost));
+    piece = cut(n);
+    cost = (await tokenizer.encode(piece)).length;
+  }
+  return { line: piece, cost };
+}
+
 /**
  * Keeps, for every segment, the whole lines nearest its holes, growing all edges in turn until the
- * budget is spent. Only lines near the holes are tokenized, so a huge file costs what a small one does.
+ * budget is spent; a long line is cut to its part nearest the hole (LONG_LINE_SHARE).  Only lines
+ * near the holes are tokenized, so a huge file costs what a small one does.
  */
 async function fitWindow(segments: string[], tokenizer: TextTokenizer, budget: number): Promise<{ context: string[]; tokens: number[][] }> {
   const lines = segments.map((s) => (s.length === 0 ? [] : s.split(/(?<=\n)/)));
@@ -136,6 +154,7 @@ async function fitWindow(segments: string[], tokenizer: TextTokenizer, budget: n
   // A line longer than this many characters per remaining token cannot fit: cut it to the part
   // nearest the hole before tokenizing it.
   const CHARS_PER_TOKEN_BOUND = 8;
+  const longLine = Math.floor(budget / LONG_LINE_SHARE);
   let remaining = budget;
   while (edges.some((e) => e.open)) {
     for (const edge of edges) {
@@ -147,15 +166,28 @@ async function fitWindow(segments: string[], tokenizer: TextTokenizer, budget: n
       }
       const index = edge.side === 'head' ? k.head : k.total - 1 - k.tail;
       let line = lines[edge.segment][index];
+      // No token holds more than CHARS_PER_TOKEN_BOUND characters: a line this long costs more than longLine.
+      const long = line.length > longLine * CHARS_PER_TOKEN_BOUND;
       const limit = Math.max(1, remaining) * CHARS_PER_TOKEN_BOUND;
       if (line.length > limit) {
         line = edge.side === 'head' ? line.slice(0, limit) : line.slice(line.length - limit);
         lines[edge.segment][index] = line;
       }
-      const cost = (await tokenizer.encode(line)).length;
+      let cost = (await tokenizer.encode(line)).length;
       if (cost > remaining) {
-        edge.open = false;
-        continue;
+        // An ordinary line that does not fit ends its edge; a long one (a string literal, minified
+        // code) is cut to its part nearest the hole, and the lines beyond it still get their turn.
+        const room = Math.min(remaining, longLine);
+        if (!(long || cost > longLine) || room === 0) {
+          edge.open = false;
+          continue;
+        }
+        ({ line, cost } = await cutToTokens(line, room, edge.side, tokenizer));
+        if (cost === 0) {
+          edge.open = false;
+          continue;
+        }
+        lines[edge.segment][index] = line;
       }
       remaining -= cost;
       if (edge.side === 'head') k.head++;

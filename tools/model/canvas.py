@@ -15,6 +15,9 @@ MAX_HOLE_TOKENS = 4096  # src/core/holes.ts
 # A line longer than this many characters per remaining token cannot fit: it is cut to the part
 # nearest the hole before it is tokenized.
 CHARS_PER_TOKEN_BOUND = 8
+# A line costing more than this share of the window's budget is long: it is cut to its part nearest the
+# hole rather than left out with every line beyond it.
+LONG_LINE_SHARE = 4
 
 
 @dataclass
@@ -140,10 +143,22 @@ def _utf16_cut(s, limit, head):
     return kept.decode("utf-16-le", "replace")
 
 
+def _cut_to_tokens(line, tokens, head, tok):
+    """The part of `line` nearest the hole (its start when `head`, else its end) of at most `tokens` tokens."""
+    n = _utf16_len(line)
+    piece = line
+    cost = len(tok.encode(piece))
+    while cost > tokens:
+        n = min(n - 1, n * tokens // cost)
+        piece = _utf16_cut(line, n, head)
+        cost = len(tok.encode(piece))
+    return piece, cost
+
+
 def _fit_window(segments, tok, budget):
     """Keeps, for every segment, the whole lines nearest its holes, growing all edges in turn (a line at
     a time, the segment before a hole from its end, the one after from its start) until the budget is
-    spent."""
+    spent; a long line (LONG_LINE_SHARE) is cut to its part nearest the hole."""
     lines = [_lines(s) for s in segments]
     last = len(segments) - 1
     edges = []  # [segment, side, open]
@@ -153,6 +168,7 @@ def _fit_window(segments, tok, budget):
         if i < last:
             edges.append([i, "tail", True])
     kept = [{"head": 0, "tail": 0, "total": len(ls)} for ls in lines]
+    long_line = budget // LONG_LINE_SHARE
     remaining = budget
     while any(e[2] for e in edges):
         for edge in edges:
@@ -165,13 +181,22 @@ def _fit_window(segments, tok, budget):
                 continue
             index = k["head"] if side == "head" else k["total"] - 1 - k["tail"]
             line = lines[segment][index]
+            # No token holds more than CHARS_PER_TOKEN_BOUND characters: a line this long costs more than long_line.
+            long = _utf16_len(line) > long_line * CHARS_PER_TOKEN_BOUND
             limit = max(1, remaining) * CHARS_PER_TOKEN_BOUND
             if len(line) > limit or (2 * len(line) > limit and _utf16_len(line) > limit):
                 line = lines[segment][index] = _utf16_cut(line, limit, side == "head")
             cost = len(tok.encode(line))
             if cost > remaining:
-                edge[2] = False
-                continue
+                room = min(remaining, long_line)
+                if not (long or cost > long_line) or room == 0:
+                    edge[2] = False
+                    continue
+                line, cost = _cut_to_tokens(line, room, side == "head", tok)
+                if cost == 0:
+                    edge[2] = False
+                    continue
+                lines[segment][index] = line
             remaining -= cost
             k[side] += 1
     # Tokenizing whole segments can merge across line ends differently from line by line: drop the

@@ -69,6 +69,7 @@ def fixed_cases(tok, src):
     split = "x = 1\n/* " + "*" * 3000 + "🙂" + "*" * 1927 + "🙂" * 20 + " */ y = "  # the cut halves the first 🙂
     wide = "x = 1\n" + "🙂" * 20 + "*" * (limit - 30)  # longer than the limit in UTF-16 units only
     banner = "# " + "*" * 100 + "\n"
+    literal = 'DATA = "' + "q🙂" * 1600 + '"\n'
     js = "function f(a) {\n  if (a) {\n    return a.length;\n  }\n}\n"
     dot = "result = foo.ba"
     return [
@@ -99,6 +100,8 @@ def fixed_cases(tok, src):
          model_config(tok, 64), long_line * 3, [Hole(len(long_line) + line_mid, len(long_line) + line_mid, 8)], {}),
         ("a line cut through a character outside the BMP", m, split + "\nz = 2\n", [Hole(len(split), len(split), 8)], {}),
         ("a line too long in UTF-16 units only", m, wide + "\nz = 2\n", [Hole(len(wide), len(wide), 8)], {}),
+        ("a long line cut, and the lines beyond it kept, on both sides", model_config(tok, 128),
+         short + literal + "x = \n" + literal + short, [Hole(len(short + literal) + 4, len(short + literal) + 4, 8)], {}),
         ("CRLF line ends", m, src.replace("\n", "\r\n"), [Hole(mid, mid, 24)], {}),
         ("an empty text", m, "", [Hole(0, 0, 8)], {}),
         ("holes longer than the canvas", m, short, [Hole(0, 0, 200), Hole(ret, ret, 60)], {}),
@@ -237,7 +240,8 @@ def test_decoder_and_training(texts):
               for h, answer in zip(canvas.holes, answers)), "each hole holds its answer, then pads")
     far = "a = 1\n" + "x" * 2000 + "\nb = 2\n"
     spans = [(0, 6), (len(far) - 6, len(far) - 1)]
-    check(Examples(tok, [far], 64, random.Random(0)).row(far, spans, [tok.encode(far[a:b]) for a, b in spans], [8, 8]) is None,
+    # Two holes of 8 and the BOS fill a row of 17: no room for the line between them.
+    check(Examples(tok, [far], 17, random.Random(0)).row(far, spans, [tok.encode(far[a:b]) for a, b in spans], [8, 8]) is None,
           "no training row where the window keeps nothing between two holes")
 
 

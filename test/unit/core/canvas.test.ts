@@ -127,6 +127,23 @@ describe('canvas', () => {
     assert.ok(!middle.includes('value_00500'), 'the far middle is dropped');
   });
 
+  it('cuts a line too long for the window to its part nearest the hole, and keeps the lines beyond it', async () => {
+    const helper = 'def helper():\n    pass\n';
+    const literal = `DATA = "${'q'.repeat(3200)}"\n`;
+    const cases = [
+      { text: `${helper}${literal}x = `, after: '\n', piece: (c: string[]) => c[0].slice(helper.length, -'x = '.length), near: 'endsWith' },
+      { text: 'x = ', after: `\n${literal}${helper}`, piece: (c: string[]) => c[1].slice(1, -helper.length), near: 'startsWith' },
+    ] as const;
+    for (const { text, after, piece, near } of cases) {
+      const canvas = await buildCanvas(text + after, [{ start: text.length, end: text.length, tokens: 8 }], tokenizer, { ...options, maxTokens: 128 });
+      assert.ok(canvas.context.join('').includes(helper), 'the function beyond the literal is in the window');
+      const kept = piece(canvas.context);
+      // The tiny tokenizer has one token a byte: at most a quarter of the budget (128 - 8) goes to the literal.
+      assert.ok(kept.length > 0 && kept.length <= 30, JSON.stringify(kept));
+      assert.ok(literal[near](kept), `the ${near === 'endsWith' ? 'end' : 'start'} of the literal, nearest the hole`);
+    }
+  });
+
   it('refuses holes longer than the canvas', async () => {
     await assert.rejects(buildCanvas('x', [{ start: 0, end: 0, tokens: 300 }], tokenizer, options), /holes need 300 tokens/);
   });
