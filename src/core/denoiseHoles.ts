@@ -176,12 +176,14 @@ export async function draftText(model: LoadedModel, tokens: number[], hole: Canv
 
 /**
  * A hole's text as the fill: less what it has written of the heal (the document already holds
- * it), and for a single-line hole, up to its first line break (where the line ended).
+ * it), less any U+FFFD, and for a single-line hole, up to its first line break (where the line ended).
+ * A byte-level token can be part of a character; tokens sampled apart (a high temperature) leave
+ * pieces that decode to U+FFFD, never text the model meant.
  */
 export function asFill(text: string, hole: CanvasHole): string {
   let k = 0;
   while (k < hole.heal.length && k < text.length && text[k] === hole.heal[k]) k++;
-  const fill = text.slice(k);
+  const fill = text.slice(k).replaceAll('\uFFFD', '');
   return hole.singleLine ? singleLineFill(fill) : fill;
 }
 

@@ -145,6 +145,12 @@ export function validateHoles(request: InfillRequest): Hole[] {
     if (!Number.isInteger(hole.start) || !Number.isInteger(hole.end) || hole.start < 0 || hole.end < hole.start || hole.end > request.text.length) {
       throw new InfillError(`hole [${hole.start}, ${hole.end}) is outside the text (length ${request.text.length})`);
     }
+    const split = [hole.start, hole.end].find((at) => splitsCharacter(request.text, at));
+    if (split !== undefined) {
+      throw new InfillError(
+        `hole [${hole.start}, ${hole.end}) cuts the character at ${where(request.text, split - 1)} in two (offset ${split} falls inside a UTF-16 surrogate pair): offsets must fall between characters`,
+      );
+    }
     if (hole.start < previousEnd) {
       throw new InfillError(`holes overlap at ${where(request.text, hole.start)}`);
     }
@@ -157,6 +163,13 @@ export function validateHoles(request: InfillRequest): Hole[] {
     previousEnd = hole.end;
   }
   return holes;
+}
+
+/** True when `offset` falls between the two halves of a surrogate pair (a character outside the BMP). */
+function splitsCharacter(text: string, offset: number): boolean {
+  const before = text.charCodeAt(offset - 1);
+  const after = text.charCodeAt(offset);
+  return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
 }
 
 /** Replaces each hole's span by its fill. */

@@ -61,6 +61,13 @@ async function openModelFolder(dir: string, options: RuntimeOptions, onStop: () 
   for (const [name, id] of named) {
     if (tokenizer.tokenText(id) === null) throw new InfillError(`${dir}: the tokenizer does not know the ${name} token id ${id}`);
   }
+  // A mask that is an ordinary token (a maskTokenId off by a few) would read that text of every file as a hole.
+  const maskText = await tokenizer.decode([config.maskTokenId], true);
+  if (maskText !== '') {
+    throw new InfillError(
+      `${dir}: maskTokenId ${config.maskTokenId} is the tokenizer's ordinary token ${JSON.stringify(maskText)}, not a special one: give the id of the model's mask token`,
+    );
+  }
   // Each token's text (the drafts and the hole rules read it) is computed on the tokenizer's
   // threads while the session loads, so that the first request does not wait for it.
   const [network] = await Promise.all([WorkerLogitsModel.load(dir, config, options), tokenizer.tokenTexts()]);

@@ -1,10 +1,10 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InfillError } from './errors';
 import { LogitsModel } from './logitsModel';
 import { ContextCache, Past } from './contextCache';
+import { planReuse } from './contextReuse';
+import { modelFiles } from './modelFiles';
 import { layerName, ModelConfig } from './modelConfig';
 import { Decision, decidable, proposeFromDecisions } from './sampling/decision';
 import { Proposal, proposeFromLogits, ProposeRequest, rowsOf } from './sampling/propose';
@@ -21,6 +21,9 @@ interface CanvasRun {
 }
 
 const wholeCanvas = (n: number): CanvasRun => ({ run: Array.from({ length: n }, (_, p) => p), past: null, hidden: [] });
+
+/** How far a turned first-layer key may be from the graph's own, relative to the largest key (float16 weights, int8 compute). */
+const ROTARY_TOLERANCE = 1e-2;
 
 interface ForwardRun {
   outputs: ort.InferenceSession.OnnxValueMapType;
@@ -51,8 +54,7 @@ export class OnnxLogitsModel implements LogitsModel {
   }
 
   static async load(dir: string, config: ModelConfig, options: RuntimeOptions = {}): Promise<OnnxLogitsModel> {
-    const file = path.join(dir, config.onnx.file);
-    if (!fs.existsSync(file)) throw new InfillError(`model folder ${dir} has no ${config.onnx.file}`);
+    const file = modelFiles(dir, config.onnx.file).graph;
     const wanted = options.executionProvider ?? 'cpu';
     const available = new Set(ort.listSupportedBackends().map((b) => b.name));
     let provider: ExecutionProvider = wanted;
@@ -82,8 +84,55 @@ export class OnnxLogitsModel implements LogitsModel {
       });
     }
     const model = new OnnxLogitsModel(session, config, provider);
-    model.checkNames(file);
+    try {
+      model.checkNames(file);
+      await model.checkRotary(file);
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
     return model;
+  }
+
+  /**
+   * onnx.cache.ropeTheta against the graph, as context reuse turns keys (contextReuse.ts): the first
+   * layer's keys depend on a token and its position only, so a canvas's keys turned one position on
+   * are the keys of the same canvas behind one more token.  A wrong base passes every other check and
+   * only makes reused fills worse.
+   */
+  private async checkRotary(file: string): Promise<void> {
+    const cache = this.config.onnx.cache;
+    if (cache?.ropeTheta === undefined) return;
+    const n = 16;
+    const ids = Int32Array.from({ length: n }, (_, i) => (i * 37 + 11) % Math.min(this.vocabSize, 4096));
+    const moved = Int32Array.from([ids[0], ...ids]);
+    const key = layerName(cache.presentKey, 0);
+    const keysOf = async (canvas: Int32Array) => {
+      const run = await this.forward([canvas], [[0]], [wholeCanvas(canvas.length)], [key]);
+      return run.outputs[key].data as Float32Array;
+    };
+    const [before, after] = [await keysOf(ids), await keysOf(moved)];
+    const layout = { kvHeads: cache.kvHeads, headDim: cache.headDim, ropeTheta: cache.ropeTheta };
+    const plan = planReuse({ ids, past: { keys: [before], values: [], length: n } }, moved, [], layout, (length) => new Float32Array(length));
+    const turned = plan?.past.keys[0];
+    let worst = 0;
+    let scale = 0;
+    plan?.from.forEach((i, j) => {
+      if (i < 0 || i === j) return;
+      for (let h = 0; h < cache.kvHeads; h++) {
+        for (let d = 0; d < cache.headDim; d++) {
+          const want = after[(h * (n + 1) + j) * cache.headDim + d];
+          worst = Math.max(worst, Math.abs(turned![(h * n + i) * cache.headDim + d] - want));
+          scale = Math.max(scale, Math.abs(want));
+        }
+      }
+    });
+    if (!plan || !(worst <= ROTARY_TOLERANCE * scale)) {
+      throw new InfillError(
+        `${file}: onnx.cache.ropeTheta ${cache.ropeTheta} does not turn the graph's keys: a first-layer key moved one position by it is off by ${worst.toPrecision(3)} ` +
+          `(keys reach ${scale.toPrecision(3)}); set the checkpoint's rope_theta, or leave ropeTheta out (no context reuse)`,
+      );
+    }
   }
 
   /** The graph's inputs must be exactly those the config names, and its outputs must exist. */
@@ -290,7 +339,11 @@ export class OnnxLogitsModel implements LogitsModel {
       feeds[inputs.logitPositions] = new ort.Tensor('int64', at, [b, k]);
     }
     if (this.cache) Object.assign(feeds, this.cache.pastFeeds(b, past > 0 ? (pasts as Past[]) : null));
-    return { outputs: await this.fetch(feeds, fetches), perCanvas: inputs.logitPositions ? k : q };
+    try {
+      return { outputs: await this.fetch(feeds, fetches), perCanvas: inputs.logitPositions ? k : q };
+    } catch (e) {
+      throw outOfMemory(e, b, past + q) ?? e;
+    }
   }
 
   /**
@@ -333,4 +386,18 @@ export class OnnxLogitsModel implements LogitsModel {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * A forward onnxruntime could not find memory for (its arena's "Failed to allocate memory", a
+ * bad_alloc), in words that say what to lower; null for any other error.
+ */
+function outOfMemory(e: unknown, canvases: number, tokens: number): InfillError | null {
+  const message = (e as Error)?.message ?? '';
+  if (!/BFCArena|Failed to allocate memory|bad_alloc|out of memory/i.test(message)) return null;
+  const words = message.split('\n')[0].replace(/^.*?(Failed to allocate memory)/i, '$1');
+  return new InfillError(
+    `the model ran out of memory for a forward over ${canvases > 1 ? `${canvases} canvases` : 'a canvas'} of ${tokens} tokens: ` +
+      `lower contextTokens${canvases > 1 ? " (or the server's --max-batch)" : ''}, or use a smaller model (onnxruntime: ${words})`,
+  );
 }

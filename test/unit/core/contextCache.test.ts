@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { ALGS, Alg, DraftEvent, InfillOptions, LocalEngine, parseMarkers, readModelConfig, resolveSampler } from '../../../src/core';
+import { ALGS, Alg, DraftEvent, InfillError, InfillOptions, LocalEngine, parseMarkers, readModelConfig, resolveSampler } from '../../../src/core';
 import { LoadedModel } from '../../../src/core/modelFolder';
 import { OnnxLogitsModel } from '../../../src/core/onnxModel';
 import { Proposal, proposeFromLogits, ProposeRequest } from '../../../src/core/sampling/propose';
@@ -47,6 +47,33 @@ describe('context cache and deciding in the graph (tiny model)', () => {
       const [decided] = await model.proposeBatch([ids], [request(alg, positions)], async (l, r) => (called++, sampleHere(l, r)));
       assert.equal(called, 0, `${alg}: the logits were not read`);
       close(decided, sampled);
+    }
+  });
+
+  it("says a forward onnxruntime found no memory for in words, naming what to lower, not as the runtime's message", async () => {
+    const arena =
+      "Non-zero status code returned while running MatMul node. Name:'/layers.0/mlp/up_proj/MatMul' Status Message: " +
+      '/onnxruntime_src/onnxruntime/core/framework/bfc_arena.cc:359 void* onnxruntime::BFCArena::AllocateRawInternal(size_t, bool, onnxruntime::Stream*, bool, onnxruntime::WaitNotificationFn) Failed to allocate memory for requested buffer of size 8589934592\n';
+    const session = (model as unknown as { session: { run: unknown } }).session;
+    const run = session.run;
+    session.run = async () => {
+      throw new Error(arena);
+    };
+    try {
+      await assert.rejects(
+        model.logits(canvas(), [19]),
+        (e: Error) =>
+          e instanceof InfillError &&
+          /^the model ran out of memory for a forward over a canvas of 48 tokens: lower contextTokens, or use a smaller model \(onnxruntime: Failed to allocate memory for requested buffer of size 8589934592\)$/.test(
+            e.message,
+          ),
+      );
+      session.run = async () => {
+        throw new Error('some other failure');
+      };
+      await assert.rejects(model.logits(canvas(), [19]), (e: Error) => !(e instanceof InfillError) && e.message === 'some other failure');
+    } finally {
+      session.run = run;
     }
   });
 

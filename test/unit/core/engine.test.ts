@@ -110,6 +110,16 @@ describe('the local engine on the tiny model', () => {
     assert.ok(!drafts[drafts.length - 1].holes[0].text.includes(MASK_PLACEHOLDER));
   });
 
+  it('never writes U+FFFD, the piece of a character that tokens sampled apart leave, into a fill or a draft', async () => {
+    const request = parseMarkers('x = "<|hole:24|>"\n');
+    for (const seed of [0, 1, 2]) {
+      const { drafts, result } = await collect(new LocalEngine(model).infill(request, { temperature: 100, seed, tokenHealing: false }));
+      assert.ok(!result.text.includes('\uFFFD'), JSON.stringify(result.text));
+      assert.ok(drafts.every((d) => d.holes.every((h) => !h.text.includes('\uFFFD'))));
+      assert.ok(result.holes[0].text.length > 0, 'the rest of the fill is kept');
+    }
+  });
+
   it('tells how sure the model was of each fill: the mean probability of what it chose, up to the end', async () => {
     const request = parseMarkers('x = <|hole:6|>; y = <|hole:4|>;');
     // Sure of "AA" then the pad in the first hole: the pads the rules write after it do not count.

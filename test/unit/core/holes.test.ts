@@ -62,6 +62,19 @@ describe('holes', () => {
     assert.throws(() => validateHoles({ text: 'abc', holes: [{ start: 2, end: 9 }] }), /outside the text/);
   });
 
+  it('refuses a hole whose start or end cuts a character outside the BMP in two, and takes one around it', () => {
+    const text = 'x = "😀"\n';
+    const inside = text.indexOf('😀') + 1;
+    for (const hole of [
+      { start: inside, end: inside },
+      { start: 0, end: inside },
+      { start: inside, end: text.length },
+    ]) {
+      assert.throws(() => validateHoles({ text, holes: [hole] }), /cuts the character at 1:6 in two \(offset 6 falls inside a UTF-16 surrogate pair\)/);
+    }
+    assert.deepEqual(validateHoles({ text, holes: [{ start: inside - 1, end: inside + 1 }] }), [{ start: inside - 1, end: inside + 1 }]);
+  });
+
   it('takes off a mid-line fill the closing text the line already has, and nothing it needs', () => {
     const cases: [string, string, string][] = [
       ['x;', ';', 'x'],

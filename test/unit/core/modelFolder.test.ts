@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InfillError, loadModelFolder, readModelConfig } from '../../../src/core';
-import { BUNDLED_MODEL, copyOfTinyModel, tempDir } from '../support/fixtures';
+import { spawnSync } from 'node:child_process';
+import { BUNDLED_MODEL, copyOfTinyModel, tempDir, withExternalData } from '../support/fixtures';
 
 describe('model folder checks', () => {
   let temp: ReturnType<typeof tempDir>;
@@ -65,6 +66,35 @@ describe('model folder checks', () => {
   it('names a missing config', async () => {
     fs.rmSync(path.join(dir, 'model.json'));
     await refused(/has no model\.json/);
+  });
+
+  it('resolves onnx.file and the external data it names inside the folder, and refuses anything else before onnxruntime opens it', async () => {
+    withExternalData(dir, 'weights.bin');
+    const loaded = await loadModelFolder(dir);
+    await loaded.network.dispose();
+    withExternalData(dir, '../weights.bin');
+    assert.ok(fs.existsSync(path.join(temp.dir, 'weights.bin')), 'the outside file is there, with the right bytes');
+    await refused(/external data of model\.onnx names "\.\.\/weights\.bin", outside the model folder/);
+    for (const name of ['../other/model.onnx', path.join(dir, 'model.onnx'), 'sub/../../x.onnx']) {
+      editConfig((c) => (c.onnx.file = name));
+      await refused(/onnx\.file in model\.json names .*, outside the model folder/);
+    }
+  });
+
+  it('refuses an onnx.file that is not a regular file (a FIFO would block the load forever)', async () => {
+    assert.equal(spawnSync('mkfifo', [path.join(dir, 'pipe.onnx')]).status, 0);
+    editConfig((c) => (c.onnx.file = 'pipe.onnx'));
+    await refused(/pipe\.onnx \(onnx\.file in model\.json\) is not a regular file/);
+  });
+
+  it("refuses a ropeTheta that does not turn the graph's keys, and a mask that is an ordinary token", async () => {
+    editConfig((c) => (c.onnx.cache.ropeTheta = 500000));
+    await refused(/onnx\.cache\.ropeTheta 500000 does not turn the graph's keys/);
+    editConfig((c) => {
+      c.onnx.cache.ropeTheta = 10000;
+      c.maskTokenId = 97;
+    });
+    await refused(/maskTokenId 97 is the tokenizer's ordinary token "a", not a special one/);
   });
 
   it('names input names the graph does not have', async () => {
