@@ -1,6 +1,6 @@
 import * as http from 'node:http';
-import { InfillAborted, InfillEngine, InfillError, InfillOptions } from '../core';
-import { checkBearer } from './auth';
+import { DEFAULT_TIME_LIMIT_SECONDS, InfillAborted, InfillEngine, InfillError, InfillOptions } from '../core';
+import { checkBearer, checkLocalRequest } from './auth';
 import { HttpError } from './errors';
 import { BoundedQueue } from './queue';
 import { ModelAnswer, parseInfillBody, PATHS } from '../core/protocol';
@@ -19,7 +19,11 @@ export interface InfillServerOptions {
   defaults?: InfillOptions;
   /** One line per finished request. */
   log?: (line: string) => void;
+  /** Longest wait for a client to read what was sent before it is cut, its place freed and its generation stopped. Default 30 s. */
+  stalledWriterMs?: number;
 }
+
+export const DEFAULT_STALLED_WRITER_MS = 30_000;
 
 export interface ServerCounters {
   served: number;
@@ -57,6 +61,7 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!options.token) checkLocalRequest(req.headers, req.method);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === PATHS.health) {
       if (req.method !== 'GET') throw new HttpError(405, 'use GET /health', { Allow: 'GET' });
@@ -99,7 +104,8 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
    * waited.  The abort fires when the client goes away before the answer is finished.
    */
   async function admit(req: http.IncomingMessage, res: http.ServerResponse) {
-    // The body is read as JSON whatever its Content-Type says (curl -d sends form encoding).
+    // With a token the body is read as JSON whatever its Content-Type says (curl -d sends form
+    // encoding); without one, checkLocalRequest has asked for application/json.
     const raw = await readBody(req, maxBody);
     let body: unknown;
     try {
@@ -157,6 +163,8 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
     if (!admitted) return;
     const { call, abort } = admitted;
     const started = performance.now();
+    // The time limit covers the whole request, its writes too: a client that reads slowly cannot hold the place longer.
+    const ends = started + 1000 * (call.options.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS);
     const writer = eventWriter(res, wantsSse(req.headers.accept));
     let events = 0;
     try {
@@ -164,7 +172,13 @@ export function createInfillServer(engine: InfillEngine, options: InfillServerOp
         if (res.destroyed) throw new InfillAborted();
         if (events++ === 0) res.writeHead(200, { 'Content-Type': writer.contentType, 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
         writer.write(event);
-        if (res.writableNeedDrain) await drained(res);
+        const wait = Math.min(options.stalledWriterMs ?? DEFAULT_STALLED_WRITER_MS, ends - performance.now());
+        if (res.writableNeedDrain && !(await drained(res, wait))) {
+          options.log?.(`client read nothing for ${Math.round(wait)} ms after ${events} events: cut, generation stopped`);
+          abort.abort();
+          res.destroy();
+          throw new InfillAborted();
+        }
       }
       res.end();
       counters.served++;
@@ -240,14 +254,18 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-function drained(res: http.ServerResponse): Promise<void> {
+/** True once the client has read what waits to be sent (or is gone); false when it has not within `ms`. */
+function drained(res: http.ServerResponse, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
+    const done = (read: boolean) => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onDrain);
+      resolve(read);
     };
-    res.on('drain', done);
-    res.on('close', done);
+    const onDrain = () => done(true);
+    const timer = setTimeout(() => done(false), Math.max(0, ms));
+    res.on('drain', onDrain);
+    res.on('close', onDrain);
   });
 }
