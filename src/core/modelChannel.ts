@@ -83,6 +83,7 @@ function processChannel(data: unknown): ModelChannel {
       child.unref();
       channel.channel?.unref();
     },
-    terminate: () => void child.kill(),
+    // SIGKILL: a stopped process (SIGSTOP) holds SIGTERM until it runs again.
+    terminate: () => void child.kill('SIGKILL'),
   };
 }

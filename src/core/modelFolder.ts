@@ -25,6 +25,7 @@ export function loadModelFolder(dir: string, options: RuntimeOptions = {}): Prom
     options.threads ?? 0,
     options.samplerThreads ?? null,
     options.isolation ?? 'thread',
+    options.stuckAfterMs ?? null,
   ]);
   let model = loaded.get(key);
   if (!model) {

@@ -15,6 +15,12 @@ export interface RuntimeOptions {
    * fault of the runtime ends only the model, not the process that loaded it (the extension host).
    */
   isolation?: 'thread' | 'process';
+  /**
+   * How long a forward may still take after its caller gave up (Cancel, the time limit) before the
+   * model's thread or process is taken to have stopped answering and is ended; default: 10 s, or
+   * three times the slowest forward so far if longer.
+   */
+  stuckAfterMs?: number;
   /** Told about fallbacks and other things worth a line in a log. */
   log?: (message: string) => void;
 }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { BatchLogitsModel } from './batching';
 import { ModelChannel, openChannel } from './modelChannel';
 import { InfillError } from './errors';
+import type { AnswerWatch } from './logitsModel';
 import { ModelConfig } from './modelConfig';
 import type { Proposal, ProposeRequest } from './sampling/propose';
 import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
@@ -34,11 +35,15 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   private stopped: Error | null = null;
   private readonly stopListeners: ((reason: Error) => void)[] = [];
   private disposing = false;
+  /** ms of the slowest answer so far: a forward that takes longer than a few of them after its caller gave up is stuck. */
+  private slowest = 0;
+  private readonly where: string;
 
   private constructor(
     private readonly channel: ModelChannel,
     readonly vocabSize: number,
     readonly executionProvider: ExecutionProvider,
+    private readonly stuckAfterMs?: number,
   ) {
     channel.onMessage((m: FromWorker) => {
       const waiting = m.kind === 'answer' || m.kind === 'failed' ? this.pending.get(m.id!) : undefined;
@@ -48,19 +53,20 @@ export class WorkerLogitsModel implements BatchLogitsModel {
       if (m.kind === 'answer') waiting.resolve(m.answer);
       else if (m.kind === 'failed') waiting.reject(m.infill ? new InfillError(m.message) : new Error(m.message));
     });
-    const stop = (e: Error) => {
-      if (this.stopped) return;
-      this.stopped = e;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-      for (const listener of this.stopListeners) listener(e);
-    };
-    const where = channel.kind === 'process' ? 'process' : 'thread';
-    channel.onError((e) => stop(new InfillError(`the model's ${where} failed: ${e.message}`)));
+    this.where = channel.kind === 'process' ? 'process' : 'thread';
+    channel.onError((e) => this.stop(new InfillError(`the model's ${this.where} failed: ${e.message}`)));
     channel.onExit((how) =>
-      stop(new InfillError(this.disposing ? 'the model was unloaded' : `the model's ${where} stopped unexpectedly (${how}): load the model again`)),
+      this.stop(new InfillError(this.disposing ? 'the model was unloaded' : `the model's ${this.where} stopped unexpectedly (${how}): load the model again`)),
     );
     channel.unref();
+  }
+
+  private stop(e: Error): void {
+    if (this.stopped) return;
+    this.stopped = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    for (const listener of this.stopListeners) listener(e);
   }
 
   /** The child's process id when the model runs in a child process (isolation 'process'), else null. */
@@ -69,7 +75,7 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   }
 
   static load(dir: string, config: ModelConfig, options: RuntimeOptions = {}): Promise<WorkerLogitsModel> {
-    const { log, isolation = 'thread', ...cloneable } = options;
+    const { log, isolation = 'thread', stuckAfterMs, ...cloneable } = options;
     if (isolation === 'thread') keepRuntimeLoaded();
     const channel = openChannel(isolation, { dir, config, options: cloneable });
     const where = isolation === 'process' ? 'process' : 'thread';
@@ -78,7 +84,7 @@ export class WorkerLogitsModel implements BatchLogitsModel {
         if (m.kind === 'log') log?.(m.message);
         else if (m.kind === 'ready') {
           off();
-          resolve(new WorkerLogitsModel(channel, config.vocabSize, m.executionProvider));
+          resolve(new WorkerLogitsModel(channel, config.vocabSize, m.executionProvider, stuckAfterMs));
         } else if (m.kind === 'failed' && m.id === null) {
           off();
           channel.terminate();
@@ -106,26 +112,70 @@ export class WorkerLogitsModel implements BatchLogitsModel {
   }
 
   /** The sampler runs on the worker too: the host thread neither samples nor receives the logits. */
-  async propose(ids: Int32Array, request: ProposeRequest): Promise<Proposal[]> {
-    return (await this.proposeBatch([ids], [request]))[0];
+  async propose(ids: Int32Array, request: ProposeRequest, watch?: AnswerWatch): Promise<Proposal[]> {
+    return (await this.proposeBatch([ids], [request], watch))[0];
   }
 
-  proposeBatch(batch: Int32Array[], requests: ProposeRequest[]): Promise<Proposal[][]> {
-    return this.ask((id) => ({ kind: 'propose', id, batch, requests }));
+  proposeBatch(batch: Int32Array[], requests: ProposeRequest[], watch?: AnswerWatch): Promise<Proposal[][]> {
+    return this.ask((id) => ({ kind: 'propose', id, batch, requests }), watch);
   }
 
   forget(cacheId: number): void {
     if (!this.stopped) this.channel.post({ kind: 'forget', cacheId } satisfies ToWorker);
   }
 
-  private ask<T>(message: (id: number) => ToWorker): Promise<T> {
+  private ask<T>(message: (id: number) => ToWorker, watch?: AnswerWatch): Promise<T> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
+    const asked = performance.now();
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (answer: unknown) => void, reject });
+      const unwatch = this.watch(watch);
+      this.pending.set(id, {
+        resolve: (answer) => {
+          unwatch();
+          this.slowest = Math.max(this.slowest, performance.now() - asked);
+          resolve(answer as T);
+        },
+        reject: (e) => {
+          unwatch();
+          reject(e);
+        },
+      });
       this.updateRef();
       this.channel.post(message(id));
     });
+  }
+
+  /**
+   * Once the caller gives up (Cancel, its time limit), the answer has a grace period more to come;
+   * past it the thread or process is taken to have stopped answering (a process stopped with
+   * SIGSTOP, a hung runtime) and is ended: every request waiting on it fails in words, and whoever
+   * listens on onStop loads the model again.  Returns what stops the watch.
+   */
+  private watch(watch: AnswerWatch | undefined): () => void {
+    if (!watch?.signal && !watch?.deadline) return () => undefined;
+    const grace = this.stuckAfterMs ?? Math.max(STUCK_AFTER_MS, 3 * this.slowest);
+    let stuck: NodeJS.Timeout | undefined;
+    const giveUp = (after: string) => {
+      stuck ??= setTimeout(() => {
+        this.stop(
+          new InfillError(
+            `the model's ${this.where} gave no answer ${(grace / 1000).toFixed(1)} s after ${after}: it was ended, and is loaded again on the next request`,
+          ),
+        );
+        this.channel.terminate();
+      }, grace);
+    };
+    const onAbort = () => giveUp('Cancel');
+    watch.signal?.addEventListener('abort', onAbort, { once: true });
+    if (watch.signal?.aborted) onAbort();
+    const limit = watch.deadline;
+    const atLimit = limit && setTimeout(() => giveUp(`the time limit (timeLimitSeconds ${limit.seconds})`), Math.max(0, limit.at - performance.now()));
+    return () => {
+      clearTimeout(stuck);
+      if (atLimit) clearTimeout(atLimit);
+      watch.signal?.removeEventListener('abort', onAbort);
+    };
   }
 
   /** The thread or child keeps the process alive only while a forward is awaited (a CLI run must not hang on it). */
@@ -144,6 +194,9 @@ export class WorkerLogitsModel implements BatchLogitsModel {
     await exited;
   }
 }
+
+/** The least grace a forward gets after its caller gave up (WorkerLogitsModel.watch). */
+const STUCK_AFTER_MS = 10_000;
 
 let keeper: Worker | null = null;
 

@@ -57,6 +57,11 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
     (model, say) => openEngine(model, say, apiKeys.lookup),
     (m) => log.info(m),
     settingsProblem,
+    // A model that crashed or stopped answering: a generation that fails with it says so itself;
+    // after a Cancel, or with none running, the user hears it here.
+    (reason) => {
+      if (!generations.running || generations.running.cancelled) errors.report(reason, 'model');
+    },
   );
   const generations = new Generations();
   const errors = new ErrorReporter(log, () => (models.state.kind === 'error' ? models.state.message : undefined));

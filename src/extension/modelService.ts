@@ -31,6 +31,8 @@ export class ModelService {
     private readonly open: EngineOpener,
     private readonly log: (message: string) => void,
     private readonly problem: (model: ModelSettings) => string | undefined = () => undefined,
+    /** Told when the engine stops on its own (its process crashed, or stopped answering and was ended). */
+    private readonly stopped: (reason: Error) => void = () => undefined,
   ) {
     this.stateValue = this.checked();
   }
@@ -120,6 +122,7 @@ export class ModelService {
       this.current = undefined;
       this.log(`model stopped: ${reason.message}; it is loaded again on next use`);
       this.setState({ kind: 'idle' });
+      this.stopped(reason);
     });
   }
 

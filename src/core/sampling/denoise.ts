@@ -237,7 +237,7 @@ async function propose(input: DenoiseInput, masked: number[], rng: Rng, cache: C
       seed: Math.floor(rng() * 2 ** 32),
     })),
   };
-  return proposeWith(network, ids, request);
+  return proposeWith(network, ids, request, { signal: input.signal, deadline: input.deadline });
 }
 
 /** Dream's `origin`: each masked position is committed with probability p, independently. */

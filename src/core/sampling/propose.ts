@@ -1,4 +1,4 @@
-import type { LogitsModel } from '../logitsModel';
+import type { AnswerWatch, LogitsModel } from '../logitsModel';
 import { Alg, DREAM_ALGS, ResolvedSampler } from '../options';
 import { Rng, seededRng } from './rng';
 
@@ -52,8 +52,8 @@ export function rowsOf(request: ProposeRequest): number[] {
  * A proposal for each query.  A network on another thread samples there too: at a 150k vocabulary
  * the sampler costs more than a small model's forward, and the logits never have to cross over.
  */
-export async function proposeWith(network: LogitsModel, ids: Int32Array, request: ProposeRequest): Promise<Proposal[]> {
-  if (network.propose) return network.propose(ids, request);
+export async function proposeWith(network: LogitsModel, ids: Int32Array, request: ProposeRequest, watch?: AnswerWatch): Promise<Proposal[]> {
+  if (network.propose) return network.propose(ids, request, watch);
   return proposeFromLogits(await network.logits(ids, rowsOf(request)), network.vocabSize, request);
 }
 

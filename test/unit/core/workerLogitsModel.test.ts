@@ -122,6 +122,60 @@ describe('the network on its own thread', () => {
     }
   });
 
+  it('in a child process that stops answering (SIGSTOP), Cancel and the time limit end it after a grace period, and say so', async () => {
+    const temp = tempDir();
+    const pids: number[] = [];
+    // Within this the watchdog has ended the child; without it, the generation never ends.
+    const within = <T>(ms: number, p: Promise<T>) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms))]);
+    try {
+      const dir = copyOfTinyModel(temp.dir);
+      const request = parseMarkers('a = <|hole:64|>\n');
+      for (const how of ['Cancel', 'time limit'] as const) {
+        const model = await loadModelFolder(dir, { isolation: 'process', stuckAfterMs: 300 });
+        const pid = (model.network as unknown as { pid: number }).pid;
+        pids.push(pid);
+        const engine = new LocalEngine(model);
+        const stopped = new Promise<Error>((resolve) => engine.onStop(resolve));
+        const abort = new AbortController();
+        const options = { steps: 64, cacheRefresh: 1, ...(how === 'time limit' ? { timeLimitSeconds: 1 } : {}) };
+        const ended = (async () => {
+          for await (const event of engine.infill(request, options, abort.signal)) {
+            if (event.type === 'draft' && event.step === 1) {
+              process.kill(pid, 'SIGSTOP');
+              // Cancel while the next forward waits on the stopped child.
+              if (how === 'Cancel') setTimeout(() => abort.abort(), 200);
+            }
+          }
+        })();
+        const error = await within(
+          10_000,
+          ended.then(
+            () => null,
+            (e: Error) => e,
+          ),
+        );
+        assert.ok(error instanceof InfillError, `${how}: ${error}`);
+        const words = how === 'Cancel' ? 'Cancel' : 'the time limit \\(timeLimitSeconds 1\\)';
+        assert.match(
+          error.message,
+          new RegExp(`the model's process gave no answer 0\\.3 s after ${words}: it was ended, and is loaded again on the next request`),
+        );
+        assert.equal((await within(5000, stopped)).message, error.message, 'whoever loaded the model hears why it stopped');
+        await within(
+          5000,
+          eventually(() => !alive(pid)),
+        );
+      }
+      const again = await loadModelFolder(dir, { isolation: 'process' });
+      assert.equal((await again.network.logits(Int32Array.of(1, 2), [0])).length, again.config.vocabSize, 'the next load works');
+      await again.network.dispose();
+    } finally {
+      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      temp.remove();
+    }
+  });
+
   it('in a child process, the host process still exits when the work is done, and dispose comes back', () => {
     const script = `require(${JSON.stringify(CORE)}).loadModelFolder(${JSON.stringify(TINY)}, { isolation: 'process' })
       .then(async (m) => { await m.network.logits(Int32Array.of(1, 2), [0]); console.log('done'); return m; })
@@ -140,3 +194,16 @@ describe('the network on its own thread', () => {
     }
   });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function eventually(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
+}

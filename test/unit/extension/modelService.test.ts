@@ -67,20 +67,25 @@ describe('model service', () => {
     let opened = 0;
     const stoppable = (name: string): InfillEngine => ({ ...engine(name), onStop: (listener) => stops.push(listener) });
     const logged: string[] = [];
+    const told: string[] = [];
     const service = new ModelService(
       () => model,
       async (m) => (opened++, stoppable(folderOf(m))),
       (line) => logged.push(line),
+      () => undefined,
+      (reason) => told.push(reason.message),
     );
     const first = await service.engine();
     stops[0](new InfillError('the thread stopped unexpectedly'));
     assert.equal(service.state.kind, 'idle');
     assert.match(logged.join('\n'), /thread stopped unexpectedly; it is loaded again on next use/);
+    assert.deepEqual(told, ['the thread stopped unexpectedly'], 'the user is told why the model stopped');
     const second = await service.engine();
     assert.notEqual(second, first);
     assert.equal(opened, 2);
     // The old engine's stop arriving late (it was unloaded) must not drop the new one.
     stops[0](new InfillError('the model was unloaded'));
+    assert.equal(told.length, 1, 'nor told');
     assert.equal(await service.engine(), second);
     assert.equal(service.state.kind, 'ready');
   });
