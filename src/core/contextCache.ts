@@ -28,6 +28,14 @@ export interface CacheSource {
   past: Past;
 }
 
+/** A kept source, and the reuseKey of the requests that may take it. */
+interface KeptSource extends CacheSource {
+  key: string;
+}
+
+/** Most sources kept, of all keys (a server's clients' files, a length search's own). */
+const MAX_SOURCES = 32;
+
 /** Most bytes of keys and values kept for later requests beyond the newest source: a 7B model's canvas of 2,048 tokens fills it alone. */
 const SOURCE_BYTES = 256 * 2 ** 20;
 
@@ -39,7 +47,7 @@ const SOURCE_BYTES = 256 * 2 ** 20;
 export class ContextCache {
   private readonly entries = new Map<number, CacheEntry>();
   /** The last generations' first full passes, newest first, for a later request's first pass (contextReuse.ts). */
-  private readonly sources: CacheSource[] = [];
+  private readonly sources: KeptSource[] = [];
   /**
    * Key buffers of finished generations that started from a source, for the next one: a fresh
    * buffer of a few megabytes costs more in page faults than the copy into it.
@@ -85,11 +93,11 @@ export class ContextCache {
   }
 
   /**
-   * The entry of canvas `i` of a full pass's outputs (batch `b`); with `source`, also kept with a
-   * copy of the canvas for later requests: a generation's first pass, whose holes are all masks as
-   * the next request's are (a later one's keys and values saw its fill).
+   * The entry of canvas `i` of a full pass's outputs (batch `b`); with a `reuseKey`, also kept with
+   * a copy of the canvas for later requests with that key: a generation's first pass, whose holes
+   * are all masks as the next request's are (a later one's keys and values saw its fill).
    */
-  fromPresents(outputs: ort.InferenceSession.OnnxValueMapType, i: number, b: number, span: number[], canvas: Int32Array, source: boolean): CacheEntry {
+  fromPresents(outputs: ort.InferenceSession.OnnxValueMapType, i: number, b: number, span: number[], canvas: Int32Array, reuseKey?: string): CacheEntry {
     const slice = (name: string) => {
       const data = outputs[name].data as Float32Array;
       const per = data.length / b;
@@ -100,13 +108,16 @@ export class ContextCache {
       values: this.layers().map((l) => slice(layerName(this.names.presentValue, l))),
       length: canvas.length,
     };
-    if (source && this.names.ropeTheta !== undefined) {
+    if (reuseKey !== undefined && this.names.ropeTheta !== undefined) {
       // Copies: a slice of a batched forward's outputs would keep the whole batch's buffer alive.
       const own = (t: Float32Array) => (t.byteLength === t.buffer.byteLength ? t : t.slice());
       past.keys = past.keys.map(own);
       past.values = past.values.map(own);
-      this.sources.unshift({ ids: Int32Array.from(canvas), past });
-      while (this.sources.length > this.maxSources || (this.sources.length > 1 && this.sourceBytes().counted > SOURCE_BYTES)) this.sources.pop();
+      this.sources.unshift({ ids: Int32Array.from(canvas), past, key: reuseKey });
+      // The last few of each key, and the newest ones of all keys within the count and the bytes.
+      const mine = this.sources.filter((s) => s.key === reuseKey);
+      if (mine.length > this.maxSources) this.sources.splice(this.sources.indexOf(mine.at(-1)!), 1);
+      while (this.sources.length > MAX_SOURCES || (this.sources.length > 1 && this.sourceBytes().counted > SOURCE_BYTES)) this.sources.pop();
     }
     return { span, length: canvas.length, run: span, past, hidden: span };
   }
@@ -122,7 +133,7 @@ export class ContextCache {
    * How a first pass over `canvas` can run only part of it over an earlier full pass's keys and
    * values (the source that leaves the fewest positions to run), or null: a full pass then.
    */
-  reusePlan(canvas: Int32Array, span: number[]): ReusePlan | null {
+  reusePlan(canvas: Int32Array, span: number[], reuseKey: string): ReusePlan | null {
     const { kvHeads, headDim, ropeTheta } = this.names;
     if (ropeTheta === undefined) return null;
     let best: ReusePlan | null = null;
@@ -131,6 +142,7 @@ export class ContextCache {
       return at >= 0 ? this.spare.splice(at, 1)[0] : new Float32Array(length);
     };
     for (const source of this.sources) {
+      if (source.key !== reuseKey) continue;
       const plan = planReuse(source, canvas, span, { kvHeads, headDim, ropeTheta }, buffer);
       if (plan && best) this.spare.push(...(plan.run.length < best.run.length ? best : plan).past.keys);
       if (plan && (!best || plan.run.length < best.run.length)) best = plan;

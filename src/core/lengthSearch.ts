@@ -105,10 +105,14 @@ export async function* searchLength(g: HoleGeneration, search: LengthSearch): As
   const mask = g.model.config.maskTokenId;
   const longest = Math.max(...search.lengths);
   const lockstep = new Lockstep(g.model.network);
+  // The candidates start from the longest one's pass under the request's reuseKey, or, where it
+  // may not start from earlier requests, under a key of this search alone: the answer stays its own.
+  const s = g.sampler;
+  const sampler = { ...s, contextReuse: true, reuseKey: s.contextReuse && s.reuseKey !== null ? s.reuseKey : `length-search/${nextSearch++}` };
   const runs = await Promise.all(
     search.lengths.map(async (length) => {
       const canvas = resizeHole({ ids: g.ids, holes: g.holes }, search.hole, length, mask);
-      const reader = await holeReader({ ...g, ...canvas, model: { ...g.model, network: lockstep.member() } });
+      const reader = await holeReader({ ...g, sampler, ...canvas, model: { ...g.model, network: lockstep.member() } });
       return new Run(length, canvas.holes[search.hole].start, reader);
     }),
   );
@@ -149,6 +153,8 @@ export async function* searchLength(g: HoleGeneration, search: LengthSearch): As
     await Promise.all(live.map((r) => r.stop()));
   }
 }
+
+let nextSearch = 0;
 
 function best(runs: Run[], policy: SearchPolicy): Run {
   return runs.reduce((a, b) => (policy.score(b.candidate) > policy.score(a.candidate) ? b : a));

@@ -225,7 +225,7 @@ export class OnnxLogitsModel implements LogitsModel {
       const n = batch[i].length;
       const entry = this.cache && r.cache && !r.cache.refresh ? this.cache.usable(r.cache.id, r.cache.span, n) : undefined;
       if (entry && rowsOf(r).every((row) => entry.run.includes(row))) return entry;
-      const plan = this.cache && r.cache?.reuse ? this.cache.reusePlan(batch[i], r.cache.span) : null;
+      const plan = this.cache && r.cache?.reuse ? this.cache.reusePlan(batch[i], r.cache.span, r.cache.reuse) : null;
       if (plan && r.cache) {
         this.cache!.setReused(r.cache.id, plan, r.cache.span);
         this.passes.reused++;
@@ -253,7 +253,7 @@ export class OnnxLogitsModel implements LogitsModel {
       await Promise.all(
         reqs.map(async (r, j) => {
           if (keep && r.cache)
-            this.cache!.set(r.cache.id, this.cache!.fromPresents(run.outputs, j, members.length, r.cache.span, batch[members[j]], r.cache.reuse === true));
+            this.cache!.set(r.cache.id, this.cache!.fromPresents(run.outputs, j, members.length, r.cache.span, batch[members[j]], r.cache.reuse));
           out[members[j]] = byDecision[j]
             ? proposeFromDecisions(this.decisionsOf(run, j, rows[j].length), r, rows[j])
             : await sample(this.logitsOf(run, j, rows[j]), r);

@@ -249,6 +249,17 @@ export const ALG_OPTION = {
 } as const;
 
 /**
+ * `reuseKey`: a text, so not a row above; a body field only (SamplerSettings.reuseKey).  The CLI's
+ * `fill` sends none: its answer depends only on its request.
+ */
+export const REUSE_KEY_OPTION = {
+  field: 'reuseKey',
+  http: ['reuseKey'],
+  maxLength: 1024,
+  description: "The document (and client) whose earlier requests a generation may start from; none: only the request's own",
+} as const;
+
+/**
  * The true-or-false fields of InfillOptions: body fields, a flag that turns one on or off where it
  * has one, and the VS Code setting that passes it through unchanged (null: the model's default).
  */

@@ -1,6 +1,6 @@
 import type { InfillOptions } from './engine';
 import { InfillError } from './errors';
-import { BOOLEAN_OPTIONS, NUMBER_OPTIONS, NumberOption, NumberOptionSpec } from './optionTable';
+import { BOOLEAN_OPTIONS, NUMBER_OPTIONS, NumberOption, NumberOptionSpec, REUSE_KEY_OPTION } from './optionTable';
 
 /** Sampled as Dream's `sample_tokens` does (temperature, then top-p, then top-k). */
 export const DREAM_ALGS = ['origin', 'maskgit_plus', 'topk_margin', 'entropy', 'p2'] as const;
@@ -46,25 +46,34 @@ export interface SamplerSettings {
    * side and the best scored kept (lengthSearch.ts), instead of at its usual length cut at the end.
    */
   lengthSearch?: boolean;
+  /**
+   * The document, as its client names it, whose earlier requests a generation may start from
+   * (contextReuse): it takes only the first passes of requests with the same key, and keeps its own
+   * only for them, so one client's or one file's requests never change another's.  Unset: nothing
+   * earlier is taken, and the answer depends only on the request.
+   */
+  reuseKey?: string | null;
   seed?: number;
 }
 
-export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshold' | 'blockLength'>> & {
+export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshold' | 'blockLength' | 'reuseKey'>> & {
   /** Null: one step per masked token. */
   steps: number | null;
   threshold: number | null;
   blockLength: number | null;
+  reuseKey: string | null;
 };
 
 /** The sampler's values when neither the request nor model.json gives one. */
 export const SAMPLER_FALLBACK: ResolvedSampler = {
   ...(Object.fromEntries(NUMBER_OPTIONS.filter((o) => o.scope === 'sampler').map((o) => [o.field, o.fallback])) as Omit<
     ResolvedSampler,
-    'alg' | 'contextReuse' | 'lengthSearch'
+    'alg' | 'contextReuse' | 'lengthSearch' | 'reuseKey'
   >),
   alg: 'entropy',
   contextReuse: true,
   lengthSearch: false,
+  reuseKey: null,
 };
 
 /** Merges settings (later ones win; undefined leaves the earlier value) and checks every field. */
@@ -82,6 +91,9 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
   for (const { field } of BOOLEAN_OPTIONS)
     if (field in s && typeof s[field as keyof ResolvedSampler] !== 'boolean')
       throw new InfillError(`${field} must be true or false, not ${JSON.stringify(s[field as keyof ResolvedSampler])}`);
+  if (s.reuseKey !== null && (typeof s.reuseKey !== 'string' || s.reuseKey.length < 1 || s.reuseKey.length > REUSE_KEY_OPTION.maxLength)) {
+    throw new InfillError(`reuseKey must be a text of 1 to ${REUSE_KEY_OPTION.maxLength} characters (or null), not ${JSON.stringify(s.reuseKey)}`);
+  }
   return s;
 }
 

@@ -3,7 +3,7 @@ import { InfillError } from './errors';
 import { InfillEvent } from './events';
 import { Hole, InfillRequest, parseMarkers, validateHoles } from './holes';
 import { ALGS, checkWindowOptions, OptionError, resolveSampler } from './options';
-import { ALG_OPTION, BOOLEAN_OPTIONS, DEFAULT_TIME_LIMIT_SECONDS, NUMBER_OPTIONS } from './optionTable';
+import { ALG_OPTION, BOOLEAN_OPTIONS, DEFAULT_TIME_LIMIT_SECONDS, NUMBER_OPTIONS, REUSE_KEY_OPTION } from './optionTable';
 
 /**
  * The wire protocol of `diffusion-infill serve`, in one place for the server (src/server) and its
@@ -77,7 +77,8 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     const name = canonical(key);
-    if (!NUMBER_FIELDS.has(name) && name !== ALG_OPTION.field && !BOOLEAN_FIELDS.has(name) && !TEXT_FIELDS.has(name)) bad(`unknown field "${key}"`);
+    if (!NUMBER_FIELDS.has(name) && name !== ALG_OPTION.field && name !== REUSE_KEY_OPTION.field && !BOOLEAN_FIELDS.has(name) && !TEXT_FIELDS.has(name))
+      bad(`unknown field "${key}"`);
     if (name in fields) bad(`field "${key}" is given twice`);
     fields[name] = value;
   }
@@ -98,6 +99,12 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
     if (value === undefined) continue;
     if (typeof value !== 'boolean') bad(`field "${field}" must be true or false, not ${JSON.stringify(value)}`);
     options[field] = value as boolean;
+  }
+  const key = fields[REUSE_KEY_OPTION.field];
+  if (key !== undefined && key !== null) {
+    if (typeof key !== 'string' || key.length < 1 || key.length > REUSE_KEY_OPTION.maxLength)
+      bad(`field "${REUSE_KEY_OPTION.field}" must be a text of 1 to ${REUSE_KEY_OPTION.maxLength} characters, not ${JSON.stringify(key).slice(0, 40)}`);
+    options.reuseKey = key as string;
   }
   if (fields.alg !== undefined) {
     if (typeof fields.alg !== 'string' || !(ALGS as readonly string[]).includes(fields.alg)) {

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
 import { InfillAborted, InfillError } from '../errors';
 import { InfillEvent } from '../events';
@@ -14,6 +15,8 @@ export interface ServerEngineOptions {
 export class ServerEngine implements InfillEngine {
   private readonly base: URL;
   private noPrefill = false;
+  /** Put before every reuseKey (scoped): a server's other clients, whatever their keys, never start from this one's requests. */
+  private readonly client = randomUUID();
 
   constructor(
     url: string,
@@ -71,7 +74,13 @@ export class ServerEngine implements InfillEngine {
   async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
     const holes = validateHoles(request);
     const url = this.urlOf(PATHS.infill);
-    const response = await postJson(url, infillBody(request, holes, options), { ...this.headers(), Accept: NDJSON_TYPE }, [this.options.token], signal);
+    const response = await postJson(
+      url,
+      infillBody(request, holes, this.scoped(options)),
+      { ...this.headers(), Accept: NDJSON_TYPE },
+      [this.options.token],
+      signal,
+    );
     const where = showUrl(url);
     let n = 0;
     let drafts = 0;
@@ -100,7 +109,13 @@ export class ServerEngine implements InfillEngine {
   async prefill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<void> {
     if (this.noPrefill) return;
     try {
-      await postJson(this.urlOf(PATHS.prefill), infillBody(request, validateHoles(request), options), this.headers(), [this.options.token], signal);
+      await postJson(
+        this.urlOf(PATHS.prefill),
+        infillBody(request, validateHoles(request), this.scoped(options)),
+        this.headers(),
+        [this.options.token],
+        signal,
+      );
     } catch (e) {
       // An older server: there is no such endpoint, and the requests run as before.
       if (e instanceof RemoteStatusError && e.status === 404) this.noPrefill = true;
@@ -109,6 +124,12 @@ export class ServerEngine implements InfillEngine {
   }
 
   /** A path of the protocol under the server's base, which may have a path of its own (a proxy's prefix). */
+  /** The request's reuseKey as the server sees it: this client's, and a digest of the document's name (a path stays here). */
+  private scoped(options: InfillOptions): InfillOptions {
+    if (!options.reuseKey) return options;
+    return { ...options, reuseKey: `${this.client}/${createHash('sha256').update(options.reuseKey).digest('hex').slice(0, 32)}` };
+  }
+
   private urlOf(path: string): URL {
     return new URL(`.${path}`, this.base);
   }

@@ -89,7 +89,8 @@ export async function* denoise(input: DenoiseInput): AsyncGenerator<Step> {
         input.rules?.prepare(ids);
         const refresh = refreshDue(maskedAtRefresh, masked.length, s.cacheRefresh);
         const first = b === 0 && maskedAtRefresh === null;
-        const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh, reuse: first && s.contextReuse } : undefined;
+        const reuse = first && s.contextReuse ? (s.reuseKey ?? undefined) : undefined;
+        const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh, reuse } : undefined;
         if (refresh) maskedAtRefresh = masked.length;
         const proposals = await propose(input, masked, rng, cache);
         throwIfAborted(input.signal);
@@ -144,7 +145,8 @@ async function* denoiseByPathPlanning(input: DenoiseInput): AsyncGenerator<Step>
       checkDeadline(input, i, steps);
       input.rules?.prepare(ids);
       const refresh = refreshDue(maskedAtRefresh, masked.length, s.cacheRefresh);
-      const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh, reuse: maskedAtRefresh === null && s.contextReuse } : undefined;
+      const reuse = maskedAtRefresh === null && s.contextReuse ? (s.reuseKey ?? undefined) : undefined;
+      const cache = s.cacheRefresh > 1 ? { id: cacheId, span, refresh, reuse } : undefined;
       if (refresh) maskedAtRefresh = masked.length;
       const proposals = await propose(input, variable, rng, cache);
       throwIfAborted(input.signal);
@@ -198,12 +200,12 @@ function checkDeadline(input: DenoiseInput, forward: number, planned: number): v
  */
 export async function prefill(input: DenoiseInput): Promise<void> {
   const s = input.sampler;
-  if (s.cacheRefresh <= 1 || !s.contextReuse || input.masked.length === 0 || !input.network.forget) return;
+  if (s.cacheRefresh <= 1 || !s.contextReuse || s.reuseKey === null || input.masked.length === 0 || !input.network.forget) return;
   throwIfAborted(input.signal);
   const block = input.masked.slice(0, s.blockLength ?? input.masked.length);
   const cacheId = nextCacheId++;
   try {
-    await propose(input, block, seededRng(s.seed), { id: cacheId, span: spanOf(block, input.shifted), refresh: true, reuse: true });
+    await propose(input, block, seededRng(s.seed), { id: cacheId, span: spanOf(block, input.shifted), refresh: true, reuse: s.reuseKey });
   } finally {
     input.network.forget(cacheId);
   }

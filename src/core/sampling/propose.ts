@@ -39,8 +39,11 @@ export interface CacheStep {
   /** Canvas positions run on a cached step, ascending: the block's, and the rows that predict them. */
   span: number[];
   refresh: boolean;
-  /** The generation's first pass, which may start from the keys and values of an earlier request's canvas (contextReuse.ts). */
-  reuse?: boolean;
+  /**
+   * On the generation's first pass, its reuseKey: the pass may start from the keys and values of an
+   * earlier request's canvas with the same key (contextReuse.ts), and is kept for later ones with it.
+   */
+  reuse?: string;
 }
 
 /** The distinct rows a request needs logits for, in the order `proposeFromLogits` expects them. */

@@ -38,13 +38,18 @@ export function charsForTokens(tokens: number): number {
 /** Sizes the window when the setting is unset (VS Code hands over its contributed default, so only outside it). */
 const DEFAULT_CONTEXT_TOKENS = numberOption('contextTokens').setting!.default as number;
 
-/** The engine request of an inline completion at `cursor`: the window around it, the cursor its hole. */
+/**
+ * The engine request of an inline completion at `cursor` of the document `uri`: the window around
+ * it, the cursor its hole.  The document is its reuseKey: a completion may start from the keys and
+ * values of this file's earlier requests (and its prefill), never another's.
+ */
 export function inlineRequest(
   text: string,
   cursor: number,
   settings: ExtensionSettings,
+  uri: string,
 ): { window: CompletionWindow; request: InfillRequest; options: InfillOptions } {
   const window = completionWindow(text, cursor, charsForTokens(settings.sampler.contextTokens ?? DEFAULT_CONTEXT_TOKENS));
   const request = { text: window.text, holes: [{ start: window.cursor, end: window.cursor, singleLine: codeFollowsOnLine(window.text, window.cursor) }] };
-  return { window, request, options: { ...settings.sampler, defaultHoleTokens: settings.inline.holeTokens } };
+  return { window, request, options: { ...settings.sampler, defaultHoleTokens: settings.inline.holeTokens, reuseKey: uri } };
 }

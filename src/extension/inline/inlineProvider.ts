@@ -60,7 +60,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     // it (as Copilot does): the model writes after the chosen word, as if it were typed already.
     const chosen = context.selectedCompletionInfo;
     const asTyped = chosenAsTyped(document, position, chosen);
-    const { window, request, options } = inlineRequest(asTyped.text, asTyped.cursor, settings);
+    const { window, request, options } = inlineRequest(asTyped.text, asTyped.cursor, settings, document.uri.toString());
     const prefix = window.text.slice(0, window.cursor);
     const suffix = window.text.slice(window.cursor);
     const place: Place = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), chosen: chosen?.text };

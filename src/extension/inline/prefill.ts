@@ -70,8 +70,8 @@ export class ContextPrefill implements vscode.Disposable {
     const engine = await models.engine();
     // The model may have taken a while to open: read only what is still in front of the user.
     if (!engine.prefill || signal.aborted || vscode.window.activeTextEditor !== editor) return;
-    const { window, request, options } = inlineRequest(document.getText(), document.offsetAt(editor.selection.active), settings);
     const uri = document.uri.toString();
+    const { window, request, options } = inlineRequest(document.getText(), document.offsetAt(editor.selection.active), settings, uri);
     const last = this.last;
     // Half the window shared is what a later request needs to start from a pass (contextReuse.ts);
     // edits inside the window leave that to the inline requests, whose passes serve the same way.

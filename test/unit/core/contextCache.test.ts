@@ -115,7 +115,7 @@ describe('context cache and deciding in the graph (tiny model)', () => {
     const batch = [0, 1, 2, 3].map((k) => canvas().fill(98 + k, 0, 4));
     await model.proposeBatch(
       batch,
-      batch.map((_, k) => request('entropy', [20, 21], { id: 300 + k, span, refresh: true, reuse: true })),
+      batch.map((_, k) => request('entropy', [20, 21], { id: 300 + k, span, refresh: true, reuse: `file-${k}` })),
       sampleHere,
     );
     [0, 1, 2, 3].forEach((k) => model.forget(300 + k));
@@ -155,7 +155,7 @@ describe('context cache and deciding in the graph (tiny model)', () => {
    */
   function recordedEngine() {
     const config = readModelConfig(TINY);
-    const forwards: { asked: number; cached: boolean; refresh: boolean | null; reuse: boolean | null }[] = [];
+    const forwards: { asked: number; cached: boolean; refresh: boolean | null; reuse: string | null }[] = [];
     const network = {
       vocabSize: 260,
       logits: (ids: Int32Array, rows: number[]) => model.logits(ids, rows),
@@ -230,10 +230,12 @@ describe('context cache and deciding in the graph (tiny model)', () => {
   it('prefills a request: its first pass alone, which the request after it starts from, for the same fill', async () => {
     const { engine, run, forwards, loaded } = recordedEngine();
     const text = 'def perimeter(w, h):\n    return <|hole:8|>\n\nprint(perimeter(2, 3))\n';
-    const options = { steps: 8, cacheRefresh: 3, tokenHealing: false };
+    const options = { steps: 8, cacheRefresh: 3, tokenHealing: false, reuseKey: 'perimeter.py' };
     forwards.length = 0;
     await engine.prefill(parseMarkers(text), { ...options, contextReuse: false });
     assert.equal(forwards.length, 0, 'without contextReuse nothing can start from it: no forward');
+    await engine.prefill(parseMarkers(text), { ...options, reuseKey: null });
+    assert.equal(forwards.length, 0, 'nor without a reuseKey');
     const bare = readModelConfig(TINY);
     delete bare.onnx.cache!.ropeTheta;
     await new LocalEngine({ ...loaded, config: bare }).prefill(parseMarkers(text), options);
@@ -243,7 +245,7 @@ describe('context cache and deciding in the graph (tiny model)', () => {
     forwards.length = 0;
     const before = { ...model.passes };
     await engine.prefill(parseMarkers(text), options);
-    assert.deepEqual(forwards, [{ asked: 8, cached: false, refresh: true, reuse: true }]);
+    assert.deepEqual(forwards, [{ asked: 8, cached: false, refresh: true, reuse: 'perimeter.py' }]);
     assert.deepEqual({ full: model.passes.full - before.full, reused: model.passes.reused - before.reused }, { full: 1, reused: 0 });
     assert.equal(model.cachedGenerations, 0, "the prefill's own entry is forgotten; its keys stay as a source");
 
@@ -253,18 +255,52 @@ describe('context cache and deciding in the graph (tiny model)', () => {
     assert.equal(warm.out.result.holes[0].text, cold.out.result.holes[0].text);
   });
 
-  it("lets only a generation's first pass start from an earlier request's keys and values, unless contextReuse is off", async () => {
+  it("lets only a generation's first pass start from an earlier request's keys and values, unless contextReuse is off or there is no reuseKey", async () => {
     const { run } = recordedEngine();
     for (const options of [{ steps: 6 }, { blockLength: 4, steps: 6 }]) {
-      const on = await run(HOLE, { ...options, cacheRefresh: 2, tokenHealing: false });
+      const on = await run(HOLE, { ...options, cacheRefresh: 2, tokenHealing: false, reuseKey: 'hole.py' });
       assert.deepEqual(
         on.forwards.map((f) => f.reuse),
-        on.forwards.map((_, i) => i === 0),
+        on.forwards.map((_, i) => (i === 0 ? 'hole.py' : null)),
         JSON.stringify(options),
       );
-      const off = await run(HOLE, { ...options, cacheRefresh: 2, tokenHealing: false, contextReuse: false });
-      assert.ok(off.forwards.every((f) => f.reuse === false));
+      const off = await run(HOLE, { ...options, cacheRefresh: 2, tokenHealing: false, reuseKey: 'hole.py', contextReuse: false });
+      assert.ok(off.forwards.every((f) => f.reuse === null));
+      const keyless = await run(HOLE, { ...options, cacheRefresh: 2, tokenHealing: false });
+      assert.ok(keyless.forwards.every((f) => f.reuse === null));
     }
+  });
+
+  it("takes an earlier request's keys and values only under the same reuseKey: another client's or file's never changes a fill", async () => {
+    const { run } = recordedEngine();
+    const options: InfillOptions = { steps: 8, cacheRefresh: 3, tokenHealing: false };
+    const text = 'def perimeter(w, h):\n    return <|hole:8|>\n\nprint(perimeter(2, 3))\n';
+    const edited = 'x' + text;
+    const fresh = await run(edited, options);
+    await run(text, { ...options, reuseKey: 'client-a/shapes.py' });
+    const before = { ...model.passes };
+    const other = await run(edited, { ...options, reuseKey: 'client-b/shapes.py' });
+    assert.equal(model.passes.reused - before.reused, 0, "client b's first pass is a full pass of its own");
+    assert.deepEqual(other.out.drafts, fresh.out.drafts);
+    assert.equal(other.out.result.text, fresh.out.result.text);
+    await run(edited, { ...options, reuseKey: 'client-a/shapes.py' });
+    assert.equal(model.passes.reused - before.reused, 1, "client a's next request starts from its own");
+  });
+
+  it("starts a length search's candidates from its longest one's pass, under a key of the search's own when the request has none", async () => {
+    const { run } = recordedEngine();
+    const text = 'def perimeter(w, h):\n    return <|hole|>\n\nprint(perimeter(2, 3))\n';
+    const options: InfillOptions = { lengthSearch: true, tokenHealing: false, defaultHoleTokens: 12, cacheRefresh: 4 };
+    const before = { ...model.passes };
+    const first = await run(text, options);
+    assert.ok(model.passes.reused > before.reused, 'the shorter candidates ran over the longest one');
+    const keys = new Set(first.forwards.flatMap((f) => (f.reuse ? [f.reuse] : [])));
+    assert.equal(keys.size, 1);
+    assert.match([...keys][0], /^length-search\//);
+    const again = await run(text, options);
+    assert.equal(again.out.result.text, first.out.result.text, 'the same request, the same fill');
+    const keyed = await run(text, { ...options, reuseKey: 'shapes.py' });
+    assert.deepEqual(new Set(keyed.forwards.flatMap((f) => (f.reuse ? [f.reuse] : []))), new Set(['shapes.py']));
   });
 
   it('gives the results of full passes where the rule asks for a full pass at every step', async () => {

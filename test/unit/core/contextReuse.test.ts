@@ -120,12 +120,12 @@ describe('context reuse (tiny model)', () => {
   it("runs a request's first pass over an earlier canvas of the same file, and its steps over the cache it leaves", async () => {
     const old = join(prefix, masks(6), suffix);
     const oldHole = holeOf(old, prefix.length);
-    await model.proposeBatch([old], [request(oldHole, { id: 201, span: spanOf(oldHole), refresh: true, reuse: true })], sampleHere);
+    await model.proposeBatch([old], [request(oldHole, { id: 201, span: spanOf(oldHole), refresh: true, reuse: 'file.js' })], sampleHere);
     model.forget(201);
 
     // The same canvas again: nothing is stale, so the first pass runs the span alone and gives the full pass's answer.
     const before = { ...model.passes };
-    const [again] = await model.proposeBatch([old], [request(oldHole, { id: 202, span: spanOf(oldHole), refresh: true, reuse: true })], sampleHere);
+    const [again] = await model.proposeBatch([old], [request(oldHole, { id: 202, span: spanOf(oldHole), refresh: true, reuse: 'file.js' })], sampleHere);
     assert.deepEqual({ full: model.passes.full - before.full, reused: model.passes.reused - before.reused }, { full: 0, reused: 1 });
     const [full] = await model.proposeBatch([old], [request(oldHole)], sampleHere);
     close(again, full, 1e-5);
@@ -136,7 +136,7 @@ describe('context reuse (tiny model)', () => {
     const edited = text('function area(r) {\n  const pi = 3.141593;\n  return ');
     const now = join(edited, masks(6), suffix);
     const hole = holeOf(now, edited.length);
-    const [first] = await model.proposeBatch([now], [request(hole, { id: 203, span: spanOf(hole), refresh: true, reuse: true })], sampleHere);
+    const [first] = await model.proposeBatch([now], [request(hole, { id: 203, span: spanOf(hole), refresh: true, reuse: 'file.js' })], sampleHere);
     assert.equal(model.passes.reused - before.reused, 2);
     // The step after it, over the cache the pass left (no token committed): the same keys and values, so the same answer.
     const [step] = await model.proposeBatch([now], [request(hole, { id: 203, span: spanOf(hole), refresh: false })], sampleHere);
@@ -150,11 +150,11 @@ describe('context reuse (tiny model)', () => {
   it('runs a full pass for a canvas that shares too little, or when the request does not ask to reuse', async () => {
     const old = join(prefix, masks(6), suffix);
     const hole = holeOf(old, prefix.length);
-    await model.proposeBatch([old], [request(hole, { id: 204, span: spanOf(hole), refresh: true, reuse: true })], sampleHere);
+    await model.proposeBatch([old], [request(hole, { id: 204, span: spanOf(hole), refresh: true, reuse: 'file.js' })], sampleHere);
     const other = join(text('x = [i * i for i in range(10)]\n'), masks(6), text('\nprint(x)\n'));
     const otherHole = holeOf(other, 30);
     const before = { ...model.passes };
-    await model.proposeBatch([other], [request(otherHole, { id: 205, span: spanOf(otherHole), refresh: true, reuse: true })], sampleHere);
+    await model.proposeBatch([other], [request(otherHole, { id: 205, span: spanOf(otherHole), refresh: true, reuse: 'file.js' })], sampleHere);
     await model.proposeBatch([old], [request(hole, { id: 206, span: spanOf(hole), refresh: true })], sampleHere);
     assert.deepEqual({ full: model.passes.full - before.full, reused: model.passes.reused - before.reused }, { full: 2, reused: 0 });
     [204, 205, 206].forEach((id) => model.forget(id));
@@ -166,7 +166,7 @@ describe('context reuse (tiny model)', () => {
     const plain = await OnnxLogitsModel.load(TINY, bare);
     const ids = join(prefix, masks(6), suffix);
     const hole = holeOf(ids, prefix.length);
-    for (const id of [1, 2]) await plain.proposeBatch([ids], [request(hole, { id, span: spanOf(hole), refresh: true, reuse: true })], sampleHere);
+    for (const id of [1, 2]) await plain.proposeBatch([ids], [request(hole, { id, span: spanOf(hole), refresh: true, reuse: 'file.js' })], sampleHere);
     assert.deepEqual(plain.passes, { full: 2, cached: 0, reused: 0 });
     await plain.dispose();
   });

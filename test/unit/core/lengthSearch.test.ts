@@ -172,12 +172,12 @@ describe('length search', () => {
           cache: cache && { ...cache, span: [before.length - 1, ...hole] },
         };
       };
-      await model.proposeBatch([canvas(8)], [request(8, { id: 1, span: [], refresh: true, reuse: true })]);
+      await model.proposeBatch([canvas(8)], [request(8, { id: 1, span: [], refresh: true, reuse: 'file.js' })]);
       const lengths = [3, 5, 8];
       const passes = { ...model.passes };
       const together = await model.proposeBatch(
         lengths.map(canvas),
-        lengths.map((l, i) => request(l, { id: 10 + i, span: [], refresh: true, reuse: true })),
+        lengths.map((l, i) => request(l, { id: 10 + i, span: [], refresh: true, reuse: 'file.js' })),
       );
       assert.deepEqual(
         { full: model.passes.full - passes.full, cached: model.passes.cached - passes.cached, reused: model.passes.reused - passes.reused },

@@ -50,6 +50,10 @@ describe('server: POST /v1/infill bodies', () => {
     assert.equal(samplerOptions({ 'no-length-search': true }).lengthSearch, false);
     assert.throws(() => samplerOptions({ 'length-search': true, 'no-length-search': true }), /--length-search and --no-length-search contradict/);
     assert.equal(parseInfillBody({ text: '<|hole|>', alg: 'p2', expandLimit: 16 }).options.expandLimit, 16);
+    // A reuseKey names the document whose earlier requests may be reused; without one, none are.
+    assert.equal(parseInfillBody({ text: '<|hole|>', reuse_key: 'c1/app.py' }).options.reuseKey, 'c1/app.py');
+    assert.equal(parseInfillBody({ text: '<|hole|>', reuseKey: null }).options.reuseKey, undefined);
+    assert.equal(parseInfillBody({ text: '<|hole|>' }).options.reuseKey, undefined);
   });
 
   it('reads back exactly what the client sends (one protocol for both sides)', () => {

@@ -144,7 +144,7 @@ describe('serve: the real server process on loopback', function () {
     const before = await health(served.url);
     const engine = new ServerEngine(served.url, { token: TOKEN });
     const request = parseMarkers('def scale(v, k):\n    return [x * k for x in <|hole:6|>]\n');
-    await engine.prefill(request, { cacheRefresh: 4 });
+    await engine.prefill(request, { cacheRefresh: 4, reuseKey: 'scale.py' });
     const after = await health(served.url);
     assert.equal(after.prefilled - before.prefilled, 1);
     assert.equal(after.forwardCalls - before.forwardCalls, 1, 'one forward, no generation');

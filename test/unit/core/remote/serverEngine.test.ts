@@ -61,6 +61,28 @@ describe('remote: the ServerEngine against scripted servers', () => {
     assert.deepEqual(seen, { body: { text: 'a = ', holes: [{ start: 4, end: 4 }], steps: 3, alg: 'entropy' }, auth: 'Bearer sekrit', path: '/v1/infill' });
   });
 
+  it("sends a reuseKey of this client's own, which names no path: another client's requests never start from it", async () => {
+    const keys: unknown[] = [];
+    script = async (req, res) => {
+      keys.push(JSON.parse(await readBody(req)).reuseKey);
+      if (req.url === '/v1/prefill') res.writeHead(204).end();
+      else ndjson([JSON.stringify(result)])(req, res);
+    };
+    const [one, two] = [new ServerEngine(server.url), new ServerEngine(server.url)];
+    const options = { reuseKey: 'file:///home/me/secret/app.py' };
+    await collect(one.infill(REQUEST, options));
+    await one.prefill(REQUEST, options);
+    await collect(two.infill(REQUEST, options));
+    await collect(one.infill(REQUEST, { reuseKey: 'file:///home/me/other.py' }));
+    await collect(one.infill(REQUEST, {}));
+    const [a, aPrefill, b, other, none] = keys as (string | undefined)[];
+    assert.equal(aPrefill, a, 'one client, one file: one key');
+    assert.notEqual(b, a, 'another client: another key');
+    assert.notEqual(other, a, 'another file: another key');
+    assert.equal(none, undefined, 'no key: none sent');
+    for (const key of [a, b, other]) assert.ok(typeof key === 'string' && key.length <= 100 && !key.includes('secret'), key);
+  });
+
   it('prefills with the infill body; a server without the endpoint is not asked again, other errors surface', async () => {
     const seen: string[] = [];
     let status = 204;
