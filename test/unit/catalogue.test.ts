@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { startServe, Served } from './support/server';
-import { BUNDLED_MODEL, CLI, copyOfTinyModel, tempDir, TINY_MODEL } from './support/fixtures';
+import { BUNDLED_MODEL, CLI, copyOfTinyModel, tempDir, TINY_MODEL, withExternalData } from './support/fixtures';
 
 /**
  * The catalogue of bad inputs: each row is an input a user can give, the exit code or status it
@@ -23,6 +24,8 @@ interface CliRow {
   says: RegExp;
   /** What the message must not show (a secret, the runtime's raw words). */
   hides?: RegExp;
+  /** Nothing on stdout: refused before the generation's first draft. */
+  quiet?: boolean;
 }
 
 const FILES: Record<string, Buffer> = {
@@ -31,6 +34,13 @@ const FILES: Record<string, Buffer> = {
   'marker.py': Buffer.from('x = <|hole:x|>\n'),
   'none.py': Buffer.from('x = 1\n'),
   'long.py': Buffer.from('x = <|hole:5000|>\n'),
+  'readonly.py': Buffer.from('x = <|hole:4|>\n'),
+};
+
+/** Inputs that are not regular files, made beside FILES. */
+const SPECIAL: Record<string, (file: string) => void> = {
+  'fifo.py': (file) => assert.equal(spawnSync('mkfifo', [file]).status, 0),
+  'folder.py': (file) => fs.mkdirSync(file),
 };
 
 const json = (edit: (c: Record<string, any>) => void) => (dir: string) => {
@@ -77,6 +87,16 @@ const FLAGS: CliRow[] = [
   { input: 'a malformed marker', args: [], file: 'marker.py', code: 1, says: /1:5: malformed hole marker/ },
   { input: 'no markers', args: [], file: 'none.py', code: 1, says: /no holes/ },
   { input: 'a marker hole:5000', args: [], file: 'long.py', code: 1, says: /hole length 5000 is out of range: use 1 to 4096/ },
+  { input: 'a FIFO as FILE', args: [], file: 'fifo.py', code: 1, says: /fifo\.py is not a regular file/ },
+  { input: 'a folder as FILE', args: [], file: 'folder.py', code: 1, says: /folder\.py is a folder, not a file/ },
+  {
+    input: 'a read-only file with --write',
+    args: ['--write', '--json'],
+    file: 'readonly.py',
+    code: 1,
+    says: /readonly\.py is read-only: nothing written/,
+    quiet: true,
+  },
 ];
 
 const MODEL_FOLDERS: CliRow[] = [
@@ -100,6 +120,38 @@ const MODEL_FOLDERS: CliRow[] = [
   { input: 'mask id unknown to the tokenizer', args: [], model: json((c) => (c.maskTokenId = 259)), code: 1, says: /does not know the mask token id 259/ },
   { input: 'logitsShifted not a boolean', args: [], model: json((c) => (c.logitsShifted = 'dream')), code: 1, says: /"logitsShifted" must be true/ },
   { input: 'an input name the graph lacks', args: [], model: json((c) => (c.onnx.inputs.attentionMask = 'mask')), code: 1, says: /not in the graph: mask/ },
+  { input: 'onnx.file outside the folder', args: [], model: json((c) => (c.onnx.file = '../../../etc/passwd')), code: 1, says: /outside the model folder/ },
+  {
+    input: 'onnx.file a FIFO',
+    args: [],
+    model: (dir) => {
+      assert.equal(spawnSync('mkfifo', [path.join(dir, 'model.fifo')]).status, 0);
+      json((c) => (c.onnx.file = 'model.fifo'))(dir);
+    },
+    code: 1,
+    says: /model\.fifo \(onnx\.file in model\.json\) is not a regular file/,
+  },
+  {
+    input: "external data outside the folder (the graph's location)",
+    args: [],
+    model: (dir) => withExternalData(dir, '../weights.bin'),
+    code: 1,
+    says: /external data of model\.onnx names "\.\.\/weights\.bin", outside the model folder/,
+  },
+  {
+    input: 'a wrong ropeTheta',
+    args: [],
+    model: json((c) => (c.onnx.cache.ropeTheta = 500000)),
+    code: 1,
+    says: /ropeTheta 500000 does not turn the graph's keys/,
+  },
+  {
+    input: 'a mask id that is an ordinary token',
+    args: [],
+    model: json((c) => (c.maskTokenId = 97)),
+    code: 1,
+    says: /maskTokenId 97 is the tokenizer's ordinary token "a"/,
+  },
   {
     input: 'model.onnx of another vocabulary',
     args: [],
@@ -120,6 +172,8 @@ describe('catalogue of bad inputs', () => {
   before(() => {
     temp = tempDir();
     for (const [name, bytes] of Object.entries(FILES)) fs.writeFileSync(path.join(temp.dir, name), bytes);
+    for (const [name, make] of Object.entries(SPECIAL)) make(path.join(temp.dir, name));
+    fs.chmodSync(path.join(temp.dir, 'readonly.py'), 0o444);
   });
   after(() => temp.remove());
 
@@ -144,6 +198,7 @@ describe('catalogue of bad inputs', () => {
           assert.match(r.stderr, row.says);
           if (row.hides) assert.doesNotMatch(r.stderr, row.hides);
           assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+          if (row.quiet) assert.equal(r.stdout, '', 'refused before the first draft');
           if (FILES[name]) assert.deepEqual(fs.readFileSync(file), FILES[name], 'the file is byte for byte what it was');
         });
       }
@@ -202,6 +257,13 @@ describe('catalogue of bad inputs', () => {
       { input: 'no text', body: {}, status: 400, says: /missing field "text"/ },
       { input: 'no holes', body: { text: 'x = 1' }, status: 400, says: /nothing to fill/ },
       { input: 'a hole outside the text', body: { text: 'abc', holes: [{ start: 2, end: 9 }] }, status: 400, says: /outside the text/ },
+      {
+        input: 'a hole inside a surrogate pair',
+        body: { text: 'x = "😀"\n', holes: [{ start: 6, end: 6 }] },
+        status: 400,
+        says: /cuts the character at 1:6 in two/,
+      },
+      { input: 'reuseKey not a text', body: { text: '<|hole|>', reuseKey: 5 }, status: 400, says: /field "reuseKey" must be a text of 1 to 1024 characters/ },
       { input: 'a hole:0 marker', body: { text: 'x <|hole:0|>' }, status: 400, says: /hole length 0 is out of range/ },
       { input: 'holes longer than the canvas', body: { text: '<|hole:4096|>' }, status: 400, says: /the holes need \d+ tokens but the canvas holds 512/ },
       { input: 'an unknown path', body: { text: '<|hole|>' }, path: '/v1/nothing', status: 404, says: /./ },
@@ -225,6 +287,49 @@ describe('catalogue of bad inputs', () => {
           // not JSON: the text itself
         }
         assert.match(message, row.says);
+      });
+    }
+  });
+
+  describe('a server without a token: only programs of this machine', () => {
+    let served: Served;
+    before(async () => {
+      served = await startServe(['--model', TINY_MODEL]);
+    });
+    after(async () => {
+      await served?.stop();
+    });
+    const port = () => new URL(served.url).port;
+    const rows: { input: string; headers: () => Record<string, string>; status: number; says: RegExp }[] = [
+      {
+        input: 'a Host that is not loopback (DNS rebinding)',
+        headers: () => ({ Host: `rebound.example:${port()}` }),
+        status: 403,
+        says: /not to this machine/,
+      },
+      {
+        input: "a web page's Origin",
+        headers: () => ({ Origin: 'https://page.example' }),
+        status: 403,
+        says: /a request from the web page https:\/\/page\.example/,
+      },
+      { input: 'a body sent as text/plain', headers: () => ({ 'Content-Type': 'text/plain' }), status: 415, says: /Content-Type: application\/json/ },
+    ];
+    for (const row of rows) {
+      it(`${row.input}: ${row.status}, says ${row.says.source}`, async () => {
+        const body = JSON.stringify({ text: 'x = <|hole:4|>' });
+        const headers = { Host: `127.0.0.1:${port()}`, 'Content-Type': 'application/json', 'Content-Length': String(body.length), ...row.headers() };
+        const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+          const req = http.request(`${served.url}/v1/infill`, { method: 'POST', headers, setHost: false }, (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode!, text }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+        assert.equal(answer.status, row.status, answer.text);
+        assert.match(JSON.parse(answer.text).error, row.says);
       });
     }
   });
