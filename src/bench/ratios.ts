@@ -383,13 +383,14 @@ function heldout(fp32: string, int8: string, single: number, multi: number) {
   if (threshold === null || threshold === undefined)
     throw new Error(`${fp32}/model.json sets no sampler threshold: the held-out section compares it with one token a step`);
   type Scores = {
-    single: { n: number; exact: number };
-    multi: { n: number; exact: number };
+    single: { n: number; exact: number; edit_sim: number };
+    multi: { n: number; exact: number; edit_sim: number };
     tokens_per_step?: number;
     same_fills_as_first?: { share: number };
+    ms_median?: { request: number; first_draft: number; request_alone: number; first_draft_alone: number };
   };
-  const run = (folder: string, refreshes: number[]) => {
-    const out = path.join(BENCH, `heldout-${path.basename(folder)}.json`);
+  const run = (folder: string, refreshes: number[], extra: string[] = []) => {
+    const out = path.join(BENCH, `heldout-${path.basename(folder)}${extra.length ? '-reuse' : ''}.json`);
     execFileSync(
       PYTHON,
       [
@@ -407,6 +408,7 @@ function heldout(fp32: string, int8: string, single: number, multi: number) {
         refreshes.join(','),
         '--json',
         out,
+        ...extra,
       ],
       { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
     );
@@ -432,7 +434,30 @@ function heldout(fp32: string, int8: string, single: number, multi: number) {
   const thr = fp[`${f}, cache refresh ${CACHE_REFRESH}, threshold ${threshold}`];
   ratio(`tokens decided a forward, threshold ${threshold} / one token a step`, (thr.tokens_per_step ?? NaN) / (one.tokens_per_step ?? NaN));
   ratio(`exact-match change, threshold ${threshold} against one token a step (points)`, 100 * (exact(thr) - exact(one)));
+
+  // Context reuse after random edit histories: each case asked after EDITS requests on earlier
+  // versions of its text (eval_heldout.py edit_history), against the same case asked alone.
+  const reuse = run(fp32, [CACHE_REFRESH], ['--context-reuse', 'off,on', '--edit-history', String(EDITS)]);
+  const sim = (r: Scores) => (r.single.edit_sim * r.single.n + r.multi.edit_sim * r.multi.n) / (r.single.n + r.multi.n);
+  console.log(`context reuse after ${EDITS} random edits (cases one at a time, cache refresh ${CACHE_REFRESH}):`);
+  for (const how of ['1 token/step', `threshold ${threshold}`]) {
+    const off = reuse[`${f}, no context reuse, ${how}`];
+    const on = reuse[`${f}, ${EDITS} random edits after, context reused, ${how}`];
+    const ms = on.ms_median!;
+    console.log(
+      `  ${how}: exact ${exact(off).toFixed(3)} alone, ${exact(on).toFixed(3)} reused; edit similarity ${sim(off).toFixed(3)} / ${sim(on).toFixed(3)}; ` +
+        `median ms (the case asked alone right after) a request ${ms.request_alone.toFixed(1)} / ${ms.request.toFixed(1)}, to the first draft ${ms.first_draft_alone.toFixed(1)} / ${ms.first_draft.toFixed(1)}`,
+    );
+    ratio(`exact-match change context reuse costs after ${EDITS} edits, ${how} (points)`, 100 * (exact(on) - exact(off)));
+    ratio(`edit-similarity change context reuse costs after ${EDITS} edits, ${how} (points)`, 100 * (sim(on) - sim(off)));
+    ratio(`fills identical with context reuse and without, ${how}`, on.same_fills_as_first?.share ?? NaN);
+    ratio(`time to the first draft, reused / alone, ${how}`, ms.first_draft / ms.first_draft_alone);
+    ratio(`time of a request, reused / alone, ${how}`, ms.request / ms.request_alone);
+  }
 }
+
+/** Requests before each held-out case in the context-reuse figures. */
+const EDITS = 3;
 
 export async function benchRatios(repeats: number, heldoutCases: { single: number; multi: number }): Promise<void> {
   const { fp32, int8 } = prepareBenchModels(BENCH, ROOT, PYTHON);

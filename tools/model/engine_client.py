@@ -7,6 +7,7 @@
 import json
 import os
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -26,9 +27,12 @@ class EngineServer:
 
     def fill(self, text, holes, **options):
         """The fills of `holes` (spans of `text`) and the figures, with each fill's confidence in
-        stats["confidence"]; options are the server's sampler fields."""
+        stats["confidence"] and the time from sending to the first event in stats["firstDraftMs"];
+        options are the server's sampler fields."""
         body = json.dumps({"text": text, "holes": holes, **options}).encode()
         req = urllib.request.Request(self.url + "/v1/infill", body, {"Content-Type": "application/json"})
+        sent = time.perf_counter()
+        first_draft = None
         try:
             r = urllib.request.urlopen(req, timeout=600)
         except urllib.error.HTTPError as e:
@@ -36,8 +40,11 @@ class EngineServer:
         with r:
             for line in r:
                 event = json.loads(line)
+                if first_draft is None:
+                    first_draft = 1000 * (time.perf_counter() - sent)
                 if event.get("type") == "result":
-                    return [h["text"] for h in event["holes"]], {**event["stats"], "confidence": [h.get("confidence") for h in event["holes"]]}
+                    return [h["text"] for h in event["holes"]], {**event["stats"], "firstDraftMs": first_draft,
+                                                                 "confidence": [h.get("confidence") for h in event["holes"]]}
                 if event.get("type") == "error":
                     raise RuntimeError(event.get("message"))
         raise RuntimeError("the server ended without a result")

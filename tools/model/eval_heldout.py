@@ -131,6 +131,11 @@ def same_fills(preds, base):
     return {"share": sum(same) / n, "lo": stats[250], "hi": stats[9749]}
 
 
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else float("nan")
+
+
 def by_confidence(cases, preds, conf):
     """Single-line cases: how many fills reach each confidence, and how good those are (what an
     editor that hides less confident suggestions would show)."""
@@ -144,11 +149,42 @@ def by_confidence(cases, preds, conf):
     return out
 
 
-def engine_fills(engine, name, cases, args, confidence, cache_refresh, reuse=None):
+EDIT_REACH = 500  # characters either side of the hole an edit of a history falls in: inside the bundled model's window
+TYPED = ["x", "foo", "  ", "1", "self.", "(a, b)", "\n", "# note", "return "]
+
+
+def edit_history(prefix, suffix, n, rng):
+    """n earlier versions of a case's text, oldest first, as (text, hole offset): each one random edit
+    further from it (a few characters typed, a few deleted, a line added), within EDIT_REACH of the
+    hole, never in it.  Asked in order and then the case itself, they are an editor's requests while
+    the user edits towards the case's text."""
+    text, at, versions = prefix + suffix, len(prefix), []
+    for _ in range(n):
+        pos = rng.randint(max(0, at - EDIT_REACH), min(len(text), at + EDIT_REACH))
+        kind = rng.choice(["type", "delete", "line"])
+        if kind == "line":
+            pos = text.rfind("\n", 0, pos) + 1
+        if kind == "delete":
+            k = rng.randint(1, 8)
+            start, end = (pos, min(pos + k, at)) if pos < at else (pos, min(pos + k, len(text)))
+            text = text[:start] + text[end:]
+            at -= (end - start) if start < at else 0
+        else:
+            piece = rng.choice(TYPED) if kind == "type" else "x = 1\n"
+            text = text[:pos] + piece + text[pos:]
+            at += len(piece) if pos <= at else 0
+        versions.append((text, at))
+    return versions[::-1]
+
+
+def engine_fills(engine, name, cases, args, confidence, timings, cache_refresh, reuse=None):
     """fill_all(threshold) for one model folder served by the engine: (fill, forwards, tokens per forward) per case.
     reuse True: each case is asked right after the same request `--typed` keystrokes earlier (the
-    prefix's last characters not yet typed), as an editor asks, so its first pass may start from that
-    request's keys and values; the cases then run one at a time.  False: contextReuse off."""
+    prefix's last characters not yet typed), or with --edit-history N after N requests on random
+    earlier versions of its text (edit_history), as an editor asks, so its first pass may start from
+    those requests' keys and values; the cases then run one at a time.  False: contextReuse off.
+    The figures of the case's own request are kept: its elapsedMs, and the time to its first draft;
+    with reuse, also those of the same request asked alone right after it (the same load)."""
     def fill_all(threshold):
         def one(c):
             # One token a step is asked for outright: a model.json threshold would otherwise apply.
@@ -164,13 +200,26 @@ def engine_fills(engine, name, cases, args, confidence, cache_refresh, reuse=Non
                 opts["tokenHealing"] = args.healing == "on"
             if reuse is not None:
                 opts["contextReuse"] = reuse
-            if reuse and c["prefix"]:
+            if reuse is not None:
+                # One document, one client: the key that lets the case start from its own history.
+                opts["reuseKey"] = f"case-{id(c)}"
+            if reuse and args.edit_history:
+                rng = random.Random(f"{args.case_seed}:{c['prefix'][-64:]}:{c['target']}")
+                for text, at in edit_history(c["prefix"], c["suffix"], args.edit_history, rng):
+                    engine.fill(text, [dict(hole, start=at, end=at)], alg=args.alg, **opts)
+            elif reuse and c["prefix"]:
                 earlier = c["prefix"][:max(0, len(c["prefix"]) - args.typed)]
                 engine.fill(earlier + c["suffix"], [dict(hole, start=len(earlier), end=len(earlier))], alg=args.alg, **opts)
             fills, stats = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, **opts)
             confidence[(name, threshold, id(c))] = stats["confidence"][0]
+            times = [stats["elapsedMs"], stats["firstDraftMs"]]
+            if reuse:
+                # The same request alone, right after: its time under the same load.
+                _, alone = engine.fill(c["prefix"] + c["suffix"], [hole], alg=args.alg, **dict(opts, contextReuse=False))
+                times += [alone["elapsedMs"], alone["firstDraftMs"]]
+            timings[(name, threshold, id(c))] = times
             return fills[0], stats["steps"], stats["tokensPerStep"]
-        if reuse:
+        if reuse is not None:  # one at a time, off as on: their times compare
             return [one(c) for c in cases]
         with ThreadPoolExecutor(8) as pool:  # the server batches concurrent requests
             return list(pool.map(one, cases))
@@ -202,6 +251,8 @@ def main():
                     help="comma-separated off,on (engine): on asks each case right after the request a keystroke "
                          "earlier, so that its first pass starts from that request's keys and values")
     ap.add_argument("--typed", type=int, default=1, help="--context-reuse on: characters typed since the earlier request")
+    ap.add_argument("--edit-history", type=int, default=0,
+                    help="--context-reuse on: instead, N requests on random earlier versions of the case's text before it")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--show", type=int, default=0, help="print this many example fills")
     ap.add_argument("--write-cases", metavar="OUT",
@@ -224,6 +275,7 @@ def main():
     results = {label: score(cases, preds) for label, preds in baselines.items()}
     best_base = max(baselines, key=lambda label: results[label]["single"]["exact"])
     confidence = {}
+    timings = {}  # (name, threshold, case id): (elapsedMs, firstDraftMs) of the case's own request
     runs = []  # (label, fill_all) per model
     engines = []
     if args.engine is not None:
@@ -238,10 +290,11 @@ def main():
                     if len(refreshes) > 1:
                         name += f", cache refresh {refresh}"
                     if reuse is not None:
-                        name += f", {args.typed} keystroke(s) after, context reused" if reuse else ", no context reuse"
+                        after = f"{args.edit_history} random edits" if args.edit_history else f"{args.typed} keystroke(s)"
+                        name += f", {after} after, context reused" if reuse else ", no context reuse"
                     while any(n == name for n, _ in runs):  # a setting asked twice measures the run-to-run noise
                         name += " (again)"
-                    runs.append((name, engine_fills(engine, name, cases, args, confidence, refresh, reuse)))
+                    runs.append((name, engine_fills(engine, name, cases, args, confidence, timings, refresh, reuse)))
         source = "model folders through the engine"
     else:
         model, state = load_checkpoint(args.ckpt)
@@ -288,6 +341,10 @@ def main():
                     first[how] = (label, hits, preds)
                 if confidence:
                     r["by_confidence"] = by_confidence(cases, preds, [confidence[(name, thr, id(c))] for c in cases])
+                if timings:
+                    own = [timings[(name, thr, id(c))] for c in cases]
+                    r["ms_median"] = {k: median([t[i] for t in own]) for i, k in enumerate(["request", "first_draft", "request_alone", "first_draft_alone"])
+                                      if len(own[0]) > i}
                 r["seconds"] = time.time() - t0
     finally:
         for engine in engines:
