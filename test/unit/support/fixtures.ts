@@ -1,3 +1,4 @@
+import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,20 +23,21 @@ export function copyOfTinyModel(into: string): string {
 }
 
 /**
- * Moves the largest initializer of `dir`'s model.onnx into a file of its own at `location`
- * (resolved from `dir`, wherever it points), as a graph with external data names it.
+ * Points every tensor of `dir`'s model.onnx that keeps its data outside the graph at `location`
+ * (resolved from `dir`, wherever it points), and moves that data there.
  */
 export function withExternalData(dir: string, location: string): void {
   const file = path.join(dir, 'model.onnx');
   const model = onnx.ModelProto.decode(fs.readFileSync(file));
-  const size = (t: onnx.ITensorProto) => t.rawData?.length ?? 0;
-  const tensor = model.graph!.initializer!.reduce((a, b) => (size(b) > size(a) ? b : a));
-  fs.writeFileSync(path.resolve(dir, location), tensor.rawData!);
-  tensor.externalData = [
-    onnx.StringStringEntryProto.create({ key: 'location', value: location }),
-    onnx.StringStringEntryProto.create({ key: 'length', value: String(size(tensor)) }),
-  ];
-  tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-  tensor.rawData = new Uint8Array(0);
+  const from = new Set<string>();
+  for (const tensor of model.graph!.initializer!) {
+    for (const entry of tensor.externalData ?? []) {
+      if (entry.key !== 'location') continue;
+      from.add(entry.value!);
+      entry.value = location;
+    }
+  }
+  assert.equal(from.size, 1, 'the graph keeps its weights in one file beside it');
+  fs.renameSync(path.join(dir, [...from][0]), path.resolve(dir, location));
   fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
 }
