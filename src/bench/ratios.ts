@@ -112,7 +112,8 @@ async function open(dir: string) {
    * repeats' canvases are the same, so reuse is off).
    */
   const generation = async (lengths: number[], repeats: number, earlier: 'cold' | 'prefill' | 'keystroke') => {
-    const sampler = resolveSampler(config.sampler, { contextReuse: earlier !== 'cold' });
+    // One file's requests: the keystroke and prefill runs name it, so that they may start from each other.
+    const sampler = resolveSampler(config.sampler, { contextReuse: earlier !== 'cold', reuseKey: earlier === 'cold' ? null : 'bench.py' });
     const runs = lengths.map((length) => {
       const c = holeCanvas(length, model.vocabSize, config.maskTokenId);
       const input = (ids: Int32Array) => ({
