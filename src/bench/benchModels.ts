@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BUILDER_VERSION, convertCheckpoint } from '../convert/convert';
+import { BUILDER_VERSION, convertCheckpoint, ConvertOptions } from '../convert/convert';
 import { decide, DECIDE_NAMES, DECIDE_TYPES, DecideKey } from '../convert/decide';
 import { bytesOf, Graph } from '../convert/onnxGraph';
 import { bundledModelDir, readModelConfig } from '../core';
@@ -25,17 +25,19 @@ export interface BenchModels {
 }
 
 const STAMP = 'built.json';
+/** What a folder's stamp says: this builder, and this file's recipe (2: the bundled model's own settings). */
+const BUILT = JSON.stringify({ builder: BUILDER_VERSION, recipe: 2 });
 
-/** Whether `dir` was built by this builder from a source no newer than `source`. */
+/** Whether `dir` was built by this builder and recipe from a source no newer than `source`. */
 function current(dir: string, source: string): boolean {
   const stamp = path.join(dir, STAMP);
-  if (!fs.existsSync(stamp) || JSON.parse(fs.readFileSync(stamp, 'utf8')).builder !== BUILDER_VERSION) return false;
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== BUILT) return false;
   return fs.statSync(stamp).mtimeMs >= fs.statSync(source).mtimeMs;
 }
 
-function build(ck: string, dir: string, precision: 'float32' | 'float16' | 'int8', maxContext: number): void {
-  convertCheckpoint(ck, dir, { precision, blockSize: 32, cache: true, special: {}, overwrite: true, maxContext });
-  fs.writeFileSync(path.join(dir, STAMP), JSON.stringify({ builder: BUILDER_VERSION }));
+function build(ck: string, dir: string, options: Omit<ConvertOptions, 'blockSize' | 'cache' | 'special' | 'overwrite'>): void {
+  convertCheckpoint(ck, dir, { blockSize: 32, cache: true, special: {}, overwrite: true, ...options });
+  fs.writeFileSync(path.join(dir, STAMP), BUILT);
 }
 
 export function prepareBenchModels(bench: string, root: string, python: string): BenchModels {
@@ -56,7 +58,7 @@ export function prepareBenchModels(bench: string, root: string, python: string):
     const ck = `${dir}-checkpoint`;
     fs.rmSync(ck, { recursive: true, force: true });
     writeCheckpoint(ck, shape, false);
-    build(ck, dir, precision, 2048);
+    build(ck, dir, { precision, maxContext: 2048 });
     fs.rmSync(ck, { recursive: true, force: true });
   }
   const bundled = path.join(bundledModelDir(), 'model.onnx.data');
@@ -64,9 +66,12 @@ export function prepareBenchModels(bench: string, root: string, python: string):
     console.log('writing models/.bench/bundled-* (the bundled model rebuilt at float32 and int8)');
     const ck = path.join(bench, 'bundled-checkpoint');
     execFileSync(python, ['-m', 'tools.model.model_folder', bundledModelDir(), '--checkpoint', ck], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    const { maxContext } = readModelConfig(bundledModelDir());
-    build(ck, out.fp32, 'float32', maxContext);
-    build(ck, out.int8, 'int8', maxContext);
+    // The bundled model at another precision, with its own settings: its sampler, and no token
+    // healing (it learned holes tokenized apart from their context).
+    const own = readModelConfig(bundledModelDir());
+    const settings = { maxContext: own.maxContext, sampler: { ...own.sampler }, tokenHealing: own.tokenHealing, name: `${own.name}` };
+    build(ck, out.fp32, { precision: 'float32', ...settings });
+    build(ck, out.int8, { precision: 'int8', ...settings });
   }
   const { hidden_size: hidden, intermediate_size: inter, num_attention_heads: heads, num_key_value_heads: kvHeads, vocab_size: vocab } = SHAPES.long;
   for (const [k, n] of [

@@ -82,7 +82,8 @@ def write_checkpoint(folder, out):
     doc = read_model_json(folder)
     cfg, state = qwen2_config(folder)
     ids = {"mask": doc["maskTokenId"], "eos": doc["eosTokenId"], "pad": doc["padTokenId"], "bos": doc["bosTokenId"]}
-    write_dream_checkpoint(out, cfg, state, os.path.join(folder, "tokenizer.json"), ids, doc.get("source") or doc["name"])
+    source = (doc.get("source") or doc["name"]).split("; built by diffusion-infill models convert")[0]
+    write_dream_checkpoint(out, cfg, state, os.path.join(folder, "tokenizer.json"), ids, source)
 
 
 def main():
