@@ -6,7 +6,8 @@
  */
 import { LogitsModel, readModelConfig, resolveSampler } from '../core';
 import { OnnxLogitsModel } from '../core/onnxModel';
-import { ProposeRequest, proposeWith } from '../core/sampling/propose';
+import { proposeWith } from '../core/sampling/propose';
+import { ProposeRequest } from '../core/logitsModel';
 import { WorkerLogitsModel } from '../core/workerLogitsModel';
 
 async function stall(work: () => Promise<unknown>, repeats: number): Promise<{ ms: number; stallMs: number }> {

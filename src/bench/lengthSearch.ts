@@ -13,7 +13,7 @@ import { BUILDER_VERSION, convertCheckpoint } from '../convert/convert';
 import { bundledModelDir, canvasFor, Hole, InfillOptions, LocalEngine, loadModelFolder, LoadedModel, LogitsModel, resolveSampler } from '../core';
 import { HoleGeneration } from '../core/denoiseHoles';
 import { Candidate, candidateLengths, HALVING, meanLogProbability, SearchPolicy, searchLength } from '../core/lengthSearch';
-import type { ProposeRequest } from '../core/sampling/propose';
+import type { ProposeRequest } from '../core/logitsModel';
 import { SHAPES, writeCheckpoint } from './syntheticCheckpoint';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -1,5 +1,5 @@
 import { bundledModelDir, InfillError } from '../core';
-import { openEngine } from '../core/remote';
+import { openEngine } from '../core/openEngine';
 import { createInfillServer, isLoopback } from '../server';
 import { FlagValues, MODEL_FLAGS, parse, runtimeOptions, SAMPLER_FLAGS, samplerOptions, UsageError } from './args';
 import { resolveModelArg } from '../models/store';

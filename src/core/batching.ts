@@ -1,19 +1,4 @@
-import { LocalEngine } from './engine';
-import { LogitsModel } from './logitsModel';
-import { LoadedModel } from './modelFolder';
-import type { Proposal, ProposeRequest } from './sampling/propose';
-
-/** A network that can also score several canvases of one length in one forward ([B, n]). */
-export interface BatchLogitsModel extends LogitsModel {
-  /** For each canvas, what logits(batch[i], rows[i]) returns. */
-  logitsBatch(batch: Int32Array[], rows: number[][]): Promise<Float32Array[]>;
-  /** For each canvas, what propose(batch[i], requests[i]) returns; absent: the callers sample. */
-  proposeBatch?(batch: Int32Array[], requests: ProposeRequest[]): Promise<Proposal[][]>;
-}
-
-export function canBatch(model: LogitsModel): model is BatchLogitsModel {
-  return typeof (model as Partial<BatchLogitsModel>).logitsBatch === 'function';
-}
+import type { BatchLogitsModel, LogitsModel, Proposal, ProposeRequest } from './logitsModel';
 
 export interface BatchingOptions {
   /** Most canvases in one forward. Default 16. */
@@ -166,15 +151,4 @@ export class ForwardBatcher implements LogitsModel {
       chunk.forEach((p) => p.reject(e));
     }
   }
-}
-
-/** A local engine whose concurrent generations share forwards (when the network can batch); its figures are the batcher's. */
-export function batchedLocalEngine(model: LoadedModel, options: BatchingOptions = {}): LocalEngine {
-  if (!canBatch(model.network)) return new LocalEngine(model);
-  const batcher = new ForwardBatcher(model.network, options);
-  return new LocalEngine({ ...model, network: batcher }, () => ({
-    forwards: batcher.forwards,
-    forwardCalls: batcher.calls,
-    largestBatch: batcher.largestBatch,
-  }));
 }

@@ -1,13 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { planReuse, ReusePlan } from './contextReuse';
+import { CacheSource, Past, planReuse, ReusePlan } from './contextReuse';
 import { CacheNames, layerName } from './modelConfig';
-
-/** Keys and values fed beside the positions a forward runs, per layer [kvHeads, length, headDim]. */
-export interface Past {
-  keys: Float32Array[];
-  values: Float32Array[];
-  length: number;
-}
 
 /** What a generation's steps run over the cache: its positions, and the past they attend beside them. */
 export interface CacheEntry {
@@ -20,12 +13,6 @@ export interface CacheEntry {
   past: Past;
   /** Rows of the past not attended: the stale copies of the positions run, and rows no position takes. */
   hidden: number[];
-}
-
-/** A full pass's keys and values in canvas order, with its canvas. */
-export interface CacheSource {
-  ids: Int32Array;
-  past: Past;
 }
 
 /** A kept source, and the reuseKey of the requests that may take it. */

@@ -1,5 +1,3 @@
-import type { CacheSource, Past } from './contextCache';
-
 /**
  * Keys and values carried over from an earlier canvas of the same file: an editor asks again at
  * every keystroke, and between two requests most of the context is the same tokens, some of them
@@ -11,6 +9,19 @@ import type { CacheSource, Past } from './contextCache';
  * in the upper layers saw the earlier canvas around it.  Only keys and values from a real full pass
  * are carried over (ContextCache.sources), so the drift never compounds from one request to the next.
  */
+
+/** Keys and values fed beside the positions a forward runs, per layer [kvHeads, length, headDim]. */
+export interface Past {
+  keys: Float32Array[];
+  values: Float32Array[];
+  length: number;
+}
+
+/** A full pass's keys and values in canvas order, with its canvas. */
+export interface CacheSource {
+  ids: Int32Array;
+  past: Past;
+}
 
 /** Tokens that must agree to take up a run of the earlier canvas at another offset. */
 const ANCHOR = 8;

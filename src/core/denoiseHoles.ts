@@ -1,11 +1,11 @@
 import { CanvasHole } from './canvas';
-import { CommittedToken, DraftEvent, DraftHole, FilledHole, GenerationStats, InfillEvent, MASK_PLACEHOLDER, ResultEvent } from './events';
-import { cleanFill } from './fillRules';
-import { applyFills, Hole, InfillRequest, singleLineFill } from './holes';
+import { CommittedToken, DraftEvent, DraftHole, FilledHole, InfillEvent, MASK_PLACEHOLDER } from './events';
+import { InfillRequest, singleLineFill } from './holes';
 import { LoadedModel } from './modelFolder';
-import { Deadline, denoise, DenoiseInput, prefill, Step } from './sampling/denoise';
+import { denoise, DenoiseInput, prefill, Step } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
-import { ResolvedSampler } from './options';
+import { Deadline, ResolvedSampler } from './options';
+import { resultEvent } from './result';
 
 /**
  * What becomes of an end-of-text or pad token inside a hole: `cut` ends the hole there (a hole
@@ -185,31 +185,4 @@ export function asFill(text: string, hole: CanvasHole): string {
   while (k < hole.heal.length && k < text.length && text[k] === hole.heal[k]) k++;
   const fill = text.slice(k).replaceAll('\uFFFD', '');
   return hole.singleLine ? singleLineFill(fill) : fill;
-}
-
-/** The last event of every generation: the document with its holes filled, and the figures. */
-export function resultEvent(
-  text: string,
-  holes: Hole[],
-  fills: FilledHole[],
-  figures: Omit<GenerationStats, 'msPerStep' | 'tokensPerStep' | 'elapsedMs'> & { started: number },
-): ResultEvent {
-  const { started, ...rest } = figures;
-  const elapsedMs = performance.now() - started;
-  const filled = fills.map((f, i) => cleanFill(f, holes[i], text));
-  return {
-    type: 'result',
-    text: applyFills(
-      text,
-      holes,
-      filled.map((f) => f.text),
-    ),
-    holes: filled,
-    stats: {
-      ...rest,
-      elapsedMs,
-      msPerStep: rest.steps ? elapsedMs / rest.steps : 0,
-      tokensPerStep: rest.steps ? rest.maskedTokens / rest.steps : 0,
-    },
-  };
 }

@@ -1,35 +1,14 @@
-import { buildCanvas, Canvas, countTokensUpTo } from './canvas';
 import { InfillEvent } from './events';
-import { HoleGeneration, localGeneration, prefillHoles } from './denoiseHoles';
-import { growingCanvas, growingGeneration, growsHoles } from './expandingHoles';
-import { searchedHole, searchGeneration } from './lengthSearch';
-import { Hole, InfillRequest, validateHoles } from './holes';
-import { LoadedModel } from './modelFolder';
-import { checkWindowOptions, resolveSampler, SamplerSettings } from './options';
-import { DEFAULT_TIME_LIMIT_SECONDS, numberOption } from './optionTable';
-import { planRepair, Repairer, repairSpan } from './repair';
-import { Deadline } from './sampling/denoise';
+import { Hole, InfillRequest, Span } from './holes';
+import { InfillOptions } from './options';
 
-export interface InfillOptions extends SamplerSettings {
-  /** Most canvas tokens, holes included; the model's maxContext when unset. */
-  contextTokens?: number;
-  /** Length of a cursor hole without a hint. */
-  defaultHoleTokens?: number;
-  /** Extra masked tokens after the length of a replaced selection. */
-  holeSlack?: number;
-  /** Token healing at each hole's start (CanvasHole.heal); model.json's tokenHealing when unset. */
-  tokenHealing?: boolean;
-  /**
-   * Most seconds one request may run (DEFAULT_TIME_LIMIT_SECONDS when unset); checked between
-   * forwards, so the forward running at the limit finishes first. Past it the request fails and
-   * nothing is written.
-   */
-  timeLimitSeconds?: number;
-}
+// The engine's contract: what the CLI, the server and the extension ask of any engine, local or
+// remote (localEngine.ts, remote/*), and what they get back.
 
 export interface ModelInfo {
   name: string;
-  family: string;
+  /** The checkpoint layout the model was built from (ModelConfig.layout); absent where an endpoint does not say. */
+  layout?: string;
   device: string;
   maxContext: number;
 }
@@ -60,94 +39,42 @@ export interface InfillEngine {
   figures?(): Record<string, number>;
 }
 
-export const DEFAULT_HOLE_TOKENS = numberOption('defaultHoleTokens').fallback as number;
-export const DEFAULT_HOLE_SLACK = numberOption('holeSlack').fallback as number;
-
-/** Runs a model folder in this process. */
-export class LocalEngine implements InfillEngine {
-  readonly repair: Repairer = {
-    plan: (request, count, options, signal) => planRepair(this.model, request, count, options, signal),
-    run: (plan, options, signal) => repairSpan(this.model, plan, options, signal),
-  };
-
-  constructor(
-    private readonly model: LoadedModel,
-    readonly figures?: () => Record<string, number>,
-  ) {}
-
-  async countTokens(text: string, cap?: number): Promise<number> {
-    return cap === undefined ? (await this.model.tokenizer.encode(text)).length : countTokensUpTo(text, this.model.tokenizer, cap);
-  }
-
-  onStop(listener: (reason: Error) => void): void {
-    this.model.network.onStop?.(listener);
-  }
-
-  get info(): ModelInfo {
-    const { config } = this.model;
-    return { name: config.name, family: config.layout, device: this.model.executionProvider, maxContext: config.maxContext };
-  }
-
-  async prefill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<void> {
-    if (this.model.config.onnx?.cache?.ropeTheta === undefined) return; // no later pass could start from it
-    const holes = validateHoles(request);
-    if (growsHoles(this.model, holes)) return; // a growing hole's steps run whole canvases: nothing starts from it
-    const canvas = await canvasFor(this.model, request.text, holes, options);
-    await prefillHoles({
-      model: this.model,
-      ids: canvas.ids,
-      holes: canvas.holes,
-      sampler: resolveSampler(this.model.config.sampler, options),
-      stops: 'cut',
-      signal,
-    });
-  }
-
-  async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
-    const started = performance.now();
-    const { config } = this.model;
-    const sampler = resolveSampler(config.sampler, options);
-    const holes = validateHoles(request);
-    const deadline = deadlineFor(started, options);
-    if (growsHoles(this.model, holes)) {
-      // A growing hole starts from its own first tokens: no healing (the canvas keeps the context's last token).
-      const build = (sized: Hole[]) => canvasFor(this.model, request.text, sized, { ...options, tokenHealing: false });
-      const usual = { defaultHoleTokens: options.defaultHoleTokens ?? DEFAULT_HOLE_TOKENS, holeSlack: options.holeSlack ?? DEFAULT_HOLE_SLACK };
-      const canvas = await growingCanvas(this.model, request.text, holes, sampler.expandLimit, build, usual);
-      const grows = holes.map((h) => h.tokens === undefined);
-      yield* growingGeneration({ model: this.model, ...canvas, grows, sampler, signal, deadline }, { text: request.text, holes }, started);
-      return;
-    }
-    const canvas = await canvasFor(this.model, request.text, holes, options);
-    const masked = canvas.holes.reduce((a, h) => a + h.length, 0);
-    const g: HoleGeneration = { model: this.model, ids: canvas.ids, holes: canvas.holes, sampler, stops: 'cut', signal, deadline };
-    const searched = sampler.lengthSearch
-      ? searchedHole(
-          holes,
-          canvas.holes.map((h) => h.length),
-        )
-      : -1;
-    if (searched >= 0) yield* searchGeneration(g, searched, { text: request.text, holes }, started);
-    else yield* localGeneration(g, { text: request.text, holes }, masked, started);
-  }
+/** The span of `text` to repair, UTF-16 offsets, end exclusive. */
+export interface RepairRequest {
+  text: string;
+  span: Span;
 }
 
-/** The canvas of a request for a model, under the request's window and hole settings. */
-export function canvasFor(model: LoadedModel, text: string, holes: Hole[], options: InfillOptions): Promise<Canvas> {
-  const { config, tokenizer } = model;
-  checkWindowOptions(options);
-  return buildCanvas(text, holes, tokenizer, {
-    maxTokens: Math.min(config.maxContext, options.contextTokens ?? config.maxContext),
-    defaultHoleTokens: options.defaultHoleTokens ?? DEFAULT_HOLE_TOKENS,
-    holeSlack: options.holeSlack ?? DEFAULT_HOLE_SLACK,
-    maskTokenId: config.maskTokenId,
-    bosTokenId: config.bosTokenId,
-    heal: options.tokenHealing ?? config.tokenHealing,
-  });
+/** One token of the span as the model read it. */
+export interface ScoredToken {
+  token: number;
+  /** Offsets in the document, UTF-16; a token inside a multi-byte character has start === end. */
+  start: number;
+  end: number;
+  /** Probability of this token under the model's logits at its position (1 where there is no row to read). */
+  prob: number;
 }
 
-/** When a request that started at `started` (performance.now()) must stop. */
-export function deadlineFor(started: number, options: InfillOptions): Deadline {
-  const seconds = options.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS;
-  return { at: started + seconds * 1000, seconds };
+/** Repair as an engine offers it (InfillEngine.repair): plan on the document, then run the plan as a generation. */
+export interface Repairer {
+  /** Scores the span and picks the `count` least confident tokens to mask again. */
+  plan(request: RepairRequest, count: number, options?: InfillOptions, signal?: AbortSignal): Promise<RepairPlan>;
+  /** Denoises the plan's remasked tokens: a draft per step, then the result, as an infill streams them. */
+  run(plan: RepairPlan, options?: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent>;
+}
+
+/** What `planRepair` decided: which tokens are masked again, as holes of the document. */
+export interface RepairPlan {
+  request: RepairRequest;
+  /** The span's tokens, exactly as encoded, with their scores. */
+  tokens: ScoredToken[];
+  /** Indices into `tokens` that are masked again, ascending. */
+  remasked: number[];
+  /**
+   * The remasked runs as holes of the document (each `tokens` long), for whoever shows the
+   * generation (the drafts panel) and for mapping the result back to text.
+   */
+  holes: Hole[];
+  /** For hole r, the range [from, to) of `tokens` it covers. */
+  runs: { from: number; to: number }[];
 }

@@ -1,10 +1,10 @@
 import { Canvas, CanvasHole, holeLength, resizeHole } from './canvas';
-import { asFill, draftText, resultEvent } from './denoiseHoles';
+import { asFill, draftText } from './denoiseHoles';
+import { resultEvent } from './result';
 import { CommittedToken, DraftHole, InfillEvent } from './events';
 import { Hole, InfillRequest } from './holes';
 import { LoadedModel } from './modelFolder';
-import { ResolvedSampler } from './options';
-import { Deadline } from './sampling/denoise';
+import { Deadline, ResolvedSampler } from './options';
 import { denoiseExpanding, SizedHole } from './sampling/expansion';
 
 /**

@@ -1,5 +1,6 @@
 import { resizeHole } from './canvas';
-import { HoleGeneration, HoleReader, holeReader, resultEvent } from './denoiseHoles';
+import { HoleGeneration, HoleReader, holeReader } from './denoiseHoles';
+import { resultEvent } from './result';
 import { DraftEvent, DraftHole, FilledHole, InfillEvent } from './events';
 import { Hole, InfillRequest } from './holes';
 import { Lockstep } from './lockstep';
@@ -222,7 +223,7 @@ export function searchedHole(holes: Hole[], canvasLengths: number[]): number {
   return unknown.length === 1 && others === 0 && canvasLengths[unknown[0]] > 2 ? unknown[0] : -1;
 }
 
-/** A generation by length search (engine.ts): a draft a round, then the document with the chosen fill. */
+/** A generation by length search (localEngine.ts): a draft a round, then the document with the chosen fill. */
 export async function* searchGeneration(g: HoleGeneration, hole: number, document: InfillRequest, started: number): AsyncGenerator<InfillEvent> {
   // A healed hole's first position spells the heal: the lengths are the fill's, that position added.
   const heal = g.holes[hole].heal ? 1 : 0;

@@ -1,6 +1,5 @@
-import { canBatch } from './batching';
-import { LogitsModel } from './logitsModel';
-import type { Proposal, ProposeRequest } from './sampling/propose';
+import { canBatch, LogitsModel } from './logitsModel';
+import type { Proposal, ProposeRequest } from './logitsModel';
 
 type Call = { ids: Int32Array; reject: (e: unknown) => void } & (
   { rows: number[]; resolve: (logits: Float32Array) => void } | { request: ProposeRequest; resolve: (proposals: Proposal[]) => void }

@@ -1,7 +1,20 @@
 import { ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './workerLogitsModel';
+import type { Proposal, ProposeRequest } from './logitsModel';
+import type { ExecutionProvider } from './runtimeOptions';
+
+/** The messages to the network's thread or process (onnxWorker.ts) and back (WorkerLogitsModel). */
+export type ToWorker =
+  | { kind: 'batch'; id: number; batch: Int32Array[]; rows: number[][] }
+  | { kind: 'propose'; id: number; batch: Int32Array[]; requests: ProposeRequest[] }
+  | { kind: 'forget'; cacheId: number }
+  | { kind: 'dispose' };
+export type FromWorker =
+  | { kind: 'ready'; executionProvider: ExecutionProvider }
+  | { kind: 'log'; message: string }
+  | { kind: 'answer'; id: number; answer: Float32Array[] | Proposal[][] }
+  | { kind: 'failed'; id: number | null; message: string; infill: boolean };
 
 /**
  * Where the model's session runs: a worker thread of this process, or a child process. A native

@@ -1,13 +1,13 @@
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { InfillError } from './errors';
-import { LogitsModel } from './logitsModel';
-import { ContextCache, Past } from './contextCache';
-import { planReuse } from './contextReuse';
+import { LogitsModel, Proposal, ProposeRequest, rowsOf } from './logitsModel';
+import { ContextCache } from './contextCache';
+import { Past, planReuse } from './contextReuse';
 import { modelFiles } from './modelFiles';
 import { layerName, ModelConfig } from './modelConfig';
 import { Decision, decidable, proposeFromDecisions } from './sampling/decision';
-import { Proposal, proposeFromLogits, ProposeRequest, rowsOf } from './sampling/propose';
+import { proposeFromLogits } from './sampling/propose';
 import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
 
 /** What one canvas runs in a forward. */

@@ -8,7 +8,7 @@ import { ModelConfig } from './modelConfig';
 import { OnnxLogitsModel } from './onnxModel';
 import { RuntimeOptions } from './runtimeOptions';
 import { SamplerPool } from './samplerPool';
-import type { FromWorker, ToWorker } from './workerLogitsModel';
+import type { FromWorker, ToWorker } from './modelChannel';
 
 const inChild = parentPort === null;
 const { dir, config, options } = (inChild ? JSON.parse(process.env[CHILD_DATA_VARIABLE] ?? '{}') : workerData) as {

@@ -1,6 +1,5 @@
-import type { InfillOptions } from './engine';
 import { InfillError } from './errors';
-import { BOOLEAN_OPTIONS, NUMBER_OPTIONS, NumberOption, NumberOptionSpec, REUSE_KEY_OPTION } from './optionTable';
+import { BOOLEAN_OPTIONS, DEFAULT_TIME_LIMIT_SECONDS, NUMBER_OPTIONS, NumberOption, NumberOptionSpec, REUSE_KEY_OPTION } from './optionTable';
 
 /** Sampled as Dream's `sample_tokens` does (temperature, then top-p, then top-k). */
 export const DREAM_ALGS = ['origin', 'maskgit_plus', 'topk_margin', 'entropy', 'p2'] as const;
@@ -54,6 +53,23 @@ export interface SamplerSettings {
    */
   reuseKey?: string | null;
   seed?: number;
+}
+
+export interface InfillOptions extends SamplerSettings {
+  /** Most canvas tokens, holes included; the model's maxContext when unset. */
+  contextTokens?: number;
+  /** Length of a cursor hole without a hint. */
+  defaultHoleTokens?: number;
+  /** Extra masked tokens after the length of a replaced selection. */
+  holeSlack?: number;
+  /** Token healing at each hole's start (CanvasHole.heal); model.json's tokenHealing when unset. */
+  tokenHealing?: boolean;
+  /**
+   * Most seconds one request may run (DEFAULT_TIME_LIMIT_SECONDS when unset); checked between
+   * forwards, so the forward running at the limit finishes first. Past it the request fails and
+   * nothing is written.
+   */
+  timeLimitSeconds?: number;
 }
 
 export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshold' | 'blockLength' | 'reuseKey'>> & {
@@ -123,4 +139,18 @@ export class OptionError extends InfillError {
   ) {
     super(`${field} ${problem}`);
   }
+}
+
+/** When a request must stop (InfillOptions.timeLimitSeconds). */
+export interface Deadline {
+  /** performance.now() past which no forward starts. */
+  at: number;
+  /** The limit as the request gave it, for the message. */
+  seconds: number;
+}
+
+/** When a request that started at `started` (performance.now()) must stop. */
+export function deadlineFor(started: number, options: InfillOptions): Deadline {
+  const seconds = options.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_SECONDS;
+  return { at: started + seconds * 1000, seconds };
 }

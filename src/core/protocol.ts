@@ -1,4 +1,5 @@
-import type { InfillOptions, ModelInfo } from './engine';
+import type { ModelInfo } from './engine';
+import type { InfillOptions } from './options';
 import { InfillError } from './errors';
 import { InfillEvent } from './events';
 import { Hole, InfillRequest, parseMarkers, validateHoles } from './holes';

@@ -1,57 +1,18 @@
+import type { RepairPlan, RepairRequest, ScoredToken } from './engine';
 import { InfillError, throwIfAborted } from './errors';
 import { InfillEvent } from './events';
-import { canvasFor, deadlineFor, InfillOptions } from './engine';
 import { localGeneration } from './denoiseHoles';
-import { Hole, InfillRequest, Span } from './holes';
+import { InfillRequest } from './holes';
 import { LoadedModel } from './modelFolder';
+import { deadlineFor, InfillOptions, resolveSampler } from './options';
+import { canvasFor } from './requestCanvas';
 import { probabilityOf } from './sampling/propose';
-import { resolveSampler } from './options';
 
 /**
  * Repair: the model reads a span (a function body) as it is, scores each of its tokens, and only
  * the tokens it is least sure of are masked again and denoised; every other token stays as it was.
  * An autoregressive model cannot do this: it would have to rewrite everything after the first change.
  */
-
-/** The span of `text` to repair, UTF-16 offsets, end exclusive. */
-export interface RepairRequest {
-  text: string;
-  span: Span;
-}
-
-/** One token of the span as the model read it. */
-export interface ScoredToken {
-  token: number;
-  /** Offsets in the document, UTF-16; a token inside a multi-byte character has start === end. */
-  start: number;
-  end: number;
-  /** Probability of this token under the model's logits at its position (1 where there is no row to read). */
-  prob: number;
-}
-
-/** Repair as an engine offers it (InfillEngine.repair): plan on the document, then run the plan as a generation. */
-export interface Repairer {
-  /** Scores the span and picks the `count` least confident tokens to mask again. */
-  plan(request: RepairRequest, count: number, options?: InfillOptions, signal?: AbortSignal): Promise<RepairPlan>;
-  /** Denoises the plan's remasked tokens: a draft per step, then the result, as an infill streams them. */
-  run(plan: RepairPlan, options?: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent>;
-}
-
-/** What `planRepair` decided: which tokens are masked again, as holes of the document. */
-export interface RepairPlan {
-  request: RepairRequest;
-  /** The span's tokens, exactly as encoded, with their scores. */
-  tokens: ScoredToken[];
-  /** Indices into `tokens` that are masked again, ascending. */
-  remasked: number[];
-  /**
-   * The remasked runs as holes of the document (each `tokens` long), for whoever shows the
-   * generation (the drafts panel) and for mapping the result back to text.
-   */
-  holes: Hole[];
-  /** For hole r, the range [from, to) of `tokens` it covers. */
-  runs: { from: number; to: number }[];
-}
 
 /** Scores every token of the span with one forward pass over the canvas that holds it. */
 export async function scoreSpan(model: LoadedModel, request: RepairRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<ScoredToken[]> {

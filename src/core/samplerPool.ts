@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Proposal, proposeFromLogits, ProposeRequest, rowsOf } from './sampling/propose';
+import { proposeFromLogits } from './sampling/propose';
+import { Proposal, ProposeRequest, rowsOf } from './logitsModel';
 
 /** What the pool's threads are sent: the step's logits, shared, and the queries that are theirs. */
 export interface SamplerTask {

@@ -1,22 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { BatchLogitsModel } from './batching';
-import { ModelChannel, openChannel } from './modelChannel';
+import { FromWorker, ModelChannel, openChannel, ToWorker } from './modelChannel';
 import { InfillError } from './errors';
-import type { AnswerWatch } from './logitsModel';
+import type { AnswerWatch, BatchLogitsModel, Proposal, ProposeRequest } from './logitsModel';
 import { ModelConfig } from './modelConfig';
-import type { Proposal, ProposeRequest } from './sampling/propose';
 import { ExecutionProvider, RuntimeOptions } from './runtimeOptions';
-
-export type ToWorker =
-  | { kind: 'batch'; id: number; batch: Int32Array[]; rows: number[][] }
-  | { kind: 'propose'; id: number; batch: Int32Array[]; requests: ProposeRequest[] }
-  | { kind: 'forget'; cacheId: number }
-  | { kind: 'dispose' };
-export type FromWorker =
-  | { kind: 'ready'; executionProvider: ExecutionProvider }
-  | { kind: 'log'; message: string }
-  | { kind: 'answer'; id: number; answer: Float32Array[] | Proposal[][] }
-  | { kind: 'failed'; id: number | null; message: string; infill: boolean };
 
 interface Pending {
   resolve: (answer: unknown) => void;

@@ -1,6 +1,7 @@
 import { InfillEngine, InfillError } from '../core';
 import { EngineKind, KindContext, kindById, KindField, KindValues, openKind } from '../core/engineKinds';
-import { EngineSource, parseHttpUrl, showUrl } from '../core/remote';
+import { parseHttpUrl, showUrl } from '../core/remote';
+import { EngineSource } from '../core/openEngine';
 import { ModelStore } from '../models/store';
 import { ModelSettings } from './settings';
 
@@ -9,7 +10,11 @@ import { ModelSettings } from './settings';
  * settings (src/core/engineKinds). Everything above this function sees only an InfillEngine, so a
  * remote engine can take the local one's place without other changes.
  */
-export async function openEngine(model: ModelSettings, log: (message: string) => void, apiKey: ApiKeyLookup = async () => undefined): Promise<InfillEngine> {
+export async function openConfiguredEngine(
+  model: ModelSettings,
+  log: (message: string) => void,
+  apiKey: ApiKeyLookup = async () => undefined,
+): Promise<InfillEngine> {
   const kind = kindOf(model);
   const url = secretUrl(kind, model.values);
   const context = editorContext(model, log, kind.secret && url ? await apiKey(url) : undefined);

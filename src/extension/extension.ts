@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { unloadModels } from '../core';
 import { trackGeneratingContextKey } from './contextKeys';
 import { registerApiKeys } from './apiKeys';
-import { openEngine, settingsProblem } from './engineSource';
+import { openConfiguredEngine, settingsProblem } from './engineSource';
 import { ErrorReporter } from './errorReporter';
 import { reportFailure } from './featureDependencies';
 import { FILL_SELECTION_COMMAND, fillSelection, FillOutcome } from './fill/fillSelection';
@@ -54,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionInfillApi {
   );
   const models = new ModelService(
     () => settings().model,
-    (model, say) => openEngine(model, say, apiKeys.lookup),
+    (model, say) => openConfiguredEngine(model, say, apiKeys.lookup),
     (m) => log.info(m),
     settingsProblem,
     // A model that crashed or stopped answering: a generation that fails with it says so itself;

@@ -99,7 +99,9 @@ export class ModelService {
       const engine = await this.open(model, this.log);
       this.watch(engine, entry);
       if (this.current === entry) {
-        this.log(`model ready: ${engine.info.name} (${engine.info.family}) on ${engine.info.device} in ${Math.round(performance.now() - started)} ms`);
+        this.log(
+          `model ready: ${engine.info.name}${engine.info.layout ? ` (${engine.info.layout})` : ''} on ${engine.info.device} in ${Math.round(performance.now() - started)} ms`,
+        );
         this.setState({ kind: 'ready', info: engine.info });
       }
       return engine;

@@ -1,6 +1,6 @@
 import { InfillEngine } from '../engine';
 import { InfillError } from '../errors';
-import { EngineSource, openEngine } from '../remote';
+import { EngineSource, openEngine } from '../openEngine';
 import { parseHttpUrl } from '../remote/http';
 import { RuntimeOptions } from '../runtimeOptions';
 

@@ -1,7 +1,7 @@
-import { InfillOptions } from '../engine';
+import { InfillOptions } from '../options';
 import { InfillAborted, InfillError } from '../errors';
 import { DraftHole, InfillEvent } from '../events';
-import { resultEvent } from '../denoiseHoles';
+import { resultEvent } from '../result';
 import { applyFills, Hole, InfillRequest, validateHoles } from '../holes';
 import { isAbort, lines, parseHttpUrl, postJson, redact, RemoteStatusError, showUrl, sseMessages } from './http';
 

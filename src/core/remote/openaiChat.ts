@@ -1,4 +1,5 @@
-import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
+import { InfillEngine, ModelInfo } from '../engine';
+import { InfillOptions } from '../options';
 import { InfillError } from '../errors';
 import { InfillEvent } from '../events';
 import { InfillRequest } from '../holes';
@@ -53,7 +54,7 @@ export class OpenAIChatEngine implements InfillEngine {
   }
 
   get info(): ModelInfo {
-    return { name: this.options.model, family: 'openai-chat', device: this.endpoint.host, maxContext: 0 };
+    return { name: this.options.model, device: this.endpoint.host, maxContext: 0 };
   }
 
   infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { InfillEngine, InfillOptions, ModelInfo } from '../engine';
+import { InfillEngine, ModelInfo } from '../engine';
+import { InfillOptions } from '../options';
 import { InfillAborted, InfillError } from '../errors';
 import { InfillEvent } from '../events';
 import { InfillRequest, validateHoles } from '../holes';
@@ -40,7 +41,7 @@ export class ServerEngine implements InfillEngine {
   }
 
   get info(): ModelInfo {
-    return this.modelInfo ?? { name: 'remote', family: 'unknown', device: showUrl(this.base), maxContext: 0 };
+    return this.modelInfo ?? { name: 'remote', device: showUrl(this.base), maxContext: 0 };
   }
 
   async refreshInfo(signal?: AbortSignal): Promise<ModelInfo> {
@@ -64,7 +65,7 @@ export class ServerEngine implements InfillEngine {
     if (typeof body?.name !== 'string') throw new InfillError(`${showUrl(url)} answered without a model name: is this a diffusion-infill server?`);
     this.modelInfo = {
       name: body.name,
-      family: String(body.family ?? 'unknown'),
+      layout: typeof body.layout === 'string' ? body.layout : undefined,
       device: `${body.device ?? '?'} at ${this.base.host}`,
       maxContext: Number(body.maxContext ?? 0),
     };

@@ -1,5 +1,5 @@
 import { Alg, DREAM_ALGS } from '../options';
-import { Proposal, ProposeRequest, rowsOf } from './propose';
+import { Proposal, ProposeRequest, rowsOf } from '../logitsModel';
 import { seededRng } from './rng';
 
 /** What a graph with onnx.decide returns for one row (docs/model-folder.md). */

@@ -1,8 +1,8 @@
 import { InfillError, throwIfAborted } from '../errors';
-import { LogitsModel } from '../logitsModel';
-import { Alg, DREAM_ALGS, ResolvedSampler } from '../options';
+import { CacheStep, LogitsModel, Proposal, ProposeRequest } from '../logitsModel';
+import { Alg, Deadline, DREAM_ALGS, ResolvedSampler } from '../options';
 import { HoleRules } from './holeRules';
-import { CacheStep, Proposal, ProposeRequest, proposeWith } from './propose';
+import { proposeWith } from './propose';
 import { Rng, seededRng } from './rng';
 import { dreamCount, dreamTransferProbability, lladaCounts, stepsPerBlock } from './schedule';
 import { aboveThreshold, drawByScore, topByScore } from './select';
@@ -40,13 +40,6 @@ export interface DenoiseInput {
   signal?: AbortSignal;
   /** No forward starts after this (InfillOptions.timeLimitSeconds). */
   deadline?: Deadline;
-}
-
-export interface Deadline {
-  /** performance.now() past which no forward starts. */
-  at: number;
-  /** The limit as the request gave it, for the message. */
-  seconds: number;
 }
 
 /**

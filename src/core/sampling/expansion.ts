@@ -1,8 +1,7 @@
 import { InfillError, throwIfAborted } from '../errors';
-import { LogitsModel } from '../logitsModel';
-import { ResolvedSampler } from '../options';
-import { Deadline } from './denoise';
-import { Proposal, proposeWith } from './propose';
+import { LogitsModel, Proposal } from '../logitsModel';
+import { Deadline, ResolvedSampler } from '../options';
+import { proposeWith } from './propose';
 import { seededRng } from './rng';
 import { drawByScore, topByScore } from './select';
 

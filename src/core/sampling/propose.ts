@@ -1,55 +1,7 @@
-import type { AnswerWatch, LogitsModel } from '../logitsModel';
+import type { AnswerWatch, LogitsModel, Proposal, ProposeRequest } from '../logitsModel';
+import { rowsOf } from '../logitsModel';
 import { Alg, DREAM_ALGS, ResolvedSampler } from '../options';
 import { Rng, seededRng } from './rng';
-
-/** The token a step would write at one masked position, and how sure the model is of it. */
-export interface Proposal {
-  token: number;
-  /** Probability of the chosen token (after temperature, top-p and top-k for Dream's algorithms). */
-  prob: number;
-  /** The algorithm's confidence, by which positions compete to be committed: larger is surer. */
-  score: number;
-}
-
-/** One masked position's question to the sampler. */
-export interface ProposalQuery {
-  /** The canvas row whose logits predict it (the position itself, or the one before it when shifted). */
-  row: number;
-  /** The tokens it may take (1 = allowed), or null for any (holeRules.ts). */
-  allowed: Uint8Array | null;
-  /** Its own random stream: the proposal is the same wherever it is computed. */
-  seed: number;
-}
-
-export interface ProposeRequest {
-  queries: ProposalQuery[];
-  sampler: ResolvedSampler;
-  /** Present when the network may run only `span` over the keys and values it keeps (a graph with onnx.cache). */
-  cache?: CacheStep;
-}
-
-/**
- * One step of a generation that runs over a context cache.  The network does a full pass and keeps
- * every position's keys and values when `refresh` is set, when it holds none for `id`, or when
- * `span` changed; otherwise it runs only `span` (which holds every asked row) over them.
- */
-export interface CacheStep {
-  /** The generation's, unique in the process. */
-  id: number;
-  /** Canvas positions run on a cached step, ascending: the block's, and the rows that predict them. */
-  span: number[];
-  refresh: boolean;
-  /**
-   * On the generation's first pass, its reuseKey: the pass may start from the keys and values of an
-   * earlier request's canvas with the same key (contextReuse.ts), and is kept for later ones with it.
-   */
-  reuse?: string;
-}
-
-/** The distinct rows a request needs logits for, in the order `proposeFromLogits` expects them. */
-export function rowsOf(request: ProposeRequest): number[] {
-  return [...new Set(request.queries.map((q) => q.row))];
-}
 
 /**
  * A proposal for each query.  A network on another thread samples there too: at a 150k vocabulary

@@ -1,4 +1,4 @@
-import { Proposal } from './propose';
+import { Proposal } from '../logitsModel';
 import { Rng } from './rng';
 
 /** Indices (into `proposals`) of the `count` highest scores; ties go to the earlier position. */

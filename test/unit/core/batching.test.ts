@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { InfillEvent, LocalEngine, loadModelFolder, LoadedModel, parseMarkers, resolveSampler } from '../../../src/core';
-import { ForwardBatcher, BatchLogitsModel, canBatch } from '../../../src/core/batching';
-import { ProposeRequest } from '../../../src/core/sampling/propose';
+import { ForwardBatcher } from '../../../src/core/batching';
+import { BatchLogitsModel, canBatch, ProposeRequest } from '../../../src/core/logitsModel';
 
 import { TINY } from '../support/server';
 

@@ -4,7 +4,8 @@ import * as ort from 'onnxruntime-node';
 import { readModelConfig, resolveSampler } from '../../../src/core';
 import { matchCanvases, planReuse } from '../../../src/core/contextReuse';
 import { OnnxLogitsModel } from '../../../src/core/onnxModel';
-import { Proposal, proposeFromLogits, ProposeRequest } from '../../../src/core/sampling/propose';
+import { proposeFromLogits } from '../../../src/core/sampling/propose';
+import { Proposal, ProposeRequest } from '../../../src/core/logitsModel';
 import { TINY_MODEL as TINY } from '../support/fixtures';
 
 const MASK = 256;

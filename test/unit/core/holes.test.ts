@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { resultEvent } from '../../../src/core/denoiseHoles';
+import { resultEvent } from '../../../src/core/result';
 import { applyFills, codeFollowsOnLine, InfillError, parseMarkers, validateHoles, withoutRepeatedLineSuffix } from '../../../src/core';
 
 describe('holes', () => {

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { LocalEngine, loadModelFolder, LoadedModel, parseMarkers, readModelConfig, resolveSampler } from '../../../src/core';
 import { OnnxLogitsModel } from '../../../src/core/onnxModel';
-import { BatchLogitsModel } from '../../../src/core/batching';
+import { BatchLogitsModel, Proposal, ProposeRequest } from '../../../src/core/logitsModel';
 import { candidateLengths, HALVING, meanLogProbability, searchedHole } from '../../../src/core/lengthSearch';
-import { Proposal, proposeFromLogits, ProposeRequest } from '../../../src/core/sampling/propose';
+import { proposeFromLogits } from '../../../src/core/sampling/propose';
 import { collect } from '../support/events';
 import { TINY_MODEL } from '../support/fixtures';
 import { ScriptedModel } from '../support/scripted';

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { resolveSampler } from '../../../src/core';
 import { SamplerPool } from '../../../src/core/samplerPool';
-import { proposeFromLogits, ProposeRequest } from '../../../src/core/sampling/propose';
+import { proposeFromLogits } from '../../../src/core/sampling/propose';
+import { ProposeRequest } from '../../../src/core/logitsModel';
 import { seededRng } from '../../../src/core/sampling/rng';
 
 const VOCAB = 1000;

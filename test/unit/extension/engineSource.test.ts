@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { apiKeySlot, openEngine, settingsProblem } from '../../../src/extension/engineSource';
+import { apiKeySlot, openConfiguredEngine, settingsProblem } from '../../../src/extension/engineSource';
 import { ModelSettings } from '../../../src/extension/settings';
 
 const FIXTURE = path.resolve(__dirname, '../../../../test/fixtures/tiny-model');
@@ -15,7 +15,7 @@ const settings = (source: string, values: ModelSettings['values'] = {}): ModelSe
 describe('extension engine source', () => {
   it('asks for a folder when the source is "folder" and none is set, naming the setting', async () => {
     await assert.rejects(
-      openEngine(settings('folder'), () => undefined),
+      openConfiguredEngine(settings('folder'), () => undefined),
       /the model source "folder" needs diffusionInfill\.model\.folder: the model folder/,
     );
     assert.match(settingsProblem(settings('folder')) ?? '', /needs diffusionInfill\.model\.folder/);
@@ -29,7 +29,7 @@ describe('extension engine source', () => {
   });
 
   it('opens the test model from a folder as an InfillEngine', async () => {
-    const engine = await openEngine(settings('folder', { folder: FIXTURE }), () => undefined);
+    const engine = await openConfiguredEngine(settings('folder', { folder: FIXTURE }), () => undefined);
     assert.equal(engine.info.name, 'tiny-random');
   });
 
@@ -39,20 +39,23 @@ describe('extension engine source', () => {
   it('opens an OpenAI-compatible endpoint with the key stored for its server, and logs no key', async () => {
     const asked: string[] = [];
     const logged: string[] = [];
-    const engine = await openEngine(
+    const engine = await openConfiguredEngine(
       fim({}),
       (m) => logged.push(m),
       async (url) => (asked.push(url), 'sk-secret-key'),
     );
     assert.equal(engine.info.name, 'mercury-coder');
-    assert.equal(engine.info.family, 'diffusing-fim');
+    assert.ok(
+      logged.some((m) => m.includes('mercury-coder') && m.includes('(diffusing)')),
+      logged.join('\n'),
+    );
     assert.deepEqual(asked, ['https://api.example.com/v1/fim/completions']);
     assert.ok(logged.length > 0 && logged.every((m) => !m.includes('sk-secret-key')));
   });
 
   it("asks for the FIM endpoint's model name in its own setting", async () => {
     await assert.rejects(
-      openEngine(fim({ model: undefined }), () => undefined),
+      openConfiguredEngine(fim({ model: undefined }), () => undefined),
       /needs diffusionInfill\.model\.openaiFim\.model: the model name \(e\.g\. mercury-coder\)/,
     );
   });

@@ -4,7 +4,7 @@ import { GenerationEnd, GenerationEvent, Generations } from '../../../src/extens
 
 /** An engine that writes "x" into each hole over `steps` drafts, and honours the signal like the real one. */
 class ScriptedEngine implements InfillEngine {
-  readonly info: ModelInfo = { name: 'scripted', family: 'dream', device: 'cpu', maxContext: 64 };
+  readonly info: ModelInfo = { name: 'scripted', layout: 'dream', device: 'cpu', maxContext: 64 };
   /** Resolving a gate lets the engine take its next step; one gate per step. */
   private gates: (() => void)[] = [];
   constructor(private readonly steps: number) {}
@@ -129,7 +129,7 @@ describe('generations', () => {
   it('reports an engine failure as a failed outcome, not a rejection', async () => {
     const generations = new Generations();
     const broken: InfillEngine = {
-      info: { name: 'broken', family: 'dream', device: 'cpu', maxContext: 1 },
+      info: { name: 'broken', layout: 'dream', device: 'cpu', maxContext: 1 },
       // eslint-disable-next-line require-yield
       async *infill() {
         throw new Error('graph exploded');

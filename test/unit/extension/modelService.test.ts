@@ -4,7 +4,7 @@ import { ModelService, ModelState } from '../../../src/extension/modelService';
 import { ModelSettings } from '../../../src/extension/settings';
 
 const engine = (name: string): InfillEngine => ({
-  info: { name, family: 'dream', device: 'cpu', maxContext: 64 },
+  info: { name, layout: 'dream', device: 'cpu', maxContext: 64 },
   infill: () => {
     throw new Error('not used');
   },

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { GenerationStats, ResultEvent } from '../../../src/core';
 import { statusView, unfinished, verdictEnd } from '../../../src/extension/statusView';
 
-const READY = { kind: 'ready', info: { name: 'tiny', family: 'dream', device: 'cpu', maxContext: 256 } } as const;
+const READY = { kind: 'ready', info: { name: 'tiny', layout: 'dream', device: 'cpu', maxContext: 256 } } as const;
 const STATS: GenerationStats = {
   model: 'tiny',
   device: 'cpu',

@@ -10,7 +10,7 @@ import { eventually } from '../support/server';
 function endlessEngine() {
   const state = { started: 0, stopped: 0 };
   const engine: InfillEngine = {
-    info: { name: 'endless', family: 'test', device: 'cpu', maxContext: 512 },
+    info: { name: 'endless', device: 'cpu', maxContext: 512 },
     async *infill(_request, _options, signal): AsyncGenerator<InfillEvent> {
       state.started++;
       try {

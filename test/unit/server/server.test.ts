@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InfillAborted, InfillError, InfillEvent, LocalEngine, loadModelFolder, parseMarkers } from '../../../src/core';
-import { openEngine, ServerEngine } from '../../../src/core/remote';
+import { ServerEngine } from '../../../src/core/remote';
+import { openEngine } from '../../../src/core/openEngine';
 import { DIST_CLI, eventually, health, Served, startServe, TINY } from '../support/server';
 
 const TOKEN = 'test-token-4f9a';

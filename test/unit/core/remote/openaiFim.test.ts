@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { DraftEvent, InfillAborted, InfillError, InfillEvent, LocalEngine, parseMarkers, ResultEvent } from '../../../../src/core';
-import { openEngine, OpenAIFimEngine, redact, showUrl } from '../../../../src/core/remote';
+import { OpenAIFimEngine, redact, showUrl } from '../../../../src/core/remote';
+import { openEngine } from '../../../../src/core/openEngine';
 import { readBody, scriptedServer, TINY } from '../../support/server';
 
 const KEY = 'sk-test-0123456789abcdef';
@@ -227,7 +228,7 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
     });
     assert.ok(fim instanceof OpenAIFimEngine);
     assert.equal(fim.endpoint.pathname, '/v1/fim/completions');
-    assert.deepEqual(fim.info, { name: 'mercury-coder', family: 'diffusing-fim', device: 'api.example.com', maxContext: 0 });
+    assert.deepEqual(fim.info, { name: 'mercury-coder', device: 'api.example.com', maxContext: 0 });
     const local = await openEngine({ kind: 'local', dir: TINY });
     assert.ok(local instanceof LocalEngine);
     await assert.rejects(openEngine({ kind: 'openai-fim', url: 'ftp://x/v1', model: 'm' }), /only http and https/);

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { InfillAborted, InfillError, InfillEvent, parseMarkers } from '../../../../src/core';
-import { openEngine, ServerEngine } from '../../../../src/core/remote';
+import { ServerEngine } from '../../../../src/core/remote';
+import { openEngine } from '../../../../src/core/openEngine';
 import { readBody, scriptedServer } from '../../support/server';
 
 const draft = (step: number) => ({
@@ -178,10 +179,10 @@ describe('remote: the ServerEngine against scripted servers', () => {
     await assert.rejects(openEngine({ kind: 'server', url: server.url }), /did not answer with JSON: is this a diffusion-infill server\?/);
     script = (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end('{"name":"big-model","family":"dream","device":"cuda","maxContext":4096}');
+      res.end('{"name":"big-model","layout":"dream","device":"cuda","maxContext":4096}');
     };
     const engine = await openEngine({ kind: 'server', url: server.url });
-    assert.deepEqual(engine.info, { name: 'big-model', family: 'dream', device: `cuda at ${new URL(server.url).host}`, maxContext: 4096 });
+    assert.deepEqual(engine.info, { name: 'big-model', layout: 'dream', device: `cuda at ${new URL(server.url).host}`, maxContext: 4096 });
   });
 
   it('nobody listening is a clear error; a bad URL too', async () => {

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { DraftEvent, InfillAborted, InfillError, InfillEvent, parseMarkers, ResultEvent } from '../../../../src/core';
-import { openEngine, OpenAIChatEngine, OpenAIFimEngine } from '../../../../src/core/remote';
-import { openEngine as openExtensionEngine } from '../../../../src/extension/engineSource';
+import { OpenAIChatEngine, OpenAIFimEngine } from '../../../../src/core/remote';
+import { openEngine } from '../../../../src/core/openEngine';
+import { openConfiguredEngine } from '../../../../src/extension/engineSource';
 import { ModelSettings } from '../../../../src/extension/settings';
 import { eventually, scriptedServer } from '../../support/server';
 import { ScriptedAnswer, startTeamServer, TeamServer } from '../../support/teamServers';
@@ -107,18 +108,18 @@ describe('team servers: vLLM serving DiffusionGemma (OpenAI-compatible chat)', (
       modelsFolder: '/nowhere',
     };
     const logged: string[] = [];
-    const engine = await openExtensionEngine(
+    const engine = await openConfiguredEngine(
       settings,
       (m) => logged.push(m),
       async () => KEY,
     );
-    assert.equal(engine.info.family, 'openai-chat');
+    assert.ok(engine instanceof OpenAIChatEngine);
     const events = await collect(engine.infill(parseMarkers(ADD)));
     assert.equal(server.seen[0].path, '/v1/chat/completions', 'a bare host gets /v1/chat/completions');
     assert.equal(result(events).holes[0].text, 'return a + b');
     assert.ok(logged.every((m) => !m.includes(KEY)));
     await assert.rejects(
-      openExtensionEngine({ ...settings, values: { url: server.url } }, () => undefined),
+      openConfiguredEngine({ ...settings, values: { url: server.url } }, () => undefined),
       /the model source "openai-chat" needs diffusionInfill\.model\.openaiChat\.model: the model the server serves/,
     );
   });
