@@ -1,5 +1,5 @@
 /**
- * Length search (issue 28) on held-out holes, tools/model/eval_heldout.py's cases (never numpy):
+ * Length search on held-out holes, tools/model/eval_heldout.py's cases (never numpy):
  * exact match and forwards per hole for the fixed hole (32 masks cut at the end), the search, and
  * the true length (the oracle, an upper bound), on the bundled model; then what the search costs
  * in forwards and wall time on a model of Open-dCoder-0.5B's shape (int4, random weights: only

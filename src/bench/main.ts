@@ -1,6 +1,6 @@
 /**
  * Where a step's time goes: the forward pass against the sampler's work, for a few canvas sizes.
- * First the ratios of issue #12 (ratios.ts), then the older per-size figures.
+ * First the ratios (ratios.ts), then the older per-size figures.
  * usage: node dist/bench.js [--model DIR] [--repeats N] [--sizes 64,128] [--hole-cases N] [--heldout SINGLE,MULTI] [--ratios-only]
  *          [--length-search SINGLE,MULTI] [--length-search-cost N] [--length-search-only] [--length-search-validation SINGLE,MULTI]
  */

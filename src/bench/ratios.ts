@@ -1,5 +1,5 @@
 /**
- * The figures of issue #12 as ratios measured in one run (absolute times on a shared machine are
+ * The engine's speed as ratios measured in one run (absolute times on a shared machine are
  * noisy; two sides of a ratio are measured back to back).  The models it needs are built once
  * into models/.bench (benchModels.ts).
  */
@@ -172,7 +172,7 @@ async function contextCache(repeats: number) {
     );
   }
   console.log(
-    "  the issue's goal is on a step with the cache on: a whole generation's time over its steps, its first pass included (what a fill costs), " +
+    "  the goal is on a step with the cache on: a whole generation's time over its steps, its first pass included (what a fill costs), " +
       "from cold (a file no pass has read), after a prefill (the extension reads a file's canvas as it comes into view) and after a keystroke (the request before); the steady step over the cache is printed beside them",
   );
   ratio('step at 2048 / at 256 tokens of context, cache off (every step a full pass)', at[2048].full / at[256].full);

@@ -3,7 +3,7 @@ import { Emitter } from './emitter';
 
 const CANCELLED = Symbol('cancelled');
 
-/** What asked for a generation; the drafts panel of issue #5 follows any of them. */
+/** What asked for a generation; the Drafts panel follows any of them. */
 export type GenerationKind = 'inline' | 'fill' | 'refactor';
 
 export interface GenerationEvent {

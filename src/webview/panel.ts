@@ -146,8 +146,9 @@ function render() {
 function renderControls() {
   const running = gen !== null && gen.status === 'running';
   el.cancel.disabled = !running;
-  // Accept applies what waits for a decision: a refactor's diff. Fill Selection writes by itself,
-  // and an inline completion is accepted in the editor (Tab), where its ghost text is.
+  // Accept applies what waits for a decision: a refactor's diff, or the diff of a Fill Selection of a
+  // whole file (or 40 lines or more); a smaller fill writes by itself, and an inline completion is
+  // accepted in the editor (Tab), where its ghost text is.
   el.accept.disabled = !pending.accept;
   el.accept.textContent = pending.accept && pending.label ? pending.label : 'Accept';
   if (!gen) return;
