@@ -3,7 +3,7 @@ import {
   ALG_OPTION,
   ALGS,
   BOOLEAN_OPTIONS,
-  checkWindowOptions,
+  checkRequestOptions,
   EXECUTION_PROVIDERS,
   ExecutionProvider,
   InfillError,
@@ -80,7 +80,7 @@ export function samplerOptions(values: FlagValues): InfillOptions {
   // Out of range is a usage error (exit 2) that names the flag, not the engine's field.
   try {
     resolveSampler(options as InfillOptions);
-    checkWindowOptions(options as InfillOptions);
+    checkRequestOptions(options as InfillOptions);
   } catch (e) {
     const flag = e instanceof OptionError ? [...FIELD_FLAGS].find(([, f]) => f === e.field)?.[0] : undefined;
     throw new UsageError(flag ? `--${flag} ${(e as OptionError).problem}` : (e as Error).message);

@@ -1,11 +1,11 @@
 import { CanvasHole } from './canvas';
 import { CommittedToken, DraftEvent, DraftHole, FilledHole, InfillEvent, MASK_PLACEHOLDER } from './events';
-import { InfillRequest, singleLineFill } from './holes';
+import { singleLineFill } from './fillRules/singleLine';
 import { LoadedModel } from './modelFolder';
 import { denoise, DenoiseInput, prefill, Step } from './sampling/denoise';
 import { HoleRules } from './sampling/holeRules';
 import { Deadline, ResolvedSampler } from './options';
-import { resultEvent } from './result';
+import { FillDocument, resultEvent } from './result';
 
 /**
  * What becomes of an end-of-text or pad token inside a hole: `cut` ends the hole there (a hole
@@ -130,9 +130,9 @@ function denoiseInput(g: HoleGeneration): DenoiseInput {
  * A generation on a model of this process (an infill, a repair): a draft per step, then the
  * document with its holes filled and the run's figures.
  */
-export async function* localGeneration(g: HoleGeneration, document: InfillRequest, maskedTokens: number, started: number): AsyncGenerator<InfillEvent> {
+export async function* localGeneration(g: HoleGeneration, document: FillDocument, maskedTokens: number, started: number): AsyncGenerator<InfillEvent> {
   const { fills, steps } = yield* denoiseHoles(g);
-  yield resultEvent(document.text, document.holes, fills, {
+  yield resultEvent(document, fills, {
     model: g.model.config.name,
     device: g.model.executionProvider,
     steps,
@@ -161,7 +161,10 @@ function fillConfidence(h: CanvasHole, ids: Int32Array, rules: HoleRules, commit
   return n === 0 ? 0 : Math.exp(logSum / n);
 }
 
-/** Committed runs decoded, a placeholder for each masked position, as asFill shows them. */
+/**
+ * Committed runs decoded, a placeholder for each masked position, as asFill shows them; a
+ * single-line hole's draft shows only what its result will keep (the fill rules' singleLineFill).
+ */
 export async function draftText(model: LoadedModel, tokens: number[], hole: CanvasHole): Promise<DraftHole> {
   const mask = model.config.maskTokenId;
   const runs: number[][] = [[]];
@@ -171,18 +174,18 @@ export async function draftText(model: LoadedModel, tokens: number[], hole: Canv
   }
   // All at once: one after the other, each run's round trip would wait on the last.
   const texts = await Promise.all(runs.map((run) => model.tokenizer.decode(run, true)));
-  return { text: asFill(texts.join(MASK_PLACEHOLDER), hole), masked: runs.length - 1 };
+  const text = asFill(texts.join(MASK_PLACEHOLDER), hole);
+  return { text: hole.singleLine ? singleLineFill(text) : text, masked: runs.length - 1 };
 }
 
 /**
  * A hole's text as the fill: less what it has written of the heal (the document already holds
- * it), less any U+FFFD, and for a single-line hole, up to its first line break (where the line ended).
- * A byte-level token can be part of a character; tokens sampled apart (a high temperature) leave
- * pieces that decode to U+FFFD, never text the model meant.
+ * it) and less any U+FFFD. A byte-level token can be part of a character; tokens sampled apart (a
+ * high temperature) leave pieces that decode to U+FFFD, never text the model meant. What a
+ * single-line hole wrote past its line comes off in the result, with the other fill rules.
  */
 export function asFill(text: string, hole: CanvasHole): string {
   let k = 0;
   while (k < hole.heal.length && k < text.length && text[k] === hole.heal[k]) k++;
-  const fill = text.slice(k).replaceAll('\uFFFD', '');
-  return hole.singleLine ? singleLineFill(fill) : fill;
+  return text.slice(k).replaceAll('\uFFFD', '');
 }

@@ -49,11 +49,20 @@ export interface FilledHole {
   confidence?: number;
 }
 
+/** A hole of the result: its fill after the fill rules (fillRules/), and the verdict on it. */
+export interface ResultHole extends FilledHole {
+  /**
+   * The model was less sure of the fill than InfillOptions.minConfidence: an editor offers it only
+   * when asked for outright. Never set where the engine gives no confidence.
+   */
+  heldBack: boolean;
+}
+
 export interface ResultEvent {
   type: 'result';
   /** The whole document with every hole filled. */
   text: string;
-  holes: FilledHole[];
+  holes: ResultHole[];
   stats: GenerationStats;
 }
 

@@ -1,8 +1,8 @@
 import { Canvas, CanvasHole, holeLength, resizeHole } from './canvas';
 import { asFill, draftText } from './denoiseHoles';
-import { resultEvent } from './result';
+import { FillDocument, resultEvent } from './result';
 import { CommittedToken, DraftHole, InfillEvent } from './events';
-import { Hole, InfillRequest } from './holes';
+import { Hole } from './holes';
 import { LoadedModel } from './modelFolder';
 import { Deadline, ResolvedSampler } from './options';
 import { denoiseExpanding, SizedHole } from './sampling/expansion';
@@ -51,7 +51,7 @@ export interface GrowingGeneration {
   deadline?: Deadline;
 }
 
-export async function* growingGeneration(g: GrowingGeneration, document: InfillRequest, started: number): AsyncGenerator<InfillEvent> {
+export async function* growingGeneration(g: GrowingGeneration, document: FillDocument, started: number): AsyncGenerator<InfillEvent> {
   const { config, tokenizer } = g.model;
   const stopIds = new Set([config.eosTokenId, config.padTokenId]);
   const tokenTexts = await tokenizer.tokenTexts();
@@ -109,7 +109,7 @@ export async function* growingGeneration(g: GrowingGeneration, document: InfillR
       return { text: asFill(await tokenizer.decode(tokens, true), shape(h)), confidence };
     }),
   );
-  yield resultEvent(document.text, document.holes, fills, {
+  yield resultEvent(document, fills, {
     model: config.name,
     device: g.model.executionProvider,
     steps,

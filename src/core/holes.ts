@@ -1,4 +1,5 @@
 import { InfillError } from './errors';
+import { singleLineFill } from './fillRules/singleLine';
 
 /** A span of document offsets (UTF-16), end exclusive. */
 export interface Span {
@@ -89,44 +90,6 @@ export function withoutMarkers(text: string, markers: Marker[]): InfillRequest {
  */
 export function codeFollowsOnLine(text: string, offset: number): boolean {
   return lineAfter(text, offset).trim() !== '';
-}
-
-/**
- * The fill of a single-line hole: up to its first line break, where its line ended. The sampler
- * ends such a hole at a line break (HoleRules); this cuts what an engine wrote past it.
- */
-export function singleLineFill(text: string): string {
-  return text.split(/\r\n|\r|\n/, 1)[0];
-}
-
-/**
- * A mid-line fill less the closing text it wrote again, which the line already has after the hole:
- * `x;` before `;` becomes `x`, `a, b)` before `);` becomes `a, b`, while `f()` before `)` stays (its
- * own brackets close).  Only punctuation comes off, never a word, and only where the fill's brackets
- * balance no worse without it.
- */
-export function withoutRepeatedLineSuffix(fill: string, lineSuffix: string): string {
-  const suffix = lineSuffix.trimStart();
-  const first = singleLineFill(fill);
-  const line = first.trimEnd();
-  const rest = fill.slice(first.length);
-  for (let k = Math.min(suffix.length, line.length); k > 0; k--) {
-    const repeated = suffix.slice(0, k);
-    if (/\w/.test(repeated) || !line.endsWith(repeated)) continue;
-    const kept = line.slice(0, line.length - k);
-    if (kept.trim() !== '' && Math.abs(unclosed(kept)) <= Math.abs(unclosed(line))) return kept.trimEnd() + rest;
-  }
-  return fill;
-}
-
-/** Openers minus closers among ( [ {. */
-export function unclosed(text: string): number {
-  let n = 0;
-  for (const c of text) {
-    if (c === '(' || c === '[' || c === '{') n++;
-    else if (c === ')' || c === ']' || c === '}') n--;
-  }
-  return n;
 }
 
 /** The text after `offset` on its line. */

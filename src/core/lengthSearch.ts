@@ -1,8 +1,8 @@
 import { resizeHole } from './canvas';
 import { HoleGeneration, HoleReader, holeReader } from './denoiseHoles';
-import { resultEvent } from './result';
+import { FillDocument, resultEvent } from './result';
 import { DraftEvent, DraftHole, FilledHole, InfillEvent } from './events';
-import { Hole, InfillRequest } from './holes';
+import { Hole } from './holes';
 import { Lockstep } from './lockstep';
 import { denoise, Step } from './sampling/denoise';
 
@@ -224,13 +224,13 @@ export function searchedHole(holes: Hole[], canvasLengths: number[]): number {
 }
 
 /** A generation by length search (localEngine.ts): a draft a round, then the document with the chosen fill. */
-export async function* searchGeneration(g: HoleGeneration, hole: number, document: InfillRequest, started: number): AsyncGenerator<InfillEvent> {
+export async function* searchGeneration(g: HoleGeneration, hole: number, document: FillDocument, started: number): AsyncGenerator<InfillEvent> {
   // A healed hole's first position spells the heal: the lengths are the fill's, that position added.
   const heal = g.holes[hole].heal ? 1 : 0;
   const lengths = candidateLengths(g.holes[hole].length - heal).map((l) => l + heal);
   const outcome = yield* searchLength(g, { hole, lengths });
   const masked = g.holes.reduce((a, h, i) => a + (i === hole ? outcome.length : h.length), 0);
-  yield resultEvent(document.text, document.holes, outcome.fills, {
+  yield resultEvent(document, outcome.fills, {
     model: g.model.config.name,
     device: g.model.executionProvider,
     steps: outcome.steps,

@@ -58,13 +58,14 @@ export class LocalEngine implements InfillEngine {
     const sampler = resolveSampler(config.sampler, options);
     const holes = validateHoles(request);
     const deadline = deadlineFor(started, options);
+    const document = { text: request.text, holes, minConfidence: options.minConfidence };
     if (growsHoles(this.model, holes)) {
       // A growing hole starts from its own first tokens: no healing (the canvas keeps the context's last token).
       const build = (sized: Hole[]) => canvasFor(this.model, request.text, sized, { ...options, tokenHealing: false });
       const usual = { defaultHoleTokens: options.defaultHoleTokens ?? DEFAULT_HOLE_TOKENS, holeSlack: options.holeSlack ?? DEFAULT_HOLE_SLACK };
       const canvas = await growingCanvas(this.model, request.text, holes, sampler.expandLimit, build, usual);
       const grows = holes.map((h) => h.tokens === undefined);
-      yield* growingGeneration({ model: this.model, ...canvas, grows, sampler, signal, deadline }, { text: request.text, holes }, started);
+      yield* growingGeneration({ model: this.model, ...canvas, grows, sampler, signal, deadline }, document, started);
       return;
     }
     const canvas = await canvasFor(this.model, request.text, holes, options);
@@ -76,8 +77,8 @@ export class LocalEngine implements InfillEngine {
           canvas.holes.map((h) => h.length),
         )
       : -1;
-    if (searched >= 0) yield* searchGeneration(g, searched, { text: request.text, holes }, started);
-    else yield* localGeneration(g, { text: request.text, holes }, masked, started);
+    if (searched >= 0) yield* searchGeneration(g, searched, document, started);
+    else yield* localGeneration(g, document, masked, started);
   }
 }
 

@@ -26,7 +26,8 @@ export type NumberOption =
   | 'contextTokens'
   | 'defaultHoleTokens'
   | 'holeSlack'
-  | 'timeLimitSeconds';
+  | 'timeLimitSeconds'
+  | 'minConfidence';
 
 /**
  * One option of a generation (InfillOptions), as it enters at each door: the bounds the engine
@@ -36,8 +37,11 @@ export type NumberOption =
  */
 export interface NumberOptionSpec {
   field: NumberOption;
-  /** The sampler's (resolveSampler, with model.json's defaults under it) or the canvas window's (checkWindowOptions). */
-  scope: 'sampler' | 'window';
+  /**
+   * The sampler's (resolveSampler, with model.json's defaults under it), the canvas window's, or the
+   * result's (both checked by checkRequestOptions).
+   */
+  scope: 'sampler' | 'window' | 'result';
   /** `--flag` of `fill` and `serve`; none: not on the command line. */
   flag?: string;
   /** POST /v1/infill body fields that set it (camelCase; the flag's spelling and snake_case are read as camelCase). */
@@ -231,6 +235,20 @@ export const NUMBER_OPTIONS: readonly NumberOptionSpec[] = [
     fallback: DEFAULT_TIME_LIMIT_SECONDS,
     setting: { key: 'sampler.timeLimitSeconds', default: null },
     description: 'Most seconds one request may run before it stops with an error, nothing written',
+  },
+  {
+    field: 'minConfidence',
+    scope: 'result',
+    flag: 'min-confidence',
+    http: ['minConfidence'],
+    integer: false,
+    min: 0,
+    max: 1,
+    nullable: false,
+    // The CLI and HTTP clients asked for every fill before the editor's floor was an option: they still get none held back.
+    fallback: 0,
+    setting: { key: 'inline.minConfidence', default: 0.3 },
+    description: "Hold back a fill the model was less sure of than this (the geometric mean of its tokens' probabilities; 0: none)",
   },
 ];
 

@@ -70,6 +70,8 @@ export interface InfillOptions extends SamplerSettings {
    * nothing is written.
    */
   timeLimitSeconds?: number;
+  /** A fill the model was less sure of than this is held back (ResultHole.heldBack); 0 when unset: none is. */
+  minConfidence?: number;
 }
 
 export type ResolvedSampler = Required<Omit<SamplerSettings, 'steps' | 'threshold' | 'blockLength' | 'reuseKey'>> & {
@@ -113,11 +115,11 @@ export function resolveSampler(...layers: (SamplerSettings | undefined)[]): Reso
   return s;
 }
 
-/** The canvas window's options (InfillOptions beside the sampler's), checked where every request passes. */
-export function checkWindowOptions(o: Pick<InfillOptions, 'contextTokens' | 'defaultHoleTokens' | 'holeSlack' | 'timeLimitSeconds'>): void {
+/** The options beside the sampler's (the canvas window's and the result's), checked where every request passes. */
+export function checkRequestOptions(o: Pick<InfillOptions, 'contextTokens' | 'defaultHoleTokens' | 'holeSlack' | 'timeLimitSeconds' | 'minConfidence'>): void {
   for (const option of NUMBER_OPTIONS) {
     const value = o[option.field as keyof typeof o];
-    if (option.scope === 'window' && value !== undefined) checkOption(option, value);
+    if (option.scope !== 'sampler' && value !== undefined) checkOption(option, value);
   }
 }
 

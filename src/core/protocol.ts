@@ -3,7 +3,7 @@ import type { InfillOptions } from './options';
 import { InfillError } from './errors';
 import { InfillEvent } from './events';
 import { Hole, InfillRequest, parseMarkers, validateHoles } from './holes';
-import { ALGS, checkWindowOptions, OptionError, resolveSampler } from './options';
+import { ALGS, checkRequestOptions, OptionError, resolveSampler } from './options';
 import { ALG_OPTION, BOOLEAN_OPTIONS, DEFAULT_TIME_LIMIT_SECONDS, NUMBER_OPTIONS, REUSE_KEY_OPTION } from './optionTable';
 
 /**
@@ -119,7 +119,7 @@ export function parseInfillBody(body: unknown, defaults: InfillOptions = {}): In
     bad(`field "timeLimitSeconds" must be at most this server's limit of ${limit} s, not ${fields.timeLimitSeconds}`);
   }
   try {
-    checkWindowOptions(options);
+    checkRequestOptions(options);
   } catch (e) {
     // The engine names its own field; the body may call it otherwise (defaultHoleTokens: holeTokens).
     if (e instanceof OptionError) bad(`field "${NUMBER_OPTIONS.find((o) => o.field === e.field)!.http[0]}" ${e.problem}`);
@@ -203,6 +203,7 @@ export function checkEvent(value: unknown, holes: number, where: string): Infill
       if (typeof h !== 'object' || h === null || typeof hole.text !== 'string') bad(`holes[${i}].text must be a string`);
       if (withMasked && !isNum(hole.masked)) bad(`holes[${i}].masked must be a number`);
       if (!withMasked && hole.confidence !== undefined && !isNum(hole.confidence)) bad(`holes[${i}].confidence must be a number when given`);
+      if (!withMasked && typeof hole.heldBack !== 'boolean') bad(`holes[${i}].heldBack must be true or false`);
     });
   };
   if (e.type === 'error') bad(`the server failed: ${typeof e.message === 'string' ? e.message : JSON.stringify(e)}`);

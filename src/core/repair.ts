@@ -106,7 +106,7 @@ export async function* repairSpan(model: LoadedModel, plan: RepairPlan, options:
   // the user's code and stays.
   yield* localGeneration(
     { model, ids: canvas.ids, holes: runs, sampler, stops: 'drop', signal, deadline: deadlineFor(started, options) },
-    { text: plan.request.text, holes: plan.holes },
+    { text: plan.request.text, holes: plan.holes, minConfidence: options.minConfidence, inPlace: true },
     plan.remasked.length,
     started,
   );

@@ -19,15 +19,16 @@ export interface ModelSettings {
 
 export interface ExtensionSettings {
   model: ModelSettings;
-  /** Sampler and context budget, passed to the engine as they are (undefined: the model's default). */
+  /**
+   * The option table's settings (sampler, context budget, the inline confidence floor), passed to
+   * the engine as they are (undefined: the model's default).
+   */
   sampler: InfillOptions;
   inline: {
     enabled: boolean;
     debounceMs: number;
     holeTokens: number;
     drafts: InlineDraftStyle;
-    /** Final fills the model was less sure of than this are not offered (FilledHole.confidence). */
-    minConfidence: number;
   };
   fill: {
     /** Length of a cursor hole (an empty selection or a marker without a hint). */
@@ -48,7 +49,6 @@ export const NUMBER_SETTINGS = {
   'model.threads': { default: 0, min: 0, max: 256, integer: true },
   'inline.debounceMs': { default: 350, min: 0, max: 5000, integer: true },
   'inline.holeTokens': { default: 24, min: 1, max: 1024, integer: true },
-  'inline.minConfidence': { default: 0.3, min: 0, max: 1, integer: false },
   'fill.holeTokens': { default: 48, min: 1, max: 4096, integer: true },
   'refactor.repairTokens': { default: 8, min: 1, max: 512, integer: true },
 } as const;
@@ -103,7 +103,6 @@ export function readSettings(get: SettingReader): ExtensionSettings {
       debounceMs: numOr('inline.debounceMs'),
       holeTokens: numOr('inline.holeTokens'),
       drafts: oneOf('inline.drafts', INLINE_DRAFT_STYLES, 'decoration'),
-      minConfidence: numOr('inline.minConfidence'),
     },
     fill: {
       holeTokens: numOr('fill.holeTokens'),

@@ -1,4 +1,4 @@
-import { unclosed } from '../holes';
+import { unclosed } from '../fillRules/repeatedLineSuffix';
 import { HoleContext } from './holeByHole';
 
 /**

@@ -1,4 +1,5 @@
-import { InfillOptions } from '../options';
+import { cleanFill, singleLineFill } from '../fillRules';
+import { checkRequestOptions, InfillOptions } from '../options';
 import { InfillAborted, InfillError } from '../errors';
 import { DraftHole, InfillEvent } from '../events';
 import { resultEvent } from '../result';
@@ -60,7 +61,9 @@ export function endpointUrl(text: string, path: string, isEndpoint: RegExp, apiK
 export async function* fillHoleByHole(dialect: Dialect, request: InfillRequest, options: InfillOptions, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
   const started = performance.now();
   const holes = validateHoles(request);
+  checkRequestOptions(options);
   const fills: string[] = [];
+  const filled: string[] = [];
   const secrets = [dialect.apiKey];
   const where = showUrl(dialect.endpoint);
   let step = 0;
@@ -74,7 +77,7 @@ export async function* fillHoleByHole(dialect: Dialect, request: InfillRequest, 
     completionTokens += json.usage.completion_tokens ?? 0;
   };
   const draft = (current: string): InfillEvent => {
-    const shown: DraftHole[] = holes.map((_, i) => ({ text: i < fills.length ? fills[i] : i === fills.length ? current : '', masked: 0 }));
+    const shown: DraftHole[] = holes.map((_, i) => ({ text: i < filled.length ? filled[i] : i === filled.length ? current : '', masked: 0 }));
     step++;
     return { type: 'draft', step, steps: Math.max(step, options.steps ?? 0), holes: shown, committed: [] };
   };
@@ -82,15 +85,15 @@ export async function* fillHoleByHole(dialect: Dialect, request: InfillRequest, 
   for (const [i, hole] of holes.entries()) {
     const context: HoleContext = {
       hole,
-      prefix: applyFills(request.text.slice(0, hole.start), holes.slice(0, i), fills),
+      prefix: applyFills(request.text.slice(0, hole.start), holes.slice(0, i), filled),
       suffix: request.text.slice(hole.end),
       current: request.text.slice(hole.start, hole.end),
       budget: hole.tokens ?? options.defaultHoleTokens ?? dialect.defaultTokens,
     };
+    // A draft of a one-line hole shows what the result will keep of it (the fill rules' singleLineFill).
     const shown = (raw: string) => {
       const text = dialect.holeText(raw, context);
-      // A one-line hole ends at the first line break, as the local engine's does.
-      return hole.singleLine ? text.split(/\r?\n/)[0] : text;
+      return hole.singleLine ? singleLineFill(text) : text;
     };
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (dialect.apiKey) headers.Authorization = `Bearer ${dialect.apiKey}`;
@@ -143,11 +146,12 @@ export async function* fillHoleByHole(dialect: Dialect, request: InfillRequest, 
         throw new InfillError(`${where}: the stream ended after ${chunks} chunks without [DONE] or a finish_reason (the connection was cut)`);
       }
     }
-    fills.push(shown(raw));
+    fills.push(dialect.holeText(raw, context));
+    // The next hole's request sees this one filled as the result will have it.
+    filled.push(cleanFill(fills[i], hole, request.text));
   }
   yield resultEvent(
-    request.text,
-    holes,
+    { text: request.text, holes, minConfidence: options.minConfidence },
     fills.map((text) => ({ text })),
     {
       model: dialect.model,

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { numberOption } from '../../core';
 import { Emitter } from '../emitter';
 import { Generation } from '../generations';
 import { languageEnabled } from '../settings';
@@ -6,7 +7,6 @@ import { CompletionCache } from './completionCache';
 import { inlineRequest } from './completionContext';
 import { debounce } from './debounce';
 import { DecorationDraftView, editorOf } from './draftViews';
-import { CursorContext, postprocessFill } from './postprocess';
 import { inlineVerdict, InlineVerdict, verdictWords } from './verdict';
 import { cancelOnEdit, FeatureDependencies } from '../featureDependencies';
 import { Snooze } from '../menu/snooze';
@@ -29,14 +29,14 @@ interface Place {
 interface LiveCompletion {
   place: Place;
   generation: Generation;
-  /** The post-processed final text, or undefined when there is nothing to offer. */
+  /** The result's fill, or undefined when there is nothing to offer. */
   finished: Promise<string | undefined>;
 }
 
 /**
  * Inline completions where the cursor is the hole, as a pipeline of small stages:
  * settings gate -> cache -> debounce -> window of context -> generation (drafts shown live)
- * -> post-processing -> cache. A new request or an edit aborts the generation before it.
+ * -> verdict on the result's fill (cleaned and judged in core) -> cache. A new request or an edit aborts the generation before it.
  */
 export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
   readonly cache = new CompletionCache();
@@ -107,7 +107,8 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       if (this.live?.generation === generation) this.live = undefined;
       if (outcome.status === 'failed') this.deps.errors.report(outcome.error, 'inline completion');
       if (outcome.status !== 'done') return undefined;
-      const verdict = inlineVerdict(outcome.result.holes[0], (text) => postprocessFill(text, asTyped.cursorContext), settings.inline.minConfidence, explicit);
+      const floor = options.minConfidence ?? (numberOption('minConfidence').fallback as number);
+      const verdict = inlineVerdict(outcome.result.holes[0], floor, explicit);
       const s = outcome.result.stats;
       // Every verdict at info level: a user who saw a draft vanish, or a fill appear, finds why in the log.
       this.deps.log.info(`inline #${generation.id}: ${s.steps} steps, ${Math.round(s.elapsedMs)} ms, ${verdictWords(verdict)}`);
@@ -166,7 +167,6 @@ interface AsTyped {
   lead: string;
   /** The part of the chosen item after the cursor (not typed yet): a draft drawn at the cursor starts with it. */
   untyped: string;
-  cursorContext: CursorContext;
 }
 
 function chosenAsTyped(document: vscode.TextDocument, position: vscode.Position, chosen: vscode.SelectedCompletionInfo | undefined): AsTyped {
@@ -178,12 +178,10 @@ function chosenAsTyped(document: vscode.TextDocument, position: vscode.Position,
       range: new vscode.Range(position, position),
       lead: '',
       untyped: '',
-      cursorContext: cursorContext(document, position),
     };
   }
   const start = document.offsetAt(chosen.range.start);
   const end = document.offsetAt(chosen.range.end);
-  const around = cursorContext(document, position);
   const line = document.lineAt(position.line).text;
   const typed = line.slice(chosen.range.start.character, position.character);
   return {
@@ -192,7 +190,6 @@ function chosenAsTyped(document: vscode.TextDocument, position: vscode.Position,
     range: chosen.range,
     lead: chosen.text,
     untyped: chosen.text.startsWith(typed) ? chosen.text.slice(typed.length) : '',
-    cursorContext: { ...around, linePrefix: line.slice(0, chosen.range.start.character) + chosen.text, lineSuffix: line.slice(chosen.range.end.character) },
   };
 }
 
@@ -205,11 +202,4 @@ function stillAt(document: vscode.TextDocument, place: Place): boolean {
   if (document.version !== place.version) return false;
   const editor = editorOf(document);
   return !editor || document.offsetAt(editor.selection.active) === place.offset;
-}
-
-export function cursorContext(document: vscode.TextDocument, position: vscode.Position): CursorContext {
-  const line = document.lineAt(position.line).text;
-  const following: string[] = [];
-  for (let l = position.line + 1; l < Math.min(document.lineCount, position.line + 6); l++) following.push(document.lineAt(l).text);
-  return { linePrefix: line.slice(0, position.character), lineSuffix: line.slice(position.character), followingLines: following };
 }

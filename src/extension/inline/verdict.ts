@@ -1,11 +1,11 @@
-import type { FilledHole } from '../../core';
+import type { ResultHole } from '../../core';
 import { confidenceWords } from '../confidence';
-import { confidentEnough } from './postprocess';
 
 /**
- * What became of an inline pause's fill, decided once: the provider shows it or not, the status
- * bar says why not, the log records it. An explicit request (Alt+\) shows a fill the model was
- * unsure of, marked as such; an automatic one holds it back.
+ * What became of an inline pause's fill: the provider shows it or not, the status bar says why
+ * not, the log records it. The engine's result has cleaned the fill and judged it (ResultHole.heldBack,
+ * against InfillOptions.minConfidence); an explicit request (Alt+\) shows a fill held back,
+ * marked unsure, and an automatic one does not.
  */
 export type InlineVerdict =
   | { kind: 'shown'; fill: string; confidence?: number; floor: number; unsure: boolean }
@@ -13,12 +13,10 @@ export type InlineVerdict =
   /** Nothing worth showing was left: an empty fill, or one that only repeats the code after the cursor. */
   | { kind: 'empty' };
 
-export function inlineVerdict(hole: FilledHole | undefined, clean: (text: string) => string | undefined, floor: number, explicit: boolean): InlineVerdict {
-  const fill = hole === undefined ? undefined : clean(hole.text);
-  if (hole === undefined || fill === undefined) return { kind: 'empty' };
-  const unsure = !confidentEnough(hole, floor);
-  if (unsure && !explicit) return { kind: 'heldBack', confidence: hole.confidence ?? 0, floor };
-  return { kind: 'shown', fill, confidence: hole.confidence, floor, unsure };
+export function inlineVerdict(hole: ResultHole | undefined, floor: number, explicit: boolean): InlineVerdict {
+  if (hole === undefined || hole.text.trim() === '') return { kind: 'empty' };
+  if (hole.heldBack && !explicit) return { kind: 'heldBack', confidence: hole.confidence ?? 0, floor };
+  return { kind: 'shown', fill: hole.text, confidence: hole.confidence, floor, unsure: hole.heldBack };
 }
 
 /** The verdict in words, for the log: shown completions are recorded as well as the ones held back. */

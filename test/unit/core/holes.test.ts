@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { resultEvent } from '../../../src/core/result';
-import { applyFills, codeFollowsOnLine, InfillError, parseMarkers, validateHoles, withoutRepeatedLineSuffix } from '../../../src/core';
+import { applyFills, codeFollowsOnLine, InfillError, parseMarkers, validateHoles } from '../../../src/core';
 
 describe('holes', () => {
   it('finds <|hole|> and <|hole:N|> markers, removes them, and records a hole at each', () => {
@@ -73,37 +72,6 @@ describe('holes', () => {
       assert.throws(() => validateHoles({ text, holes: [hole] }), /cuts the character at 1:6 in two \(offset 6 falls inside a UTF-16 surrogate pair\)/);
     }
     assert.deepEqual(validateHoles({ text, holes: [{ start: inside - 1, end: inside + 1 }] }), [{ start: inside - 1, end: inside + 1 }]);
-  });
-
-  it('takes off a mid-line fill the closing text the line already has, and nothing it needs', () => {
-    const cases: [string, string, string][] = [
-      ['x;', ';', 'x'],
-      ['a, b);', ');', 'a, b'],
-      ['a, b)', ');', 'a, b'],
-      ['hello"', '");', 'hello'],
-      ['f()', ')', 'f()'], // its own brackets close: `g(f())`
-      ['bar());', ');', 'bar()'],
-      ['s.', '.length;', 's'],
-      ['a + b', 'b;', 'a + b'], // a word is never taken
-      [';', ';', ';'], // nothing would be left
-      ['x;  ', ';', 'x'],
-      ['x', ';', 'x'],
-      ['x;', '', 'x;'],
-    ];
-    for (const [fill, suffix, want] of cases) assert.equal(withoutRepeatedLineSuffix(fill, suffix), want, `${fill} before ${suffix}`);
-  });
-
-  it("every engine's result takes the repeated closing text off its mid-line holes, and only those", () => {
-    const request = parseMarkers('return <|hole|>;\nf(<|hole|>\n');
-    const holes = validateHoles(request);
-    const figures = { model: 'm', device: 'cpu', steps: 1, canvasTokens: 1, maskedTokens: 1, seed: 0, started: 0 };
-    const result = resultEvent(request.text, holes, [{ text: 'x;' }, { text: 'a);' }], figures);
-    assert.deepEqual(
-      result.holes.map((h) => h.text),
-      ['x', 'a);'],
-      'the second hole ends its line: nothing follows it to repeat',
-    );
-    assert.equal(result.text, 'return x;\nf(a);\n');
   });
 
   it('sorts holes and puts each fill in its place', () => {

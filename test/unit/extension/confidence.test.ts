@@ -7,11 +7,15 @@ const STATS = { model: 'm', device: 'cpu', steps: 1, canvasTokens: 1, maskedToke
 
 describe('the confidence shown for a result', () => {
   it('is one figure, the least sure hole, wherever it is shown: the panel, the log, the inline floor', () => {
-    const holes = [{ text: 'a', confidence: 0.91 }, { text: '', confidence: 0.34 }, { text: 'c' }];
+    const holes = [
+      { text: 'a', confidence: 0.91, heldBack: false },
+      { text: '', confidence: 0.34, heldBack: false },
+      { text: 'c', heldBack: false },
+    ];
     assert.equal(resultConfidence(holes), 0.34);
     const panel = resultMessage(1, { type: 'result', text: '', holes, stats: STATS });
     assert.ok(panel.type === 'result' && panel.confidence === 0.34, 'the Drafts panel shows the same figure');
-    const verdict = inlineVerdict({ text: 'x', confidence: 0.34 }, (t) => t, 0.3, false);
+    const verdict = inlineVerdict({ text: 'x', confidence: 0.34, heldBack: false }, 0.3, false);
     assert.match(verdictWords(verdict), new RegExp(confidenceWords(resultConfidence([{ text: 'x', confidence: 0.34 }]))));
   });
 

@@ -22,7 +22,7 @@ class ScriptedEngine implements InfillEngine {
     yield {
       type: 'result',
       text: request.text,
-      holes: request.holes.map(() => ({ text: 'x'.repeat(this.steps) })),
+      holes: request.holes.map(() => ({ text: 'x'.repeat(this.steps), heldBack: false })),
       stats: { model: 'scripted', device: 'cpu', steps: this.steps, canvasTokens: 0, maskedTokens: 0, elapsedMs: 0, msPerStep: 0, tokensPerStep: 0, seed: 0 },
     };
   }

@@ -8,7 +8,7 @@ describe('extension settings', () => {
     assert.equal(s.model.device, 'cpu');
     assert.equal(s.inline.drafts, 'decoration');
     assert.equal(s.inline.enabled, true);
-    assert.equal(s.inline.minConfidence, 0.3);
+    assert.equal(s.sampler.minConfidence, undefined, 'unset outside VS Code: the engine holds back nothing; VS Code hands over the contributed 0.3');
     assert.deepEqual(s.languages, { '*': true });
     assert.equal(s.sampler.steps, undefined, 'unset sampler fields leave the model default');
   });
@@ -24,6 +24,7 @@ describe('extension settings', () => {
       'sampler.timeLimitSeconds': 20,
       'inline.debounceMs': 100,
       'inline.drafts': 'off',
+      'inline.minConfidence': 0.45,
       languages: { '*': false, python: true },
     };
     const s = readSettings((k) => values[k]);
@@ -36,8 +37,9 @@ describe('extension settings', () => {
         threshold: s.sampler.threshold,
         contextTokens: s.sampler.contextTokens,
         timeLimitSeconds: s.sampler.timeLimitSeconds,
+        minConfidence: s.sampler.minConfidence,
       },
-      { steps: 12, alg: 'low_confidence', threshold: 0.9, contextTokens: 256, timeLimitSeconds: 20 },
+      { steps: 12, alg: 'low_confidence', threshold: 0.9, contextTokens: 256, timeLimitSeconds: 20, minConfidence: 0.45 },
     );
     assert.equal(s.inline.debounceMs, 100);
     assert.equal(s.inline.drafts, 'off');

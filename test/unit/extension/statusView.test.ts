@@ -72,7 +72,7 @@ describe('the status bar view', () => {
   });
 
   it('a finished generation leaves only a cancel or a failure to say; a result is for the verdict', () => {
-    const result: ResultEvent = { type: 'result', text: 'x = 1', holes: [{ text: '1', confidence: 0.21 }], stats: STATS };
+    const result: ResultEvent = { type: 'result', text: 'x = 1', holes: [{ text: '1', confidence: 0.21, heldBack: true }], stats: STATS };
     assert.equal(unfinished({ status: 'done', result }), undefined);
     assert.deepEqual(unfinished({ status: 'cancelled' }), { status: 'cancelled' });
   });

@@ -1,10 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { applyFills, parseMarkers } from '../../../src/core';
+import { applyFills, codeFollowsOnLine, parseMarkers } from '../../../src/core';
+import { cleanFill } from '../../../src/core/fillRules';
 import type { DiffusionInfillApi } from '../../../src/extension/extension';
 import { FillOutcome } from '../../../src/extension/fill/fillSelection';
-import { cursorContext } from '../../../src/extension/inline/inlineProvider';
-import { postprocessFill } from '../../../src/extension/inline/postprocess';
 import type { InlineVerdict } from '../../../src/extension/inline/verdict';
 import { extensionApi, onFirstDraft, openEditor, recordEvents, selectionAt, setEditorInlineSuggest, setSetting, useFixtureModel } from './helpers';
 import { statusItemSays } from './page';
@@ -176,8 +175,10 @@ describe('Diffusion Infill in a real VS Code', () => {
     assert.ok(drafts.length > 1, 'drafts were broadcast step by step');
     const finalDraft = drafts[drafts.length - 1].holes[0];
     assert.equal(finalDraft.masked, 0, 'the last draft has no masked positions left');
-    const expected = postprocessFill(finalDraft.text, cursorContext(editor.document, position));
-    assert.ok(expected !== undefined, 'the fixture model writes something at this place');
+    // The result's fill is the last draft through the fill rules, which run in the engine.
+    const hole = { start: content.length, end: content.length, singleLine: codeFollowsOnLine(content, content.length) };
+    const expected = cleanFill(finalDraft.text, hole, content);
+    assert.ok(expected.trim() !== '', 'the fixture model writes something at this place');
     assert.equal(items?.length, 1);
     assert.equal(items?.[0].insertText, expected);
 

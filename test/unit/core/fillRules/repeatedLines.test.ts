@@ -19,10 +19,10 @@ describe('fill rule: a line repeated over and over', () => {
 
   it("runs in every engine's result", () => {
     const stats = { model: 'm', device: 'cpu', steps: 1, canvasTokens: 1, maskedTokens: 1, seed: 0, started: performance.now() };
-    const result = resultEvent('a\n\nb', [{ start: 2, end: 2 }], [{ text: 'x()\nx()\nx()\nx()' }], stats);
+    const result = resultEvent({ text: 'a\n\nb', holes: [{ start: 2, end: 2 }] }, [{ text: 'x()\nx()\nx()\nx()' }], stats);
     assert.equal(result.holes[0].text, 'x()');
     assert.equal(result.text, 'a\nx()\nb');
-    const spaced = resultEvent('return ;', [{ start: 7, end: 7, singleLine: true }], [{ text: ' 0' }], stats);
+    const spaced = resultEvent({ text: 'return ;', holes: [{ start: 7, end: 7, singleLine: true }] }, [{ text: ' 0' }], stats);
     assert.equal(spaced.text, 'return 0;');
   });
 });

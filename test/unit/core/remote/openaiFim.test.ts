@@ -97,7 +97,7 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
     const result = events[events.length - 1] as ResultEvent;
     assert.equal(result.type, 'result');
     assert.equal(result.text, 'def add(a, b):\n    return a + b\n');
-    assert.deepEqual(result.holes, [{ text: 'return a + b' }]);
+    assert.deepEqual(result.holes, [{ text: 'return a + b', heldBack: false }]);
     assert.equal(result.stats.model, 'mercury-coder');
     assert.equal(result.stats.steps, 4);
     assert.equal(result.stats.maskedTokens, 5);

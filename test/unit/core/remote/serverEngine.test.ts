@@ -15,7 +15,7 @@ const draft = (step: number) => ({
 const result = {
   type: 'result',
   text: 'a = done',
-  holes: [{ text: 'done' }],
+  holes: [{ text: 'done', heldBack: false }],
   stats: { model: 'm', device: 'cpu', steps: 3, canvasTokens: 9, maskedTokens: 4, elapsedMs: 5, msPerStep: 1, tokensPerStep: 1, seed: 0 },
 };
 const REQUEST = parseMarkers('a = <|hole|>');
@@ -135,6 +135,7 @@ describe('remote: the ServerEngine against scripted servers', () => {
       [{ ...draft(1), step: 'one' }, /a draft needs numeric "step" and "steps"/],
       [{ ...draft(1), committed: [{ pos: 1 }] }, /committed\[0\] must have numeric pos/],
       [{ ...result, stats: { ...result.stats, steps: null } }, /stats\.steps must be a number/],
+      [{ ...result, holes: [{ text: 'done' }] }, /holes\[0\]\.heldBack must be true or false/],
       [{ type: 'progress' }, /unknown event type "progress"/],
       [[1, 2], /expected a JSON object/],
       [{ type: 'error', message: 'the GPU fell over' }, /the server failed: the GPU fell over/],

@@ -13,7 +13,7 @@ const draft: DraftEvent = {
 const result: ResultEvent = {
   type: 'result',
   text: 'x',
-  holes: [{ text: 'abc' }],
+  holes: [{ text: 'abc', heldBack: false }],
   stats: { model: 'm', device: 'cpu', steps: 4, canvasTokens: 10, maskedTokens: 3, elapsedMs: 8, msPerStep: 2, tokensPerStep: 0.75, seed: 0 },
 };
 
