@@ -4,9 +4,10 @@ import { InfillAborted, InfillError } from '../errors';
 import { DraftHole, InfillEvent } from '../events';
 import { resultEvent } from '../result';
 import { applyFills, Hole, InfillRequest, validateHoles } from '../holes';
+import { charWindow } from './charWindow';
 import { isAbort, lines, parseHttpUrl, postJson, redact, RemoteStatusError, showUrl, sseMessages } from './http';
 
-/** One hole as a remote endpoint sees it: the text before it (with the fills so far) and after it. */
+/** One hole as a remote endpoint sees it: the text before it (with the fills so far) and after it, within charWindow. */
 export interface HoleContext {
   hole: Hole;
   prefix: string;
@@ -85,8 +86,7 @@ export async function* fillHoleByHole(dialect: Dialect, request: InfillRequest, 
   for (const [i, hole] of holes.entries()) {
     const context: HoleContext = {
       hole,
-      prefix: applyFills(request.text.slice(0, hole.start), holes.slice(0, i), filled),
-      suffix: request.text.slice(hole.end),
+      ...charWindow(applyFills(request.text.slice(0, hole.start), holes.slice(0, i), filled), request.text.slice(hole.end), options.contextTokens),
       current: request.text.slice(hole.start, hole.end),
       budget: hole.tokens ?? options.defaultHoleTokens ?? dialect.defaultTokens,
     };

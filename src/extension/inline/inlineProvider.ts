@@ -35,7 +35,7 @@ interface LiveCompletion {
 
 /**
  * Inline completions where the cursor is the hole, as a pipeline of small stages:
- * settings gate -> cache -> debounce -> window of context -> generation (drafts shown live)
+ * settings gate -> cache -> debounce -> the document and cursor -> generation (drafts shown live)
  * -> verdict on the result's fill (cleaned and judged in core) -> cache. A new request or an edit aborts the generation before it.
  */
 export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
@@ -60,9 +60,9 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
     // it (as Copilot does): the model writes after the chosen word, as if it were typed already.
     const chosen = context.selectedCompletionInfo;
     const asTyped = chosenAsTyped(document, position, chosen);
-    const { window, request, options } = inlineRequest(asTyped.text, asTyped.cursor, settings, document.uri.toString());
-    const prefix = window.text.slice(0, window.cursor);
-    const suffix = window.text.slice(window.cursor);
+    const { request, options } = inlineRequest(asTyped.text, asTyped.cursor, settings, document.uri.toString());
+    const prefix = asTyped.text.slice(0, asTyped.cursor);
+    const suffix = asTyped.text.slice(asTyped.cursor);
     const place: Place = { uri: document.uri.toString(), version: document.version, offset: document.offsetAt(position), chosen: chosen?.text };
     const item = (fill: string) => new vscode.InlineCompletionItem(asTyped.lead + fill, asTyped.range);
     // Asked for (Alt+\, the menu): shown whatever the model's confidence, and waited for however long the model takes to load.

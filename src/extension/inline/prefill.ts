@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { InfillEngine, numberOption } from '../../core';
+import { CHARS_PER_TOKEN } from '../../core/remote/charWindow';
 import { Emitter } from '../emitter';
 import { languageEnabled } from '../settings';
 import { InlineDependencies } from './inlineProvider';
@@ -7,16 +9,19 @@ import { inlineRequest } from './completionContext';
 /** How long the cursor rests before its canvas is read: a click through a file reads nothing. */
 const REST_MS = 600;
 
+/** The canvas's tokens when the setting is unset (VS Code hands over its contributed default, so only outside it). */
+const DEFAULT_CONTEXT_TOKENS = numberOption('contextTokens').setting!.default as number;
+
 export interface PrefillEvent {
   uri: string;
-  /** The window's start in the document. */
-  start: number;
+  /** The cursor's offset in the document. */
+  offset: number;
   ms: number;
 }
 
 /**
  * Reads the canvas of the cursor's inline completion ahead of it (engine.prefill): when an editor
- * comes into view, and when the cursor comes to rest out of the window last read there.  The first
+ * comes into view, and when the cursor comes to rest far from where it was last read there.  The first
  * completion then starts from those keys and values instead of a full pass over the context.  The
  * first file in view opens the model, so the first completion does not wait for that either.  Only
  * while no generation runs, where completions would run; a new read cancels the one before.
@@ -25,8 +30,8 @@ export class ContextPrefill implements vscode.Disposable {
   private readonly done = new Emitter<PrefillEvent>();
   readonly onDidPrefill = this.done.event;
   private readonly subscriptions: vscode.Disposable[];
-  /** The window last read: the model keeps the last few passes, so only the last one is known to be there. */
-  private last: { uri: string; start: number; length: number } | undefined;
+  /** Where the cursor was at the last read: the model keeps the last few passes, so only the last one is known to be there. */
+  private last: { uri: string; offset: number } | undefined;
   private pending: { timer: NodeJS.Timeout; abort: AbortController } | undefined;
 
   constructor(private readonly deps: InlineDependencies) {
@@ -71,16 +76,27 @@ export class ContextPrefill implements vscode.Disposable {
     // The model may have taken a while to open: read only what is still in front of the user.
     if (!engine.prefill || signal.aborted || vscode.window.activeTextEditor !== editor) return;
     const uri = document.uri.toString();
-    const { window, request, options } = inlineRequest(document.getText(), document.offsetAt(editor.selection.active), settings, uri);
+    const text = document.getText();
+    const offset = document.offsetAt(editor.selection.active);
+    const { request, options } = inlineRequest(text, offset, settings, uri);
     const last = this.last;
-    // Half the window shared is what a later request needs to start from a pass (contextReuse.ts);
-    // edits inside the window leave that to the inline requests, whose passes serve the same way.
-    if (last?.uri === uri && Math.abs(last.start - window.start) < last.length / 4) return;
+    // Half the canvas shared is what a later request needs to start from a pass (contextReuse.ts):
+    // a cursor a quarter of the canvas from the last read is still well inside it. Edits leave
+    // that to the inline requests, whose passes serve the same way.
+    const quarter = Math.floor((settings.sampler.contextTokens ?? DEFAULT_CONTEXT_TOKENS) / 4);
+    if (last?.uri === uri && (await tokensBetween(engine, text, last.offset, offset, quarter)) < quarter) return;
+    if (signal.aborted) return;
     const started = performance.now();
     await engine.prefill(request, options, signal);
-    this.last = { uri, start: window.start, length: window.text.length };
+    this.last = { uri, offset };
     const ms = performance.now() - started;
-    this.deps.log.debug(`prefill: ${document.fileName} from offset ${window.start}, ${Math.round(ms)} ms`);
-    this.done.fire({ uri, start: window.start, ms });
+    this.deps.log.debug(`prefill: ${document.fileName} at offset ${offset}, ${Math.round(ms)} ms`);
+    this.done.fire({ uri, offset, ms });
   }
+}
+
+/** The tokens between two offsets of `text`, up to `cap`: counted by the engine's tokenizer where it has one here, else guessed from the characters. */
+async function tokensBetween(engine: InfillEngine, text: string, a: number, b: number, cap: number): Promise<number> {
+  const between = text.slice(Math.min(a, b), Math.max(a, b));
+  return engine.countTokens ? engine.countTokens(between, cap) : Math.floor(between.length / CHARS_PER_TOKEN);
 }

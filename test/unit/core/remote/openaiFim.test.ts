@@ -118,6 +118,19 @@ describe('remote: OpenAI-compatible fill-in-the-middle endpoints (a scripted Mer
     assert.equal((events[events.length - 1] as ResultEvent).text, 'x = return a + b;');
   });
 
+  it('sends a long document within contextTokens, as characters, at whole lines: the whole of it without', async () => {
+    script = (_s, res) => sse(res, [chunk('1', 'stop')]);
+    const lines = Array.from({ length: 2000 }, (_, i) => `v${i} = ${i}`);
+    const text = `${lines.slice(0, 1000).join('\n')}\nx = <|hole|>\n${lines.slice(1000).join('\n')}`;
+    await collect(mercury().infill(parseMarkers(text), { contextTokens: 256 }));
+    const { prompt, suffix } = seen[0].body as { prompt: string; suffix: string };
+    assert.ok(prompt.length + suffix.length <= 256 * 4, `${prompt.length + suffix.length} characters`);
+    assert.ok(prompt.endsWith('v999 = 999\nx = ') && /^v\d+ = \d+\n/.test(prompt), 'the lines nearest the hole, whole');
+    assert.ok(suffix.startsWith('\nv1000 = 1000\n') && /\nv\d+ = \d+$/.test(suffix));
+    await collect(mercury().infill(parseMarkers(text)));
+    assert.equal((seen[1].body.prompt as string).length + (seen[1].body.suffix as string).length, text.length - '<|hole|>'.length);
+  });
+
   it('fills several holes one after the other, each prompt carrying the fills before it', async () => {
     let n = 0;
     script = (_s, res) => {

@@ -1,21 +1,24 @@
 import * as assert from 'node:assert/strict';
-import { completionWindow } from '../../../../src/extension/inline/completionContext';
+import { inlineRequest } from '../../../../src/extension/inline/completionContext';
+import { readSettings } from '../../../../src/extension/settings';
 
-describe('inline completion window', () => {
-  it('sends a short document whole', () => {
-    const w = completionWindow('abc\ndef', 5, 1000);
-    assert.deepEqual(w, { text: 'abc\ndef', cursor: 5, start: 0 });
+describe('inline completion request', () => {
+  const settings = readSettings((key) => ({ 'context.tokens': 256, 'inline.holeTokens': 24 })[key]);
+
+  it('sends the whole document, however long, with the cursor as its hole: the engine cuts it by tokens', () => {
+    const text = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\n');
+    const cursor = text.indexOf('line 2500') + 4;
+    const { request, options } = inlineRequest(text, cursor, settings, 'file:///a.py');
+    assert.equal(request.text, text);
+    assert.deepEqual(request.holes, [{ start: cursor, end: cursor, singleLine: true }]);
+    assert.equal(options.contextTokens, 256);
+    assert.equal(options.defaultHoleTokens, 24);
+    assert.equal(options.reuseKey, 'file:///a.py');
   });
 
-  it('cuts a long document at whole lines, mostly before the cursor', () => {
-    const lines = Array.from({ length: 100 }, (_, i) => `line ${String(i).padStart(2, '0')}`);
-    const text = lines.join('\n');
-    const cursor = text.indexOf('line 50') + 4;
-    const w = completionWindow(text, cursor, 200);
-    assert.ok(w.text.length <= 200);
-    assert.equal(w.text.slice(w.cursor), text.slice(cursor, cursor + (w.text.length - w.cursor)), 'the cursor maps back to the document');
-    assert.equal(text.slice(w.start, w.start + w.text.length), w.text);
-    assert.ok(w.text.startsWith('line '), 'starts on a whole line');
-    assert.ok(w.cursor > w.text.length - w.cursor, 'more context before the cursor than after');
+  it('asks for a single line only where code follows the cursor on its line', () => {
+    const text = 'def f():\n    return \n';
+    assert.equal(inlineRequest(text, text.indexOf(' \n') + 1, settings, 'u').request.holes[0].singleLine, false);
+    assert.equal(inlineRequest('f(a, )\n', 5, settings, 'u').request.holes[0].singleLine, true);
   });
 });
