@@ -32,7 +32,7 @@ export function proposeFromLogits(logits: Float32Array, vocab: number, request: 
 
 /**
  * Dream's `sample_tokens`: temperature, then top-p, then top-k, then softmax; the token is drawn
- * from that distribution (argmax at temperature 0) and the confidence is read from it.
+ * from that distribution (argmax at temperature 0) and its ranking score (Proposal.score) is read from it.
  */
 export function proposeDream(logits: Float32Array, alg: Alg, s: ResolvedSampler, rng: Rng): Proposal {
   // At a 150k vocabulary this runs for every masked position of every step: one scratch buffer,
