@@ -34,7 +34,7 @@ NOT_FROM_DEBIAN = {
     "code-server": "installed by scripts/install-code-server.sh from the npm registry",
     "nvidia-smi": "the GPU machine's driver; tools/model/gpu_run.sh asks only where it is",
     "sudo": "used only by a user who is not root, who needs it to install anything",
-    "tokenizers": "an optional speed-up on the GPU machine's pip environment; tools/model/tok.py gives the same ids",
+    "tokenizers": "an optional speed-up on the GPU machine's pip environment; tools/model/corpus/tok.py gives the same ids",
 }
 SHELL_WORDS = set("""if then else elif fi for while until do done case esac in function return exit set
 shift local export readonly declare unset eval exec source true false test cd echo printf read trap wait

@@ -38,7 +38,7 @@ class SystemDeps(unittest.TestCase):
         finally:
             os.unlink(path)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("Python module regex (tools/model/train_bpe.py", r.stderr)
+        self.assertIn("Python module regex (tools/model/corpus/train_bpe.py", r.stderr)
         self.assertIn("python3-regex", r.stderr)
 
     def test_a_program_off_the_list_fails(self):

@@ -65,7 +65,10 @@ export function prepareBenchModels(bench: string, root: string, python: string):
   if (!current(out.fp32, bundled) || !current(out.int8, bundled)) {
     console.log('writing models/.bench/bundled-* (the bundled model rebuilt at float32 and int8)');
     const ck = path.join(bench, 'bundled-checkpoint');
-    execFileSync(python, ['-m', 'tools.model.model_folder', bundledModelDir(), '--checkpoint', ck], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(python, ['-m', 'tools.model.folders.model_folder', bundledModelDir(), '--checkpoint', ck], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     // The bundled model at another precision, with its own settings: its sampler, and no token
     // healing (it learned holes tokenized apart from their context).
     const own = readModelConfig(bundledModelDir());

@@ -1,5 +1,5 @@
 /**
- * Length search on held-out holes, tools/model/eval_heldout.py's cases (never numpy):
+ * Length search on held-out holes, tools/model/evaluation/eval_heldout.py's cases (never numpy):
  * exact match and forwards per hole for the fixed hole (32 masks cut at the end), the search, and
  * the true length (the oracle, an upper bound), on the bundled model; then what the search costs
  * in forwards and wall time on a model of Open-dCoder-0.5B's shape (int4, random weights: only
@@ -36,7 +36,7 @@ function heldoutCases(seed: number, single: number, multi: number): HeldoutCase[
   if (!fs.existsSync(file)) {
     fs.mkdirSync(BENCH, { recursive: true });
     const args = ['--write-cases', file, '--single', String(single), '--multi', String(multi), '--case-seed', String(seed)];
-    execFileSync(PYTHON, ['-m', 'tools.model.eval_heldout', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PYTHON, ['-m', 'tools.model.evaluation.eval_heldout', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   return JSON.parse(fs.readFileSync(file, 'utf8')) as HeldoutCase[];
 }

@@ -322,7 +322,7 @@ async function engineFigures(fp32: string, repeats: number) {
     median((x) => x.forward / x.bare),
   );
 
-  // The same cases through the engine and through tools/model/dream_decode.py, one token a step.
+  // The same cases through the engine and through tools/model/evaluation/dream_decode.py, one token a step.
   const cases = ORDER_SNIPPET.split('\n')
     .map((line, i, lines) => ({ line, i, lines }))
     .filter(({ line }) => line.trim() && !line.includes('<|hole|>'))
@@ -339,7 +339,7 @@ async function engineFigures(fp32: string, repeats: number) {
     });
   const file = path.join(BENCH, 'reference-cases.json');
   fs.writeFileSync(file, JSON.stringify(cases));
-  const torch = JSON.parse(execFileSync(PYTHON, ['-m', 'tools.model.bench_reference', fp32, file], { cwd: ROOT, encoding: 'utf8' }));
+  const torch = JSON.parse(execFileSync(PYTHON, ['-m', 'tools.model.evaluation.bench_reference', fp32, file], { cwd: ROOT, encoding: 'utf8' }));
   for (const cacheRefresh of [1, CACHE_REFRESH]) {
     let steps = 0;
     const t0 = performance.now();
@@ -379,7 +379,7 @@ async function int8Speed(fp32: string, int8: string, repeats: number) {
   await Promise.all([a.model.dispose(), b.model.dispose()]);
 }
 
-/** Exact match on held-out cases (tools/model/eval_heldout.py through the engine; case seed 0, never numpy). */
+/** Exact match on held-out cases (tools/model/evaluation/eval_heldout.py through the engine; case seed 0, never numpy). */
 function heldout(fp32: string, int8: string, single: number, multi: number) {
   const threshold = readModelConfig(fp32).sampler.threshold;
   if (threshold === null || threshold === undefined)
@@ -397,7 +397,7 @@ function heldout(fp32: string, int8: string, single: number, multi: number) {
       PYTHON,
       [
         '-m',
-        'tools.model.eval_heldout',
+        'tools.model.evaluation.eval_heldout',
         '--engine',
         folder,
         '--single',

@@ -9,7 +9,7 @@ import { ConvertError } from './convertError';
  * of largest magnitude over -2^(bits-1), sign kept, so that value lands exactly on the most negative
  * level and no level is wasted.  int4 packs two values a byte, the even one in the low nibble.  B is
  * [N, ceil(K / block), block * bits / 8]; a K that is not a multiple of the block is padded with zeros.
- * Rounding is to the nearest even on ties, in float32, as tools/model/quantize.py (the tests'
+ * Rounding is to the nearest even on ties, in float32, as tools/model/references/quantize.py (the tests'
  * reference) does with numpy.
  */
 export type Bits = 4 | 8;

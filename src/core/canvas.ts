@@ -40,8 +40,8 @@ export interface Canvas {
   context: string[];
 }
 
-// tools/model/canvas.py builds the training examples and the torch decoder's canvases by these rules;
-// its test (tools/model/test_canvas.py, npm run test:model) fails when the two differ.
+// tools/model/references/canvas.py builds the training examples and the torch decoder's canvases by these
+// rules; its test (tools/model/tests/test_canvas.py, npm run test:model) fails when the two differ.
 export async function buildCanvas(text: string, holes: Hole[], tokenizer: TextTokenizer, options: CanvasOptions): Promise<Canvas> {
   const lengths = await Promise.all(holes.map((hole) => holeLength(text, hole, tokenizer, options)));
   const holeTokens = lengths.reduce((a, b) => a + b, 0);

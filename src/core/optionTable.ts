@@ -1,6 +1,6 @@
 import { MAX_CONTEXT, MAX_HOLE_TOKENS } from './holes';
 
-/** Measured on the validation cases (tools/model/eval_heldout.py --cache-refresh): see docs/model-folder.md. */
+/** Measured on the validation cases (tools/model/evaluation/eval_heldout.py --cache-refresh): see docs/model-folder.md. */
 export const CACHE_REFRESH = 32;
 
 /**

@@ -1,2 +1,2 @@
-"""The model tooling as a package: every script here is a module, run from the repository root as
-`/usr/bin/python3 -m tools.model.NAME` (README.md in this folder lists them)."""
+"""The model tooling as a package, run from the repository root: `/usr/bin/python3 -m tools.model` lists
+its commands (`python3 -m tools.model.SUBPACKAGE.NAME`); README.md in this folder gives the layout."""

@@ -8,7 +8,7 @@ import { ScriptedModel, sampler } from '../../support/scripted';
 import { ROOT, TINY_MODEL } from '../../support/fixtures';
 
 /**
- * Open-dLLM's own `p2` loop, transcribed in torch by tools/model/p2_reference.py, run on a
+ * Open-dLLM's own `p2` loop, transcribed in torch by tools/model/references/p2_reference.py, run on a
  * scripted network whose every canvas and logits it recorded: the engine runs on the same network
  * and must leave the canvas as theirs after every step.
  */
