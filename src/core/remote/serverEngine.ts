@@ -3,7 +3,7 @@ import { InfillEngine, ModelInfo } from '../engine';
 import { InfillOptions } from '../options';
 import { InfillAborted, InfillError } from '../errors';
 import { InfillEvent } from '../events';
-import { InfillRequest, validateHoles } from '../holes';
+import { Hole, InfillRequest, validateHoles } from '../holes';
 import { checkEvent, infillBody, ModelAnswer, NDJSON_TYPE, PATHS } from '../protocol';
 import { checkSecret, getJson, isAbort, lines, parseHttpUrl, postJson, RemoteStatusError, showUrl } from './http';
 
@@ -73,11 +73,12 @@ export class ServerEngine implements InfillEngine {
   }
 
   async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
-    const holes = validateHoles(request);
+    const sent = serverWindow(request, validateHoles(request), options.contextTokens ?? this.info.maxContext);
+    const holes = sent.holes;
     const url = this.urlOf(PATHS.infill);
     const response = await postJson(
       url,
-      infillBody(request, holes, this.scoped(options)),
+      infillBody(sent.request, holes, this.scoped(options)),
       { ...this.headers(), Accept: NDJSON_TYPE },
       [this.options.token],
       signal,
@@ -96,7 +97,7 @@ export class ServerEngine implements InfillEngine {
       }
       const event = checkEvent(parsed, holes.length, `${where}, line ${n}`);
       if (event.type === 'result') {
-        yield event;
+        yield { ...event, text: sent.before + event.text + sent.after };
         return;
       }
       drafts++;
@@ -109,14 +110,9 @@ export class ServerEngine implements InfillEngine {
   /** POST /v1/prefill: the server reads the canvas ahead of a request (InfillEngine.prefill); a server without it is not asked again. */
   async prefill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): Promise<void> {
     if (this.noPrefill) return;
+    const sent = serverWindow(request, validateHoles(request), options.contextTokens ?? this.info.maxContext);
     try {
-      await postJson(
-        this.urlOf(PATHS.prefill),
-        infillBody(request, validateHoles(request), this.scoped(options)),
-        this.headers(),
-        [this.options.token],
-        signal,
-      );
+      await postJson(this.urlOf(PATHS.prefill), infillBody(sent.request, sent.holes, this.scoped(options)), this.headers(), [this.options.token], signal);
     } catch (e) {
       // An older server: there is no such endpoint, and the requests run as before.
       if (e instanceof RemoteStatusError && e.status === 404) this.noPrefill = true;
@@ -124,13 +120,13 @@ export class ServerEngine implements InfillEngine {
     }
   }
 
-  /** A path of the protocol under the server's base, which may have a path of its own (a proxy's prefix). */
   /** The request's reuseKey as the server sees it: this client's, and a digest of the document's name (a path stays here). */
   private scoped(options: InfillOptions): InfillOptions {
     if (!options.reuseKey) return options;
     return { ...options, reuseKey: `${this.client}/${createHash('sha256').update(options.reuseKey).digest('hex').slice(0, 32)}` };
   }
 
+  /** A path of the protocol under the server's base, which may have a path of its own (a proxy's prefix). */
   private urlOf(path: string): URL {
     return new URL(`.${path}`, this.base);
   }
@@ -138,4 +134,31 @@ export class ServerEngine implements InfillEngine {
   private headers(): Record<string, string> {
     return this.options.token ? { Authorization: `Bearer ${this.options.token}` } : {};
   }
+}
+
+/** Characters kept on each side of the holes for each token of the canvas: more than a token of code spans, so the server's own cut (fitWindow) decides. */
+const CHARS_PER_CANVAS_TOKEN = 8;
+
+/**
+ * The request as the server is sent it: an editor sends the whole document, and a file larger than
+ * the server's body limit would be refused, so text far beyond what the canvas can read (by
+ * `contextTokens` tokens) is left here, cut at whole lines, and put back around the result.
+ */
+export function serverWindow(
+  request: InfillRequest,
+  holes: Hole[],
+  contextTokens: number,
+): { request: InfillRequest; holes: Hole[]; before: string; after: string } {
+  const keep = contextTokens * CHARS_PER_CANVAS_TOKEN;
+  const { text } = request;
+  if (keep <= 0 || text.length <= 2 * keep) return { request, holes, before: '', after: '' };
+  let start = Math.max(0, holes[0].start - keep);
+  let end = Math.min(text.length, holes[holes.length - 1].end + keep);
+  if (start > 0) start = text.lastIndexOf('\n', start - 1) + 1;
+  if (end < text.length) {
+    const nl = text.indexOf('\n', end);
+    end = nl === -1 ? text.length : nl;
+  }
+  const shifted = holes.map((h) => ({ ...h, start: h.start - start, end: h.end - start }));
+  return { request: { text: text.slice(start, end), holes: shifted }, holes: shifted, before: text.slice(0, start), after: text.slice(end) };
 }

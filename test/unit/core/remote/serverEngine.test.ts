@@ -84,6 +84,30 @@ describe('remote: the ServerEngine against scripted servers', () => {
     for (const key of [a, b, other]) assert.ok(typeof key === 'string' && key.length <= 100 && !key.includes('secret'), key);
   });
 
+  it("a document larger than the server's body limit is sent around its holes, and the result is the whole document", async () => {
+    const line = (i: number) => `value_${i} = compute(${i})  # a line of a large generated file\n`;
+    const head = Array.from({ length: 20_000 }, (_, i) => line(i)).join('');
+    const tail = Array.from({ length: 20_000 }, (_, i) => line(i + 20_000)).join('');
+    const text = `${head}x = \n${tail}`;
+    const at = head.length + 4;
+    let sent: { text: string; holes: { start: number; end: number }[] } | undefined;
+    script = async (req, res) => {
+      sent = JSON.parse(await readBody(req));
+      const hole = sent!.holes[0];
+      const filled = sent!.text.slice(0, hole.start) + 'done' + sent!.text.slice(hole.end);
+      ndjson([JSON.stringify({ ...result, text: filled })])(req, res);
+    };
+    assert.ok(text.length > 2 << 20, 'the document is over 2 MiB');
+    const engine = new ServerEngine(server.url, {}, { name: 'm', device: 'cpu', maxContext: 4096 });
+    const events = await collect(engine.infill({ text, holes: [{ start: at, end: at }] }));
+    assert.ok(sent!.text.length < 1 << 20, `sent ${sent!.text.length} characters, under the 1 MiB default limit`);
+    assert.ok(sent!.text.startsWith('value_') && sent!.text.endsWith(')  # a line of a large generated file'), 'cut at whole lines');
+    assert.equal(sent!.text.slice(sent!.holes[0].start - 4, sent!.holes[0].start), 'x = ', 'the hole moved with the cut');
+    const last = events.at(-1)!;
+    assert.equal(last.type, 'result');
+    assert.equal(last.type === 'result' && last.text, `${head}x = done\n${tail}`);
+  });
+
   it('prefills with the infill body; a server without the endpoint is not asked again, other errors surface', async () => {
     const seen: string[] = [];
     let status = 204;
