@@ -37,7 +37,10 @@ function chooseKind(flags: FlagValues): EngineKind {
     return kind;
   }
   const implied = ENGINE_KINDS.filter((k) => k.fields.some((f) => !f.optional && flags[f.flag] !== undefined));
-  if (implied.length > 1) throw new UsageError(`${implied.map((k) => k.id).join(' and ')} both read these flags: say which with --source`);
+  if (implied.length > 1) {
+    const ids = implied.map((k) => k.id);
+    throw new UsageError(`${ids.slice(0, -1).join(', ')} and ${ids.at(-1)} read these flags: say which with --source`);
+  }
   return implied[0] ?? ENGINE_KINDS[0];
 }
 

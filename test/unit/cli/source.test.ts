@@ -28,8 +28,8 @@ describe("the CLI's model source, from the list of engine kinds", () => {
       () => chosenSource({ source: 'cloud' }),
       (e: Error) => e instanceof UsageError && /--source must be one of bundled, pulled, folder, server/.test(e.message),
     );
-    assert.throws(() => chosenSource({ url: 'http://x' }), /openai-fim and openai-chat both read these flags: say which with --source/);
-    assert.throws(() => chosenSource({ model: '/m', server: 'http://x' }), /folder and server both read/);
+    assert.throws(() => chosenSource({ url: 'http://x' }), /openai-fim and openai-chat read these flags: say which with --source/);
+    assert.throws(() => chosenSource({ model: '/m', server: 'http://x' }), /folder and server read these flags/);
     assert.throws(() => chosenSource({ source: 'folder', model: '/m', 'api-key': 'k' }), /--api-key is not read by the model source "folder"/);
   });
 
