@@ -19,10 +19,14 @@ export interface DraftHole {
   masked: number;
 }
 
-/** The canvas after one step. */
+/**
+ * The canvas after one step. A step is whatever makes a draft: a denoising step of a model run here
+ * or behind `serve`, a streamed chunk of an OpenAI-compatible endpoint (which has no steps of its own).
+ */
 export interface DraftEvent {
   type: 'draft';
   step: number;
+  /** The steps expected in all, as far as the engine knows (a remote stream's grows as it goes). */
   steps: number;
   holes: DraftHole[];
   committed: CommittedToken[];
@@ -31,6 +35,7 @@ export interface DraftEvent {
 export interface GenerationStats {
   model: string;
   device: string;
+  /** The drafts it made: steps as DraftEvent counts them. */
   steps: number;
   canvasTokens: number;
   maskedTokens: number;

@@ -185,7 +185,7 @@ def engine_fills(engine, name, cases, args, confidence, timings, cache_refresh, 
     def fill_all(threshold):
         def one(c):
             # One token a step is asked for outright: a model.json threshold would otherwise apply.
-            opts = {"threshold": threshold} if threshold else {"threshold": None, "steps": c["hole"]}
+            opts = {"threshold": threshold} if threshold is not None else {"threshold": None, "steps": c["hole"]}
             if args.block:
                 opts["blockLength"] = args.block
             if cache_refresh:

@@ -156,6 +156,11 @@ def check_folder(out, cfg, mask_id):
     subprocess.run(["node", check_script("check_tokenizer.mjs"), out], check=True)
 
 
+def threshold_arg(text):
+    """A threshold as the engine reads one: a probability, or none (null) for one token a step; 0 commits everything at once."""
+    return None if text == "none" else float(text)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
@@ -167,7 +172,8 @@ def main(argv=None):
     ap.add_argument("--manifest", default=os.path.join(WORK, "corpus", "manifest.json"))
     ap.add_argument("--eval", help="JSON written by eval_heldout.py --json")
     ap.add_argument("--humaneval", help="text file with the humaneval_infill.py output")
-    ap.add_argument("--threshold", type=float, default=THRESHOLD, help="sampler default threshold (0: one token per step)")
+    ap.add_argument("--threshold", type=threshold_arg, default=THRESHOLD,
+                    help="sampler default threshold, as the engine reads it; none: one token per step")
     ap.add_argument("--notes", help="markdown file appended to the card's training section")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
@@ -175,7 +181,7 @@ def main(argv=None):
     model = Qwen2Bidir(cfg)
     model.load_state_dict(state)
     ids = special_ids(args.tokenizer)
-    sampler = dict(SAMPLER, threshold=args.threshold or None)
+    sampler = dict(SAMPLER, threshold=args.threshold)
     source = (f"trained by tools/model/training/train.py (its last run: {summary['step']} steps, {summary['tokens'] / 1e6:.1f}M tokens, "
               f"from {summary.get('init', 'random weights')}); see MODEL_CARD.md")
     with tempfile.TemporaryDirectory() as ck:
