@@ -21,7 +21,7 @@ if (!casesFile) {
 
 const { outputFiles } = await esbuild.build({
   stdin: {
-    contents: `export { canvasFor, DEFAULT_HOLE_TOKENS, DEFAULT_HOLE_SLACK } from './src/core/engine';
+    contents: `export { canvasFor, DEFAULT_HOLE_TOKENS, DEFAULT_HOLE_SLACK } from './src/core/requestCanvas';
       export { loadTokenizer } from './src/core/tokenizer';
       export { MAX_HOLE_TOKENS } from './src/core/holes';`,
     resolveDir: ROOT,
@@ -37,6 +37,10 @@ const { outputFiles } = await esbuild.build({
 const engine = { exports: {} };
 new Function('module', 'exports', 'require', outputFiles[0].text)(engine, engine.exports, createRequire(path.join(ROOT, 'package.json')));
 const { canvasFor, loadTokenizer, DEFAULT_HOLE_TOKENS, DEFAULT_HOLE_SLACK, MAX_HOLE_TOKENS } = engine.exports;
+// A name moved in src/core re-exports as undefined here: fail at once rather than print a canvas without it.
+for (const [name, value] of Object.entries({ canvasFor, loadTokenizer, DEFAULT_HOLE_TOKENS, DEFAULT_HOLE_SLACK, MAX_HOLE_TOKENS })) {
+  if (value === undefined) throw new Error(`engine_canvas.mjs: src/core no longer exports ${name} where this script looks for it`);
+}
 
 const tokenizer = loadTokenizer(tokenizerFile);
 const canvases = [];
