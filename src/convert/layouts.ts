@@ -20,6 +20,11 @@ export interface Layout {
   padTokens: string[];
   /** The sampler its authors use (model.json sampler.alg). */
   alg: string;
+  /**
+   * The authors' canvas starts with the text itself: their tokenizer adds no BOS, whatever
+   * config.json's bos_token_id says (a Qwen2 tokenizer's encode with special tokens adds none).
+   */
+  noBos?: true;
 }
 
 /** A layout the builder refuses, and why. */
@@ -296,6 +301,8 @@ export const LAYOUTS: Layout[] = [
     maskTokens: ['<M>', '<|mask|>'],
     padTokens: [],
     alg: 'entropy',
+    // Open-dLLM's eval_infill.py: tokenizer.encode(prefix, add_special_tokens=True) + masks + suffix.
+    noBos: true,
   },
   {
     name: 'a2d-qwen2',

@@ -57,6 +57,6 @@ export function specialIds(dir: string, cfg: HfConfig, layout: Layout, tokenizer
     );
   let pad = overrides.pad ?? layout.padTokens.map((t) => ids.get(t)).find((id) => id !== undefined) ?? lookAt('pad', []);
   if (pad === undefined || pad === mask) pad = eos;
-  const bos = overrides.bos ?? first(cfg.bos_token_id) ?? first(gen.bos_token_id) ?? byText(tokenText(tok.bos_token)) ?? null;
+  const bos = overrides.bos ?? (layout.noBos ? null : (first(cfg.bos_token_id) ?? first(gen.bos_token_id) ?? byText(tokenText(tok.bos_token)) ?? null));
   return { mask, eos, pad, bos };
 }
