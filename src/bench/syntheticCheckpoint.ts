@@ -3,6 +3,18 @@ import * as path from 'node:path';
 import { expectedShapes } from '../convert/layout';
 import { layoutOf } from '../convert/layouts';
 
+const LONG = {
+  vocab_size: 16384,
+  hidden_size: 384,
+  num_hidden_layers: 12,
+  num_attention_heads: 6,
+  num_key_value_heads: 2,
+  intermediate_size: 1280,
+  tie_word_embeddings: true,
+  rope_theta: 10000,
+  max_position_embeddings: 2048,
+} as const;
+
 /** The shapes of published checkpoints' config.json (Qwen2.5-Coder-0.5B / Open-dCoder; Qwen2.5-7B / Dream / DiffuCoder), and the bench's own. */
 export const SHAPES = {
   '0.5b': {
@@ -24,29 +36,9 @@ export const SHAPES = {
     tie_word_embeddings: false,
   },
   /** The next bundled recipe's shape, with a 2,048-token context: how a step's cost grows with the context. */
-  long: {
-    vocab_size: 16384,
-    hidden_size: 384,
-    num_hidden_layers: 12,
-    num_attention_heads: 6,
-    num_key_value_heads: 2,
-    intermediate_size: 1280,
-    tie_word_embeddings: true,
-    rope_theta: 10000,
-    max_position_embeddings: 2048,
-  },
+  long: LONG,
   /** The same at Qwen2.5's vocabulary: what deciding costs beside a forward there. */
-  'qwen-vocab': {
-    vocab_size: 151936,
-    hidden_size: 384,
-    num_hidden_layers: 12,
-    num_attention_heads: 6,
-    num_key_value_heads: 2,
-    intermediate_size: 1280,
-    tie_word_embeddings: true,
-    rope_theta: 10000,
-    max_position_embeddings: 2048,
-  },
+  'qwen-vocab': { ...LONG, vocab_size: 151936 },
 } as const;
 const SHARD_BYTES = 4 << 30;
 
