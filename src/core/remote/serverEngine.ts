@@ -5,6 +5,7 @@ import { InfillAborted, InfillError } from '../errors';
 import { InfillEvent } from '../events';
 import { Hole, InfillRequest, validateHoles } from '../holes';
 import { checkEvent, infillBody, ModelAnswer, NDJSON_TYPE, PATHS } from '../protocol';
+import { charWindow } from './charWindow';
 import { checkSecret, getJson, isAbort, lines, parseHttpUrl, postJson, RemoteStatusError, showUrl } from './http';
 
 export interface ServerEngineOptions {
@@ -74,7 +75,7 @@ export class ServerEngine implements InfillEngine {
 
   async *infill(request: InfillRequest, options: InfillOptions = {}, signal?: AbortSignal): AsyncGenerator<InfillEvent> {
     const sent = serverWindow(request, validateHoles(request), options.contextTokens ?? this.info.maxContext);
-    const holes = sent.holes;
+    const holes = sent.request.holes;
     const url = this.urlOf(PATHS.infill);
     const response = await postJson(
       url,
@@ -112,7 +113,13 @@ export class ServerEngine implements InfillEngine {
     if (this.noPrefill) return;
     const sent = serverWindow(request, validateHoles(request), options.contextTokens ?? this.info.maxContext);
     try {
-      await postJson(this.urlOf(PATHS.prefill), infillBody(sent.request, sent.holes, this.scoped(options)), this.headers(), [this.options.token], signal);
+      await postJson(
+        this.urlOf(PATHS.prefill),
+        infillBody(sent.request, sent.request.holes, this.scoped(options)),
+        this.headers(),
+        [this.options.token],
+        signal,
+      );
     } catch (e) {
       // An older server: there is no such endpoint, and the requests run as before.
       if (e instanceof RemoteStatusError && e.status === 404) this.noPrefill = true;
@@ -136,29 +143,25 @@ export class ServerEngine implements InfillEngine {
   }
 }
 
-/** Characters kept on each side of the holes for each token of the canvas: more than a token of code spans, so the server's own cut (fitWindow) decides. */
-const CHARS_PER_CANVAS_TOKEN = 8;
+/**
+ * charWindow's budget for each token the server's canvas reads: its smaller share, the quarter
+ * after the holes, still holds more characters than that many tokens span (canvas.ts bounds a token
+ * at 8), so the server's own cut (fitWindow) decides what the model reads.
+ */
+const SENT_TOKENS_PER_CANVAS_TOKEN = 8;
 
 /**
  * The request as the server is sent it: an editor sends the whole document, and a file larger than
- * the server's body limit would be refused, so text far beyond what the canvas can read (by
- * `contextTokens` tokens) is left here, cut at whole lines, and put back around the result.
+ * the server's body limit would be refused, so text far beyond what the canvas can read is left
+ * here (charWindow's whole-line cut around the holes) and put back around the result.
  */
-export function serverWindow(
-  request: InfillRequest,
-  holes: Hole[],
-  contextTokens: number,
-): { request: InfillRequest; holes: Hole[]; before: string; after: string } {
-  const keep = contextTokens * CHARS_PER_CANVAS_TOKEN;
+export function serverWindow(request: InfillRequest, holes: Hole[], contextTokens: number): { request: InfillRequest; before: string; after: string } {
   const { text } = request;
-  if (keep <= 0 || text.length <= 2 * keep) return { request, holes, before: '', after: '' };
-  let start = Math.max(0, holes[0].start - keep);
-  let end = Math.min(text.length, holes[holes.length - 1].end + keep);
-  if (start > 0) start = text.lastIndexOf('\n', start - 1) + 1;
-  if (end < text.length) {
-    const nl = text.indexOf('\n', end);
-    end = nl === -1 ? text.length : nl;
-  }
+  const first = holes[0].start;
+  const last = holes[holes.length - 1].end;
+  const kept = charWindow(text.slice(0, first), text.slice(last), contextTokens > 0 ? contextTokens * SENT_TOKENS_PER_CANVAS_TOKEN : undefined);
+  const start = first - kept.prefix.length;
+  const end = last + kept.suffix.length;
   const shifted = holes.map((h) => ({ ...h, start: h.start - start, end: h.end - start }));
-  return { request: { text: text.slice(start, end), holes: shifted }, holes: shifted, before: text.slice(0, start), after: text.slice(end) };
+  return { request: { text: text.slice(start, end), holes: shifted }, before: text.slice(0, start), after: text.slice(end) };
 }
