@@ -3,7 +3,8 @@ import { resultHole } from './fillRules';
 import { applyFills, InfillRequest } from './holes';
 import { numberOption } from './optionTable';
 
-const MIN_CONFIDENCE_FALLBACK = numberOption('minConfidence').fallback as number;
+/** The floor a result's holes are held to when the request sets none. */
+export const MIN_CONFIDENCE_FALLBACK = numberOption('minConfidence').fallback as number;
 
 /** The request a result answers: the document, its holes (validated), and the floor of InfillOptions.minConfidence. */
 export interface FillDocument extends InfillRequest {

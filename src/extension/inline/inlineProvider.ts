@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { numberOption } from '../../core';
+import { MIN_CONFIDENCE_FALLBACK } from '../../core';
 import { Emitter } from '../emitter';
 import { Generation } from '../generations';
 import { languageEnabled } from '../settings';
@@ -107,7 +107,7 @@ export class DiffusionInlineProvider implements vscode.InlineCompletionItemProvi
       if (this.live?.generation === generation) this.live = undefined;
       if (outcome.status === 'failed') this.deps.errors.report(outcome.error, 'inline completion');
       if (outcome.status !== 'done') return undefined;
-      const floor = options.minConfidence ?? (numberOption('minConfidence').fallback as number);
+      const floor = options.minConfidence ?? MIN_CONFIDENCE_FALLBACK;
       const verdict = inlineVerdict(outcome.result.holes[0], floor, explicit);
       const s = outcome.result.stats;
       // Every verdict at info level: a user who saw a draft vanish, or a fill appear, finds why in the log.
